@@ -1,0 +1,115 @@
+"""Loss functions, per sample, and the output delta dZ[L].
+
+Conventions: samples are rows. ``y``, ``z`` and ``a`` are ``(m, n_out)``; ``value`` returns the per-sample
+loss ``(m,)``, summed over output units. The cost is the weighted mean J = Σ_i w_i L_i (w_i = 1/m
+without sample weights).
+
+Each loss has a canonical output activation (sigmoid for binary cross-entropy, softmax for categorical
+cross-entropy, identity for squared error). With it the loss is evaluated from ``z`` (stable when the
+output saturates: log σ(z) = -softplus(-z)) and the output delta is dL/dz = a - y (seed 8-13). With any
+other output activation the loss is evaluated from ``a`` and the delta is dL/da ⊙ g'(z).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from bpnn.core.activations import Activation, softplus
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Loss:
+    name: str
+    canonical_output: str
+    value_from_z: Callable[[Array, Array], Array]  # (y, z) -> (m,), used with the canonical output
+    value_from_a: Callable[[Array, Array], Array]  # (y, a) -> (m,), used with other outputs
+    grad_a: Callable[[Array, Array], Array]  # (y, a) -> dL/da, used with other outputs
+
+
+def _clip_probability(a: Array) -> Array:
+    eps = np.finfo(a.dtype).eps
+    return np.clip(a, eps, 1 - eps)
+
+
+def _bce_from_z(y: Array, z: Array) -> Array:
+    # L = -(y log σ(z) + (1-y) log(1-σ(z))) = softplus(z) - y z      (8-11, written in z)
+    return (softplus(z) - y * z).sum(axis=1)
+
+
+def _bce_from_a(y: Array, a: Array) -> Array:
+    a = _clip_probability(a)
+    return -(y * np.log(a) + (1 - y) * np.log1p(-a)).sum(axis=1)  # L = -(y log a + (1-y) log(1-a))  (8-11)
+
+
+def _bce_grad_a(y: Array, a: Array) -> Array:
+    a = _clip_probability(a)
+    return -y / a + (1 - y) / (1 - a)  # dL/da = -y/a + (1-y)/(1-a)  (8-12)
+
+
+def _cce_from_z(y: Array, z: Array) -> Array:
+    # L = -Σ_k y_k log softmax(z)_k = Σ_k y_k (logsumexp(z) - z_k)
+    z_max = z.max(axis=1, keepdims=True)
+    log_sum_exp = z_max + np.log(np.exp(z - z_max).sum(axis=1, keepdims=True))
+    return (y * (log_sum_exp - z)).sum(axis=1)
+
+
+def _cce_from_a(y: Array, a: Array) -> Array:
+    return -(y * np.log(_clip_probability(a))).sum(axis=1)  # L = -Σ_k y_k log a_k
+
+
+def _cce_grad_a(y: Array, a: Array) -> Array:
+    return -y / _clip_probability(a)  # dL/da_k = -y_k / a_k
+
+
+def _squared_value(y: Array, out: Array) -> Array:
+    diff = out - y
+    return 0.5 * (diff * diff).sum(axis=1)  # L = 1/2 Σ_k (a_k - y_k)²
+
+
+def _squared_grad_a(y: Array, a: Array) -> Array:
+    return a - y  # dL/da = a - y
+
+
+_RECORDS = [
+    Loss("binary_cross_entropy", "sigmoid", _bce_from_z, _bce_from_a, _bce_grad_a),
+    Loss("categorical_cross_entropy", "softmax", _cce_from_z, _cce_from_a, _cce_grad_a),
+    Loss("squared_error", "identity", _squared_value, _squared_value, _squared_grad_a),
+]
+LOSSES: dict[str, Loss] = {record.name: record for record in _RECORDS}
+ALIASES = {"cross_entropy": "binary_cross_entropy", "log_loss": "binary_cross_entropy", "bce": "binary_cross_entropy",
+           "cce": "categorical_cross_entropy", "mse": "squared_error", "squared_loss": "squared_error"}
+
+
+def get_loss(name: str) -> Loss:
+    """Look a loss up by public name or alias; unknown names list the valid ones."""
+    key = ALIASES.get(name, name)
+    if key not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}; valid losses are {', '.join(LOSSES)} (aliases: {', '.join(ALIASES)})")
+    return LOSSES[key]
+
+
+def check_pairing(loss: Loss, output: Activation) -> None:
+    """Refuse an output activation whose Jacobian backprop cannot use with this loss."""
+    if output.df is None and output.name != loss.canonical_output:
+        raise ValueError(f"output activation {output.name!r} works only with the "
+                         f"{'categorical_cross_entropy' if output.name == 'softmax' else output.name} loss; "
+                         f"got {loss.name!r}")
+
+
+def per_sample_loss(loss: Loss, output: Activation, y: Array, z: Array, a: Array) -> Array:
+    """L_i for each sample, stable from ``z`` when the output is the loss's canonical one."""
+    if output.name == loss.canonical_output:
+        return loss.value_from_z(y, z)
+    return loss.value_from_a(y, a)
+
+
+def output_delta(loss: Loss, output: Activation, y: Array, z: Array, a: Array) -> Array:
+    """dL/dz[L] per sample (not yet weighted by w_i)."""
+    if output.name == loss.canonical_output:
+        return a - y  # dZ[L] = A[L] - Y   (8-13: σ'(z) cancels against dL/da)
+    return loss.grad_a(y, a) * output.df(z, a)  # dZ[L] = dL/dA ⊙ g'(Z[L])

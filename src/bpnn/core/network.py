@@ -1,0 +1,176 @@
+"""A dense feed-forward network of any depth, its forward pass and backpropagation.
+
+Conventions (the whole core):
+- Samples are rows. ``X`` is ``(m, n_0)``, ``Y`` is ``(m, n_L)``. The seed text puts samples in columns;
+  :mod:`bpnn.seed` keeps that notation and the two agree up to transposes (Z_rows = Z_seedᵀ).
+- Layers are numbered 1..L as in the textbook. ``weights[l-1]`` is W[l], of shape ``(n_{l-1}, n_l)``;
+  ``biases[l-1]`` is b[l], ``(n_l,)``. A forward cache holds ``Z[l]`` and ``A[l]`` for l = 0..L with
+  ``A[0] = X`` and ``Z[0] = None``, so the list index is the layer number.
+- Forward: Z[l] = A[l-1] W[l] + b[l], A[l] = g_l(Z[l]).
+- The cost is a weighted mean over samples plus an L2 penalty on the weights (not the biases):
+  J = Σ_i w_i L_i + α/(2S) Σ_l ‖W[l]‖², with w_i = s_i / S and S = Σ_i s_i (s_i = 1, S = m without
+  sample weights), so integer sample weights are the same as repeated rows.
+- All parameters live in one flat vector ``params`` (W[1], b[1], W[2], b[2], … each in C order);
+  ``weights`` and ``biases`` are views into it. Gradients come back as one flat vector of the same
+  layout. Backprop returns gradients and never applies them.
+- The dtype of the parameters is the dtype of the network (float32 or float64); data is used in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bpnn.core.activations import Activation, get_activation
+from bpnn.core.initializers import get_initializer
+from bpnn.core.losses import Loss, check_pairing, get_loss, output_delta, per_sample_loss
+
+Array = np.ndarray
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+@dataclass
+class Cache:
+    """Forward-pass values by layer number: ``Z[0]`` is None, ``A[0]`` is the input."""
+
+    Z: list
+    A: list
+
+
+def float_dtype(dtype: object) -> np.dtype:
+    """float32 stays float32, everything else computes in float64."""
+    dtype = np.dtype(dtype)
+    return dtype if dtype in FLOAT_DTYPES else np.dtype(np.float64)
+
+
+def sample_weights(m: int, sample_weight: Array | None, dtype: np.dtype) -> tuple[Array | float, float]:
+    """(w, S): the per-sample weights w_i = s_i / S (a scalar 1/m when unweighted) and S = Σ s_i."""
+    if sample_weight is None:
+        return 1.0 / m, float(m)
+    s = np.asarray(sample_weight, dtype=dtype).reshape(-1)
+    total = float(s.sum())
+    if s.shape[0] != m or total <= 0 or not np.all(np.isfinite(s)) or np.any(s < 0):
+        raise ValueError(f"sample_weight must hold {m} finite, non-negative values with a positive sum")
+    return (s / total)[:, None], total
+
+
+class Network:
+    """Weights, biases and activations of a dense network; see the module docstring for conventions."""
+
+    def __init__(self, layer_sizes: Sequence[int], activations: Sequence[str] | str = "sigmoid",
+                 output_activation: str = "sigmoid", *, dtype: object = np.float64, init: str = "auto",
+                 random_state: int | np.random.Generator | None = None) -> None:
+        sizes = [int(n) for n in layer_sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"layer_sizes needs at least an input and an output size, all >= 1; got {list(layer_sizes)}")
+        n_hidden = len(sizes) - 2
+        names = [activations] * n_hidden if isinstance(activations, str) else list(activations)
+        if len(names) != n_hidden:
+            raise ValueError(f"{n_hidden} hidden layer(s) need {n_hidden} hidden activation(s); got {len(names)}")
+        self.layer_sizes = sizes
+        self.activations: list[Activation] = [get_activation(n, hidden=True) for n in names]
+        self.activations.append(get_activation(output_activation))
+        self.dtype = float_dtype(dtype)
+        self.shapes = [(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+        self.n_params = sum(n_in * n_out + n_out for n_in, n_out in self.shapes)
+        self.params = np.zeros(self.n_params, dtype=self.dtype)
+        self.weights, self.biases = self.split(self.params)
+        self.initialize(init, random_state)
+
+    @property
+    def n_layers(self) -> int:
+        """L, the number of weight layers (hidden layers + output)."""
+        return len(self.shapes)
+
+    def split(self, flat: Array) -> tuple[list[Array], list[Array]]:
+        """Views of a flat vector as the lists [W[1]..W[L]] and [b[1]..b[L]]."""
+        weights, biases, start = [], [], 0
+        for n_in, n_out in self.shapes:
+            weights.append(flat[start:start + n_in * n_out].reshape(n_in, n_out))
+            start += n_in * n_out
+            biases.append(flat[start:start + n_out])
+            start += n_out
+        return weights, biases
+
+    def initialize(self, init: str = "auto", random_state: int | np.random.Generator | None = None) -> None:
+        rng = np.random.default_rng(random_state)
+        for W, b, g in zip(self.weights, self.biases, self.activations):
+            W[...] = get_initializer(init, g.name)(rng, *W.shape)
+            b[...] = 0
+
+    def pack(self) -> Array:
+        """A copy of all parameters as one flat vector."""
+        return self.params.copy()
+
+    def unpack(self, flat: Array) -> None:
+        """Set all parameters from a flat vector (the views stay valid)."""
+        self.params[...] = flat
+
+    def weight_mask(self) -> Array:
+        """1 where the flat vector holds a weight, 0 where it holds a bias (the L2 penalty's mask)."""
+        mask = np.zeros(self.n_params, dtype=self.dtype)
+        for W in self.split(mask)[0]:
+            W[...] = 1
+        return mask
+
+    # ---- forward ----------------------------------------------------------------------------------
+    def as_input(self, X: Array) -> Array:
+        return np.ascontiguousarray(X, dtype=self.dtype)
+
+    def forward(self, X: Array) -> Cache:
+        A = [self.as_input(X)]
+        Z = [None]
+        for W, b, g in zip(self.weights, self.biases, self.activations):
+            z = A[-1] @ W  # Z[l] = A[l-1] W[l] + b[l]
+            z += b
+            Z.append(z)
+            A.append(g.f(z))  # A[l] = g_l(Z[l])
+        return Cache(Z, A)
+
+    def predict(self, X: Array) -> Array:
+        return self.forward(X).A[-1]
+
+    # ---- cost and backward ------------------------------------------------------------------------
+    def cost(self, cache: Cache, Y: Array, loss: Loss | str, sample_weight: Array | None = None,
+             alpha: float = 0.0) -> float:
+        """J = Σ_i w_i L_i + α/(2S) Σ_l ‖W[l]‖²."""
+        loss = get_loss(loss) if isinstance(loss, str) else loss
+        Y = self.as_input(Y)
+        w, total = sample_weights(Y.shape[0], sample_weight, self.dtype)
+        per_sample = per_sample_loss(loss, self.activations[-1], Y, cache.Z[-1], cache.A[-1])
+        data_term = float((per_sample * np.reshape(w, -1)).sum()) if np.ndim(w) else float(per_sample.sum() * w)
+        if alpha:
+            data_term += alpha / (2 * total) * sum(float(np.vdot(W, W)) for W in self.weights)
+        return data_term
+
+    def backward(self, cache: Cache, Y: Array, loss: Loss | str, sample_weight: Array | None = None,
+                 alpha: float = 0.0, out: Array | None = None) -> Array:
+        """dJ/dθ as a flat vector laid out like ``params`` (written into ``out`` when given)."""
+        loss = get_loss(loss) if isinstance(loss, str) else loss
+        check_pairing(loss, self.activations[-1])
+        Y = self.as_input(Y)
+        w, total = sample_weights(Y.shape[0], sample_weight, self.dtype)
+        grad = np.empty(self.n_params, dtype=self.dtype) if out is None else out
+        dWs, dbs = self.split(grad)
+        L = self.n_layers
+        dZ = output_delta(loss, self.activations[-1], Y, cache.Z[L], cache.A[L])  # dZ[L] = A[L] - Y  (8-13)
+        dZ *= w  # the 1/m (or w_i) of the mean, applied once here so every dW, db below carries it
+        for l in range(L, 0, -1):
+            np.matmul(cache.A[l - 1].T, dZ, out=dWs[l - 1])  # dW[l] = 1/m A[l-1]ᵀ dZ[l]   (8-14, 8-18)
+            np.sum(dZ, axis=0, out=dbs[l - 1])  # db[l] = 1/m Σ_i dZ[l]   (8-15, 8-19)
+            if alpha:
+                dWs[l - 1] += (alpha / total) * self.weights[l - 1]  # + α/S W[l], from the L2 penalty
+            if l > 1:
+                dA = dZ @ self.weights[l - 1].T  # dA[l-1] = dZ[l] W[l]ᵀ   (8-16)
+                g = self.activations[l - 2]
+                dZ = dA * g.df(cache.Z[l - 1], cache.A[l - 1])  # dZ[l-1] = dA[l-1] ⊙ g'(Z[l-1])  (8-17)
+        return grad
+
+    def loss_and_grad(self, X: Array, Y: Array, loss: Loss | str, sample_weight: Array | None = None,
+                      alpha: float = 0.0, out: Array | None = None) -> tuple[float, Array]:
+        """J and dJ/dθ (flat) on the data (X, Y) at the current parameters."""
+        cache = self.forward(X)
+        return (self.cost(cache, Y, loss, sample_weight, alpha),
+                self.backward(cache, Y, loss, sample_weight, alpha, out))

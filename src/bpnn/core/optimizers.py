@@ -1,0 +1,205 @@
+"""Stepwise optimizers and learning-rate schedules.
+
+Conventions: an optimizer updates one flat parameter vector ``params`` in place from a flat gradient
+``grad`` of the same layout (see :mod:`bpnn.core.network`), so each rule is one fused array expression and
+never a Python loop over layers. ``t`` counts updates. Optimizer state (velocities, moments) lives in
+flat vectors too and is exposed by ``state()`` / ``set_state()`` for checkpoints.
+
+A schedule maps the epoch number (0-based, the epoch that just ended) and the training loss to the
+learning rate of the next epoch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Array = np.ndarray
+
+
+@dataclass
+class GradientDescent:
+    """θ ← θ - η g"""
+
+    learning_rate: float = 0.01
+    t: int = 0
+
+    def update(self, params: Array, grad: Array) -> None:
+        self.t += 1
+        params -= self.learning_rate * grad  # θ ← θ - η ∇J
+
+    def state(self) -> dict:
+        return {"t": self.t, "learning_rate": self.learning_rate}
+
+    def set_state(self, state: dict) -> None:
+        for key, value in state.items():
+            setattr(self, key, value.copy() if isinstance(value, np.ndarray) else value)
+
+
+@dataclass
+class Momentum(GradientDescent):
+    """v ← μv - ηg; θ ← θ + v (Nesterov: θ ← θ + μv - ηg, the look-ahead form)."""
+
+    momentum: float = 0.9
+    nesterov: bool = False
+    velocity: Array | None = field(default=None, repr=False)
+
+    def update(self, params: Array, grad: Array) -> None:
+        if self.velocity is None:
+            self.velocity = np.zeros_like(params)
+        self.t += 1
+        self.velocity *= self.momentum
+        self.velocity -= self.learning_rate * grad  # v ← μ v - η g
+        if self.nesterov:
+            params += self.momentum * self.velocity - self.learning_rate * grad  # θ ← θ + μ v - η g
+        else:
+            params += self.velocity  # θ ← θ + v
+
+    def state(self) -> dict:
+        return {**super().state(), "velocity": self.velocity}
+
+
+@dataclass
+class Adam(GradientDescent):
+    """Adam (Kingma & Ba 2015) with bias correction folded into the step size."""
+
+    learning_rate: float = 0.001
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-8
+    first_moment: Array | None = field(default=None, repr=False)
+    second_moment: Array | None = field(default=None, repr=False)
+
+    def update(self, params: Array, grad: Array) -> None:
+        if self.first_moment is None:
+            self.first_moment = np.zeros_like(params)
+            self.second_moment = np.zeros_like(params)
+        self.t += 1
+        m, v = self.first_moment, self.second_moment
+        m *= self.beta_1
+        m += (1 - self.beta_1) * grad  # m ← β1 m + (1-β1) g
+        v *= self.beta_2
+        v += (1 - self.beta_2) * (grad * grad)  # v ← β2 v + (1-β2) g²
+        step = self.learning_rate * np.sqrt(1 - self.beta_2 ** self.t) / (1 - self.beta_1 ** self.t)
+        # θ ← θ - η_t m / (√v + ε),  η_t = η √(1-β2^t) / (1-β1^t)
+        params -= step * m / (np.sqrt(v) + self.epsilon)
+
+    def state(self) -> dict:
+        return {**super().state(), "first_moment": self.first_moment, "second_moment": self.second_moment}
+
+
+@dataclass
+class RMSprop(GradientDescent):
+    """s ← ρs + (1-ρ)g²; θ ← θ - η g / (√s + ε)"""
+
+    learning_rate: float = 0.001
+    rho: float = 0.9
+    epsilon: float = 1e-8
+    mean_square: Array | None = field(default=None, repr=False)
+
+    def update(self, params: Array, grad: Array) -> None:
+        if self.mean_square is None:
+            self.mean_square = np.zeros_like(params)
+        self.t += 1
+        s = self.mean_square
+        s *= self.rho
+        s += (1 - self.rho) * (grad * grad)  # s ← ρ s + (1-ρ) g²
+        params -= self.learning_rate * grad / (np.sqrt(s) + self.epsilon)  # θ ← θ - η g / (√s + ε)
+
+    def state(self) -> dict:
+        return {**super().state(), "mean_square": self.mean_square}
+
+
+OPTIMIZERS: dict[str, type[GradientDescent]] = {
+    "gd": GradientDescent,
+    "momentum": Momentum,
+    "adam": Adam,
+    "rmsprop": RMSprop,
+}
+
+
+def make_optimizer(name: str, **options: object) -> GradientDescent:
+    """Build an optimizer by name; ``"nesterov"`` is momentum with the look-ahead step."""
+    if name == "nesterov":
+        return Momentum(nesterov=True, **options)
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; valid optimizers are {', '.join(OPTIMIZERS)}, nesterov")
+    return OPTIMIZERS[name](**options)
+
+
+# ---- learning-rate schedules ---------------------------------------------------------------------
+@dataclass
+class Constant:
+    initial: float
+
+    def __call__(self, epoch: int, loss: float) -> float:
+        return self.initial
+
+
+@dataclass
+class StepDecay(Constant):
+    drop: float = 0.5
+    every: int = 10
+
+    def __call__(self, epoch: int, loss: float) -> float:
+        return self.initial * self.drop ** ((epoch + 1) // self.every)  # η_e = η0 · drop^⌊e/every⌋
+
+
+@dataclass
+class ExponentialDecay(Constant):
+    gamma: float = 0.95
+
+    def __call__(self, epoch: int, loss: float) -> float:
+        return self.initial * self.gamma ** (epoch + 1)  # η_e = η0 · γ^e
+
+
+@dataclass
+class InverseScaling(Constant):
+    power_t: float = 0.5
+
+    def __call__(self, epoch: int, loss: float) -> float:
+        return self.initial / (epoch + 2) ** self.power_t  # η_e = η0 / (e + 1)^power_t
+
+
+@dataclass
+class ReduceOnPlateau(Constant):
+    """Divide η by ``1/factor`` once the loss has failed to drop by ``tol`` for ``patience`` epochs."""
+
+    factor: float = 0.2
+    patience: int = 2
+    tol: float = 1e-4
+    min_learning_rate: float = 1e-6
+    current: float | None = None
+    best: float = np.inf
+    bad_epochs: int = 0
+
+    def __call__(self, epoch: int, loss: float) -> float:
+        if self.current is None:
+            self.current = self.initial
+        if loss < self.best - self.tol:
+            self.best, self.bad_epochs = loss, 0
+        else:
+            self.bad_epochs += 1
+        if self.bad_epochs >= self.patience:
+            self.current = max(self.current * self.factor, self.min_learning_rate)
+            self.bad_epochs = 0
+        return self.current
+
+
+SCHEDULES: dict[str, type[Constant]] = {
+    "constant": Constant,
+    "step": StepDecay,
+    "exponential": ExponentialDecay,
+    "invscaling": InverseScaling,
+    "plateau": ReduceOnPlateau,
+}
+SCHEDULE_ALIASES = {"adaptive": "plateau"}
+
+
+def make_schedule(name: str, initial: float, **options: object) -> Constant:
+    key = SCHEDULE_ALIASES.get(name, name)
+    if key not in SCHEDULES:
+        raise ValueError(f"unknown learning-rate schedule {name!r}; valid schedules are "
+                         f"{', '.join(SCHEDULES)} (aliases: {', '.join(SCHEDULE_ALIASES)})")
+    return SCHEDULES[key](initial, **options)

@@ -1,0 +1,170 @@
+"""The training loop for stepwise optimizers: epochs, mini-batches, validation, early stopping,
+callbacks and divergence detection.
+
+Conventions: data as in :mod:`bpnn.core.network` (samples are rows). An epoch visits every sample once,
+in mini-batches of ``batch_size`` rows (the whole set when ``batch_size`` is None), in an order drawn from
+the explicit ``numpy.random.Generator`` when ``shuffle`` is on. The epoch's training loss is the weighted
+mean of the batch losses, plus the L2 penalty at the epoch's final weights.
+
+A callback is any callable ``callback(epoch, history, network)``; a truthy return stops training.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bpnn.core.losses import Loss, get_loss
+from bpnn.core.network import Network, sample_weights
+from bpnn.core.optimizers import Constant, GradientDescent
+
+Array = np.ndarray
+Callback = Callable[[int, "History", Network], object]
+Score = Callable[[Network, Array, Array, Array | None], float]
+
+
+class DivergenceWarning(RuntimeWarning):
+    """Training produced a non-finite loss or weight and was stopped."""
+
+
+@dataclass
+class History:
+    """Per-epoch record of a training run."""
+
+    loss: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_score: list = field(default_factory=list)
+    learning_rate: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+    best_epoch: int | None = None
+    stop_reason: str = ""
+    message: str = ""
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+
+@dataclass
+class EarlyStopping:
+    """Stop after ``patience`` epochs in which ``monitor`` did not improve by ``min_delta``.
+
+    ``monitor`` is ``"val_loss"`` (lower is better), ``"val_score"`` (higher is better) or ``"loss"`` (the
+    training loss). The best weights are restored at the end when ``restore_best`` is on.
+    """
+
+    monitor: str = "val_loss"
+    patience: int = 10
+    min_delta: float = 1e-4
+    restore_best: bool = True
+    best_value: float = np.inf
+    best_params: Array | None = None
+    wait: int = 0
+
+    def __post_init__(self) -> None:
+        if self.monitor not in ("val_loss", "val_score", "loss"):
+            raise ValueError(f"unknown monitor {self.monitor!r}; valid monitors are val_loss, val_score, loss")
+
+    def improved(self, history: History, params: Array) -> bool:
+        """Record the epoch just ended; True when it is the best so far."""
+        value = getattr(history, self.monitor)[-1]
+        value = -value if self.monitor == "val_score" else value
+        if value < self.best_value - self.min_delta:
+            self.best_value, self.wait = value, 0
+            self.best_params = params.copy()
+            history.best_epoch = history.epochs - 1
+            return True
+        self.wait += 1
+        return False
+
+    @property
+    def should_stop(self) -> bool:
+        return self.wait >= self.patience
+
+
+def batches(n: int, batch_size: int | None, order: Array | None) -> Iterable[Array | slice]:
+    """Row selections of one epoch: slices in order, or index blocks of a shuffled order."""
+    size = n if batch_size is None else max(1, min(int(batch_size), n))
+    for start in range(0, n, size):
+        yield slice(start, start + size) if order is None else order[start:start + size]
+
+
+@np.errstate(over="ignore", invalid="ignore")  # divergence is detected and reported, not warned per operation
+def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: GradientDescent, *,
+          epochs: int = 200, batch_size: int | None = None, shuffle: bool = True,
+          rng: np.random.Generator | None = None, sample_weight: Array | None = None, alpha: float = 0.0,
+          validation: tuple | None = None, score: Score | None = None, schedule: Constant | None = None,
+          early_stopping: EarlyStopping | None = None, callbacks: Sequence[Callback] = (),
+          history: History | None = None) -> History:
+    """Train ``network`` in place and return its :class:`History` (appended to ``history`` when given).
+
+    ``validation`` is ``(X_val, Y_val)`` or ``(X_val, Y_val, sample_weight_val)``; ``score(network, X, Y,
+    sample_weight)`` is evaluated on it each epoch. ``early_stopping`` restores the best weights.
+    """
+    loss = get_loss(loss) if isinstance(loss, str) else loss
+    rng = np.random.default_rng(rng)
+    history = History() if history is None else history
+    X, Y = network.as_input(X), network.as_input(Y)
+    n = X.shape[0]
+    weights = None if sample_weight is None else np.asarray(sample_weight, dtype=network.dtype).reshape(-1)
+    _, total = sample_weights(n, weights, network.dtype)
+    if validation is not None:
+        X_val, Y_val = network.as_input(validation[0]), network.as_input(validation[1])
+        weights_val = validation[2] if len(validation) > 2 else None
+    grad = np.empty(network.n_params, dtype=network.dtype)
+    last_finite = network.pack()
+    penalty_per_norm = alpha / (2 * total)
+    for epoch in range(history.epochs, history.epochs + epochs):
+        started = time.perf_counter()
+        last_finite[...] = network.params
+        order = rng.permutation(n) if shuffle and batch_size is not None else None
+        data_loss = 0.0
+        for rows in batches(n, batch_size, order):
+            X_batch, Y_batch = X[rows], Y[rows]
+            batch_weights = None if weights is None else weights[rows]
+            cache = network.forward(X_batch)
+            batch_loss = network.cost(cache, Y_batch, loss, batch_weights)  # data term only
+            data_loss += batch_loss * (X_batch.shape[0] if weights is None else float(batch_weights.sum())) / total
+            if not np.isfinite(batch_loss):
+                break
+            network.backward(cache, Y_batch, loss, batch_weights, alpha, out=grad)
+            optimizer.update(network.params, grad)
+        epoch_loss = data_loss + (penalty_per_norm * _squared_weight_norm(network) if alpha else 0.0)
+        if not (np.isfinite(epoch_loss) and np.all(np.isfinite(network.params))):
+            network.unpack(last_finite)
+            history.stop_reason = "diverged"
+            history.message = (f"training diverged at epoch {epoch + 1} (loss {epoch_loss}); the weights of the "
+                               f"last finite epoch were restored. Lower the learning rate, e.g. to "
+                               f"{optimizer.learning_rate / 10:g}, or scale the inputs.")
+            warnings.warn(history.message, DivergenceWarning, stacklevel=2)
+            break
+        history.loss.append(epoch_loss)
+        history.learning_rate.append(optimizer.learning_rate)
+        if validation is not None:
+            history.val_loss.append(network.cost(network.forward(X_val), Y_val, loss, weights_val, alpha))
+            if score is not None:
+                history.val_score.append(score(network, X_val, Y_val, weights_val))
+        if schedule is not None:
+            optimizer.learning_rate = schedule(epoch, epoch_loss)
+        history.seconds.append(time.perf_counter() - started)
+        if early_stopping is not None:
+            early_stopping.improved(history, network.params)
+            if early_stopping.should_stop:
+                history.stop_reason = f"no improvement of {early_stopping.monitor} in {early_stopping.patience} epochs"
+                break
+        if any([bool(callback(epoch, history, network)) for callback in callbacks]):
+            history.stop_reason = "stopped by callback"
+            break
+    else:
+        history.stop_reason = "maximum epochs"
+    if early_stopping is not None and early_stopping.restore_best and early_stopping.best_params is not None:
+        network.unpack(early_stopping.best_params)
+    return history
+
+
+def _squared_weight_norm(network: Network) -> float:
+    return sum(float(np.vdot(W, W)) for W in network.weights)  # Σ_l ‖W[l]‖²

@@ -1,0 +1,272 @@
+"""The general core: gradients against finite differences, numerics, dtypes, optimizers, training."""
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from bpnn.core import (
+    ACTIVATIONS,
+    LOSSES,
+    DivergenceWarning,
+    EarlyStopping,
+    Network,
+    get_activation,
+    get_loss,
+    gradcheck,
+    make_optimizer,
+    make_schedule,
+    train,
+)
+from bpnn.core.activations import HIDDEN_ACTIVATIONS
+from bpnn.datasets import moons
+
+TARGETS = {
+    "binary_cross_entropy": lambda rng, m, k: (rng.random((m, k)) > 0.5).astype(float),
+    "categorical_cross_entropy": lambda rng, m, k: np.eye(k)[rng.integers(0, k, m)],
+    "squared_error": lambda rng, m, k: rng.standard_normal((m, k)),
+}
+
+
+def problem(depth, hidden, loss, output=None, seed=0, m=9, n_in=3, n_out=3):
+    rng = np.random.default_rng(seed)
+    sizes = [n_in] + [4, 3][: depth - 1] + [n_out]
+    net = Network(sizes, hidden, output or get_loss(loss).canonical_output, init="glorot_normal", random_state=seed)
+    for b in net.biases:
+        b[...] = rng.normal(0, 0.5, b.shape)  # non-zero biases so every bias gradient is exercised
+    X = rng.standard_normal((m, n_in))
+    return net, X, TARGETS[loss](rng, m, n_out), rng
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
+@pytest.mark.parametrize("alpha", [0.0, 0.3], ids=["no_l2", "l2"])
+@pytest.mark.parametrize("depth", [1, 2, 3])
+@pytest.mark.parametrize("loss", list(LOSSES))
+@pytest.mark.parametrize("hidden", HIDDEN_ACTIVATIONS)
+def test_gradcheck_every_activation_loss_depth(hidden, loss, depth, alpha, weighted):
+    net, X, Y, rng = problem(depth, hidden, loss)
+    sample_weight = rng.uniform(0.2, 3.0, X.shape[0]) if weighted else None
+    result = gradcheck(net, X, Y, loss, sample_weight, alpha)
+    assert result.max_error < 1e-7, result.errors
+
+
+@pytest.mark.parametrize("loss,output", [("squared_error", "sigmoid"), ("squared_error", "tanh"),
+                                         ("binary_cross_entropy", "identity"), ("squared_error", "softplus")])
+def test_gradcheck_non_canonical_output(loss, output):
+    net, X, Y, _ = problem(2, "tanh", loss, output=output)
+    if loss == "binary_cross_entropy":
+        net.weights[-1][...] *= 0.01  # keep identity outputs inside (0, 1) where log(a) is defined
+        net.biases[-1][...] = 0.5
+    assert gradcheck(net, X, Y, loss).max_error < 1e-7
+
+
+def test_softmax_needs_categorical_cross_entropy():
+    net, X, Y, _ = problem(2, "tanh", "squared_error", output="softmax")
+    with pytest.raises(ValueError, match="softmax.*categorical_cross_entropy"):
+        net.loss_and_grad(X, Y, "squared_error")
+
+
+def test_sample_weights_equal_repeated_rows():
+    net, X, Y, _ = problem(2, "tanh", "binary_cross_entropy")
+    counts = np.array([1, 2, 3, 1, 1, 2, 1, 4, 1])
+    J_w, g_w = net.loss_and_grad(X, Y, "binary_cross_entropy", counts.astype(float), alpha=0.2)
+    J_r, g_r = net.loss_and_grad(np.repeat(X, counts, 0), np.repeat(Y, counts, 0), "binary_cross_entropy", alpha=0.2)
+    assert J_w == pytest.approx(J_r, rel=1e-13)
+    np.testing.assert_allclose(g_w, g_r, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("z", [1000.0, -1000.0])
+@pytest.mark.parametrize("y", [0.0, 1.0])
+def test_saturated_sigmoid_output_is_finite(z, y):
+    net = Network([1, 1], output_activation="sigmoid")
+    net.weights[0][...] = z
+    X, Y = np.ones((1, 1)), np.full((1, 1), y)
+    J, grad = net.loss_and_grad(X, Y, "binary_cross_entropy")
+    assert np.isfinite(J) and np.all(np.isfinite(grad))
+    wrong = (z > 0) != (y == 1)
+    assert J == pytest.approx(1000.0 if wrong else 0.0, abs=1e-9)  # -log σ(-1000) = 1000
+
+
+def test_saturated_softmax_is_finite():
+    net = Network([1, 3], output_activation="softmax")
+    net.weights[0][...] = [[1000.0, -1000.0, 0.0]]
+    J, grad = net.loss_and_grad(np.ones((1, 1)), np.array([[0.0, 1.0, 0.0]]), "categorical_cross_entropy")
+    assert J == pytest.approx(2000.0) and np.all(np.isfinite(grad))
+
+
+def test_activations_against_closed_forms():
+    z = np.linspace(-5, 5, 41)
+    expected = {
+        "sigmoid": 1 / (1 + np.exp(-z)), "tanh": np.tanh(z), "relu": np.maximum(z, 0),
+        "leaky_relu": np.where(z > 0, z, 0.01 * z), "elu": np.where(z > 0, z, np.exp(z) - 1),
+        "softplus": np.log(1 + np.exp(z)), "identity": z,
+    }
+    for name, values in expected.items():
+        np.testing.assert_allclose(ACTIVATIONS[name].f(z), values, rtol=1e-12, atol=1e-15)
+    assert get_activation("logistic") is ACTIVATIONS["sigmoid"]
+
+
+def test_unknown_names_list_valid_ones():
+    with pytest.raises(ValueError, match="unknown activation 'swish'; valid activations are sigmoid, tanh"):
+        get_activation("swish")
+    with pytest.raises(ValueError, match="valid losses are binary_cross_entropy"):
+        get_loss("hinge")
+    with pytest.raises(ValueError, match="valid optimizers are gd, momentum, adam, rmsprop"):
+        make_optimizer("adagrad")
+    with pytest.raises(ValueError, match="valid hidden activations"):
+        get_activation("softmax", hidden=True)
+
+
+def test_pack_unpack_round_trip():
+    net, *_ = problem(3, "relu", "squared_error")
+    flat = net.pack()
+    assert flat.shape == (net.n_params,) and net.n_params == 3 * 4 + 4 + 4 * 3 + 3 + 3 * 3 + 3
+    net.unpack(np.arange(net.n_params, dtype=float))
+    np.testing.assert_array_equal(net.weights[0].ravel(), np.arange(12))
+    np.testing.assert_array_equal(net.biases[0], np.arange(12, 16))
+    net.unpack(flat)
+    np.testing.assert_array_equal(net.pack(), flat)
+
+
+def test_float32_end_to_end():
+    X, y = moons(64)
+    X32, Y32 = X.astype(np.float32), y[:, None].astype(np.float32)
+    net = Network([2, 5, 1], "tanh", "sigmoid", dtype=np.float32, random_state=0)
+    cache = net.forward(X32)
+    assert all(a.dtype == np.float32 for a in cache.A) and all(z.dtype == np.float32 for z in cache.Z[1:])
+    _, grad = net.loss_and_grad(X32, Y32, "binary_cross_entropy", alpha=0.1)
+    assert grad.dtype == np.float32
+    train(net, X32, Y32, "binary_cross_entropy", make_optimizer("adam", learning_rate=0.01), epochs=3,
+          batch_size=16, rng=np.random.default_rng(0))
+    assert net.params.dtype == np.float32 and all(W.dtype == np.float32 for W in net.weights)
+
+
+# ---- optimizers, each re-derived element by element at t = 3 ---------------------------------------
+def run_optimizer(name, grads, **options):
+    params = np.array([0.5, -1.0, 2.0])
+    optimizer = make_optimizer(name, **options)
+    for g in grads:
+        optimizer.update(params, np.array(g))
+    return params
+
+
+GRADS = [[0.1, -0.2, 0.3], [0.05, 0.4, -0.1], [-0.3, 0.1, 0.2]]
+
+
+def test_gradient_descent_rederived():
+    expected = [p - 0.1 * sum(g[i] for g in GRADS) for i, p in enumerate([0.5, -1.0, 2.0])]
+    np.testing.assert_allclose(run_optimizer("gd", GRADS, learning_rate=0.1), expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_momentum_rederived(nesterov):
+    expected = []
+    for i, p in enumerate([0.5, -1.0, 2.0]):
+        v = 0.0
+        for g in GRADS:
+            v = 0.9 * v - 0.1 * g[i]
+            p = p + (0.9 * v - 0.1 * g[i] if nesterov else v)
+        expected.append(p)
+    got = run_optimizer("nesterov" if nesterov else "momentum", GRADS, learning_rate=0.1, momentum=0.9)
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
+
+
+def test_adam_rederived_with_bias_correction():
+    lr, b1, b2, eps = 0.01, 0.8, 0.95, 1e-8
+    expected = []
+    for i, p in enumerate([0.5, -1.0, 2.0]):
+        m = v = 0.0
+        for t, g in enumerate(GRADS, start=1):
+            m = b1 * m + (1 - b1) * g[i]
+            v = b2 * v + (1 - b2) * g[i] ** 2
+            m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
+            # ε is added to √v before bias correction, as in scikit-learn: ε_hat = ε / √(1-β2^t)
+            p -= lr * m_hat / (math.sqrt(v_hat) + eps / math.sqrt(1 - b2 ** t))
+        expected.append(p)
+    got = run_optimizer("adam", GRADS, learning_rate=lr, beta_1=b1, beta_2=b2, epsilon=eps)
+    np.testing.assert_allclose(got, expected, rtol=1e-13)
+
+
+def test_rmsprop_rederived():
+    expected = []
+    for i, p in enumerate([0.5, -1.0, 2.0]):
+        s = 0.0
+        for g in GRADS:
+            s = 0.9 * s + 0.1 * g[i] ** 2
+            p -= 0.01 * g[i] / (math.sqrt(s) + 1e-8)
+        expected.append(p)
+    np.testing.assert_allclose(run_optimizer("rmsprop", GRADS, learning_rate=0.01), expected, rtol=1e-13)
+
+
+def test_schedules():
+    assert [make_schedule("step", 1.0, drop=0.5, every=2)(e, 0) for e in range(4)] == [1.0, 0.5, 0.5, 0.25]
+    assert make_schedule("exponential", 1.0, gamma=0.5)(1, 0) == 0.25
+    assert make_schedule("invscaling", 1.0, power_t=0.5)(2, 0) == pytest.approx(0.5)
+    plateau = make_schedule("adaptive", 1.0, factor=0.2, patience=2, tol=0.0)
+    assert [plateau(e, loss) for e, loss in enumerate([1.0, 0.5, 0.5, 0.5, 0.4])] == pytest.approx([1, 1, 1, 0.2, 0.2])
+
+
+# ---- training loop -------------------------------------------------------------------------------
+def fit_moons(seed=0, **options):
+    X, y = moons(200, random_state=1)
+    net = Network([2, 8, 1], "tanh", "sigmoid", random_state=seed)
+    history = train(net, X, y[:, None], "binary_cross_entropy", make_optimizer("adam", learning_rate=0.02),
+                    epochs=options.pop("epochs", 30), batch_size=32, rng=np.random.default_rng(seed), **options)
+    return net, history
+
+
+def test_same_seed_bit_identical():
+    a, _ = fit_moons(seed=5)
+    b, _ = fit_moons(seed=5)
+    c, _ = fit_moons(seed=6)
+    assert np.array_equal(a.params, b.params)
+    assert not np.array_equal(a.params, c.params)
+
+
+def test_history_with_validation_and_score():
+    X, y = moons(100, random_state=2)
+    accuracy = lambda net, Xv, Yv, w: float(((net.predict(Xv) > 0.5) == Yv).mean())  # noqa: E731
+    net, history = fit_moons(validation=(X, y[:, None]), score=accuracy, epochs=12)
+    assert len(history.loss) == len(history.val_loss) == len(history.val_score) == 12
+    assert history.loss[-1] < history.loss[0] and history.val_score[-1] > 0.8
+    assert history.stop_reason == "maximum epochs"
+
+
+def test_early_stopping_restores_best_weights():
+    X, y = moons(100, random_state=2)
+    snapshots = []
+    record = lambda epoch, history, net: snapshots.append(net.pack())  # noqa: E731
+    stopper = EarlyStopping("val_loss", patience=3, min_delta=0.0)
+    net, history = fit_moons(validation=(X, y[:, None]), early_stopping=stopper, callbacks=[record], epochs=400)
+    assert "no improvement of val_loss in 3 epochs" == history.stop_reason
+    best = int(np.argmin(history.val_loss))
+    assert history.best_epoch == best and len(history.loss) == best + 4
+    np.testing.assert_array_equal(net.params, snapshots[best])
+
+
+def test_callback_stops_training():
+    _, history = fit_moons(callbacks=[lambda epoch, history, net: epoch == 4])
+    assert history.epochs == 5 and history.stop_reason == "stopped by callback"
+
+
+def test_divergence_restores_last_finite_weights():
+    X = np.random.default_rng(0).standard_normal((50, 3)) * 100
+    Y = X @ np.array([[1.0], [2.0], [3.0]])
+    net = Network([3, 4, 1], "relu", "identity", random_state=0)
+    seen = []
+    with pytest.warns(DivergenceWarning, match=r"diverged at epoch \d+.*Lower the learning rate, e.g. to 1"):
+        history = train(net, X, Y, "squared_error", make_optimizer("gd", learning_rate=10.0), epochs=200,
+                        callbacks=[lambda e, h, n: seen.append(n.pack())])
+    assert history.stop_reason == "diverged"
+    assert np.all(np.isfinite(net.params))
+    np.testing.assert_array_equal(net.params, seen[-1])
+
+
+def test_core_imports_no_heavy_libraries():
+    code = ("import sys, bpnn, bpnn.core, bpnn.seed, bpnn.datasets; "
+            "heavy = [m for m in ('sklearn', 'matplotlib', 'pandas', 'dask', 'scipy', 'rich') if m in sys.modules]; "
+            "print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""
