@@ -40,6 +40,7 @@ class History:
     val_score: list = field(default_factory=list)
     learning_rate: list = field(default_factory=list)
     seconds: list = field(default_factory=list)
+    extra: dict = field(default_factory=dict)  # solver-specific per-epoch series: "gradient", "mu", "gamma", …
     best_epoch: int | None = None
     stop_reason: str = ""
     message: str = ""
@@ -47,6 +48,10 @@ class History:
     @property
     def epochs(self) -> int:
         return len(self.loss)
+
+    def log(self, name: str, value: float) -> None:
+        """Append one epoch's value to the solver-specific series ``name``."""
+        self.extra.setdefault(name, []).append(value)
 
 
 @dataclass
