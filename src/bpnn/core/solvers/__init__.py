@@ -18,7 +18,13 @@ import importlib
 from typing import Callable
 
 # public name -> "module:function", resolved on first use so importing the core never imports SciPy
-FULL_BATCH_SOLVERS: dict[str, str] = {}
+FULL_BATCH_SOLVERS: dict[str, str] = {
+    "lbfgs": "bpnn.core.solvers.lbfgs:solve_lbfgs",  # SciPy L-BFGS-B
+    "lm": "bpnn.core.solvers.lm:solve_lm",  # Levenberg–Marquardt (trainlm)
+    "br": "bpnn.core.solvers.br:solve_br",  # Bayesian regularization on LM (trainbr)
+    "rprop": "bpnn.core.solvers.rprop:solve_rprop",  # resilient backpropagation (trainrp)
+    "scg": "bpnn.core.solvers.scg:solve_scg",  # Møller's scaled conjugate gradient (trainscg)
+}
 
 
 def get_solver(name: str) -> Callable:
