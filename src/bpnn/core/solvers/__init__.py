@@ -15,7 +15,7 @@ entry per iteration (epoch); solver-specific series (gradient norm, μ, γ, …)
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from collections.abc import Callable
 
 # public name -> "module:function", resolved on first use so importing the core never imports SciPy
 FULL_BATCH_SOLVERS: dict[str, str] = {
