@@ -1,0 +1,92 @@
+"""bpnn.metrics against scikit-learn's and SciPy's implementations."""
+
+import numpy as np
+import pytest
+from scipy.stats import pearsonr
+from sklearn import metrics as skm
+
+from bpnn.metrics import classification_metrics, confusion_matrix, regression_metrics, roc_auc, roc_curve
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("classes", [np.array([0, 1]), np.array(["cat", "dog", "emu"]), np.array([2, 5, 7, 9])])
+def test_classification_metrics_match_sklearn(seed, classes):
+    rng = np.random.default_rng(seed)
+    y_true = rng.choice(classes, 60)
+    y_pred = np.where(rng.random(60) < 0.6, y_true, rng.choice(classes[:-1], 60))  # wrong guesses never name the last class
+    score = rng.random(60) + (y_true == classes[-1])
+    result = classification_metrics(y_true, y_pred, classes, positive_score=score)
+    assert result["accuracy"] == pytest.approx(skm.accuracy_score(y_true, y_pred), abs=1e-15)
+    for name, function in [("precision", skm.precision_score), ("recall", skm.recall_score), ("f1", skm.f1_score)]:
+        assert result[name] == pytest.approx(function(y_true, y_pred, average="macro", zero_division=0), abs=1e-15)
+    np.testing.assert_array_equal(result["confusion"], skm.confusion_matrix(y_true, y_pred, labels=classes))
+    if classes.size == 2:
+        assert result["roc_auc"] == pytest.approx(skm.roc_auc_score(y_true == classes[1], score), abs=1e-15)
+    else:
+        assert "roc_auc" not in result
+
+
+def test_macro_average_skips_classes_absent_from_truth_and_prediction():
+    # class 9 never occurs: scikit-learn's default labels (the union) leave it out of the macro average
+    y_true, y_pred = np.array([1, 1, 2, 2]), np.array([1, 2, 2, 2])
+    result = classification_metrics(y_true, y_pred, np.array([1, 2, 9]))
+    # class 1: P = 1/1, R = 1/2, F1 = 2/3; class 2: P = 2/3, R = 2/2, F1 = 0.8
+    assert result["precision"] == pytest.approx((1 + 2 / 3) / 2)
+    assert result["recall"] == pytest.approx((0.5 + 1) / 2)
+    assert result["f1"] == pytest.approx((2 / 3 + 0.8) / 2)
+    assert result["confusion"] == [[1, 1, 0], [0, 2, 0], [0, 0, 0]]
+
+
+def test_confusion_matrix_follows_label_order_and_refuses_unknown_labels():
+    labels = np.array(["c", "a", "b"])
+    counts = confusion_matrix(np.array(["b", "a", "c", "a"]), np.array(["a", "a", "c", "b"]), labels)
+    np.testing.assert_array_equal(counts, skm.confusion_matrix(["b", "a", "c", "a"], ["a", "a", "c", "b"], labels=labels))
+    with pytest.raises(ValueError, match="label\\(s\\) z are not among the classes c, a, b"):
+        confusion_matrix(np.array(["z"]), np.array(["a"]), labels)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_roc_curve_and_auc_match_sklearn_with_ties(seed):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, 80)
+    score = np.round(rng.random(80) + 0.5 * y, 1)  # rounded: many tied scores
+    fpr, tpr, thresholds = roc_curve(y, score)
+    sk_fpr, sk_tpr, sk_thresholds = skm.roc_curve(y, score, drop_intermediate=False)
+    np.testing.assert_allclose(fpr, sk_fpr, atol=1e-15)
+    np.testing.assert_allclose(tpr, sk_tpr, atol=1e-15)
+    np.testing.assert_array_equal(thresholds, sk_thresholds)
+    assert roc_auc(y, score) == pytest.approx(skm.roc_auc_score(y, score), abs=1e-14)
+
+
+def test_roc_auc_is_nan_for_one_class():
+    assert np.isnan(roc_auc(np.ones(5), np.arange(5)))
+
+
+@pytest.mark.parametrize("shape", [(50,), (50, 3)])
+def test_regression_metrics_match_sklearn_and_scipy(shape):
+    rng = np.random.default_rng(1)
+    y = rng.normal(3, 2, shape)
+    y_hat = y + rng.normal(0, 0.5, shape)
+    result = regression_metrics(y, y_hat)
+    assert result["mse"] == pytest.approx(skm.mean_squared_error(y, y_hat), rel=1e-14)
+    assert result["mae"] == pytest.approx(skm.mean_absolute_error(y, y_hat), rel=1e-14)
+    assert result["mape"] == pytest.approx(skm.mean_absolute_percentage_error(y, y_hat), rel=1e-14)
+    assert result["r2"] == pytest.approx(skm.r2_score(y, y_hat), rel=1e-14)
+    assert result["r"] == pytest.approx(pearsonr(y.ravel(), y_hat.ravel()).statistic, rel=1e-14)
+    assert result["rmse"] == pytest.approx(np.sqrt(result["mse"]), rel=1e-15)
+    if len(shape) == 1:
+        assert result["rmse"] == pytest.approx(skm.root_mean_squared_error(y, y_hat), rel=1e-14)
+
+
+def test_regression_metrics_of_a_constant_target_follow_sklearn():
+    y = np.full(4, 2.0)
+    assert regression_metrics(y, y)["r2"] == skm.r2_score(y, y) == 1.0
+    assert regression_metrics(y, y + [0, 1, 0, 0])["r2"] == skm.r2_score(y, y + [0, 1, 0, 0]) == 0.0
+
+
+def test_regression_metrics_hand_worked():
+    # y = (1, 2, 3), ŷ = (2, 2, 2): errors (-1, 0, 1); MSE = 2/3, MAE = 2/3, MAPE = (1 + 0 + 1/3)/3
+    # ȳ = 2, SStot = 2, SSres = 2, R² = 0; ŷ is constant, so R is undefined (nan)
+    result = regression_metrics([1.0, 2.0, 3.0], [2.0, 2.0, 2.0])
+    assert result["mse"] == pytest.approx(2 / 3) and result["mae"] == pytest.approx(2 / 3)
+    assert result["mape"] == pytest.approx(4 / 9) and result["r2"] == 0.0 and np.isnan(result["r"])
