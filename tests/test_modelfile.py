@@ -1,0 +1,137 @@
+"""The model file: round trips, checksums, versions, atomic writes."""
+
+import hashlib
+import json
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+from bpnn.core import Network
+from bpnn.modelfile import (
+    ALIGN,
+    DIGEST_SIZE,
+    FORMAT_VERSION,
+    LENGTH,
+    SIGNATURE,
+    ModelFileError,
+    atomic_write,
+    decode,
+    encode,
+    load,
+    network_state,
+    read,
+    save,
+)
+
+
+def small_network(dtype="float64") -> Network:
+    return Network([3, 5, 2], ["tanh"], "softmax", dtype=dtype, random_state=0)
+
+
+def with_header(data: bytes, change) -> bytes:
+    """The file ``data`` with its JSON header changed by ``change(header)`` and a valid checksum again."""
+    (length,) = LENGTH.unpack_from(data, len(SIGNATURE))
+    start = len(SIGNATURE) + LENGTH.size
+    header = json.loads(data[start:start + length])
+    change(header)
+    text = json.dumps(header).encode()
+    rest = data[start + length + (-(start + length) % ALIGN):-DIGEST_SIZE]  # the array data
+    head = SIGNATURE + LENGTH.pack(len(text)) + text
+    body = head + b" " * (-len(head) % ALIGN) + rest
+    return body + hashlib.sha256(body).digest()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_network_round_trip_predicts_bit_identically(tmp_path, dtype):
+    network = small_network(dtype)
+    X = np.random.default_rng(1).normal(size=(20, 3))
+    path = save(network, tmp_path / "net.bpnn", info={"features": ["a", "b", "c"], "auc": float("nan")})
+    loaded = load(path)
+    assert isinstance(loaded, Network) and loaded.dtype == np.dtype(dtype)
+    assert loaded.layer_sizes == [3, 5, 2] and [g.name for g in loaded.activations] == ["tanh", "softmax"]
+    np.testing.assert_array_equal(loaded.predict(X), network.predict(X))
+    contents = read(path)
+    assert contents.kind == "Network" and contents.header["format_version"] == FORMAT_VERSION
+    assert contents.info == {"features": ["a", "b", "c"], "auc": None}  # nan is stored as JSON null
+
+
+def test_arrays_are_aligned_and_header_is_readable_json(tmp_path):
+    data = (save(small_network(), tmp_path / "net.bpnn")).read_bytes()
+    assert data.startswith(SIGNATURE)
+    (length,) = LENGTH.unpack_from(data, len(SIGNATURE))
+    header = json.loads(data[len(SIGNATURE) + LENGTH.size:][:length])
+    data_start = -(-(len(SIGNATURE) + LENGTH.size + length) // ALIGN) * ALIGN
+    entry = header["arrays"]["params"]
+    assert entry == {"dtype": "<f8", "shape": [32], "offset": 0, "nbytes": 256}  # 3·5 + 5 + 5·2 + 2 = 32 values
+    np.testing.assert_array_equal(np.frombuffer(data, "<f8", 32, data_start), small_network().params)
+
+
+def test_every_single_byte_change_and_every_truncation_is_rejected():
+    data = encode("Network", *network_state(small_network()), info={"note": "测试"})
+    for position in range(len(data)):
+        changed = bytearray(data)
+        changed[position] ^= 0x01
+        with pytest.raises(ModelFileError):
+            decode(bytes(changed))
+    for length in range(len(data)):
+        with pytest.raises(ModelFileError):
+            decode(data[:length])
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "is not a bpnn model file"),
+    (b"x,y\n1,2\n", "is not a bpnn model file"),
+    (pickle.dumps({"weights": [1, 2]}), "is not a bpnn model file"),
+    (SIGNATURE + b"\0" * 10, "is truncated"),
+])
+def test_foreign_and_truncated_files_get_clear_errors(data, message):
+    with pytest.raises(ModelFileError, match=message):
+        decode(data, "m.bpnn")
+
+
+def test_newer_format_version_is_refused_with_the_versions_named():
+    data = with_header(encode("Network", *network_state(small_network())),
+                       lambda h: h.update(format_version=FORMAT_VERSION + 1, bpnn_version="9.0"))
+    with pytest.raises(ModelFileError, match=f"format version {FORMAT_VERSION + 1} \\(written by bpnn 9.0\\); this "
+                                             f"bpnn .* reads versions up to {FORMAT_VERSION}; upgrade bpnn"):
+        decode(data, "m.bpnn")
+
+
+def test_the_header_cannot_name_a_class_to_import_or_a_non_numeric_array():
+    data = encode("Network", *network_state(small_network()))
+    with pytest.raises(ModelFileError, match="unknown kind 'os:system'; this bpnn loads BPClassifier, BPRegressor, Network"):
+        decode(with_header(data, lambda h: h.update(kind="os:system")), "m.bpnn")
+    with pytest.raises(ModelFileError, match="array 'params' is described wrongly"):
+        decode(with_header(data, lambda h: h["arrays"]["params"].update(dtype="|O")), "m.bpnn")
+    with pytest.raises(ModelFileError, match="array 'params' is described wrongly"):
+        decode(with_header(data, lambda h: h["arrays"]["params"].update(offset=10**6)), "m.bpnn")
+
+
+def test_saving_refuses_object_arrays_and_unknown_models(tmp_path):
+    with pytest.raises(TypeError, match="array 'labels' has dtype object; model files hold numeric arrays only"):
+        encode("Network", {}, {"labels": np.array(["a", None], dtype=object)})
+    with pytest.raises(TypeError, match="cannot save a dict; bpnn saves BPClassifier, BPRegressor, Network"):
+        save({}, tmp_path / "x.bpnn")
+    assert not list(tmp_path.iterdir())
+
+
+def test_load_errors_name_the_path(tmp_path):
+    with pytest.raises(ModelFileError, match="nosuch.bpnn: no such model file"):
+        load(tmp_path / "nosuch.bpnn")
+    with pytest.raises(ModelFileError, match="is a folder, not a model file"):
+        load(tmp_path)
+
+
+def test_atomic_write_keeps_the_old_file_when_the_rename_fails(tmp_path, monkeypatch):
+    path = atomic_write(tmp_path / "m.bpnn", b"old")
+
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write(path, b"new")
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.bpnn"]  # no temporary file left behind
