@@ -1,0 +1,127 @@
+"""bpnn.distributed: sums over partitions against the local network, local SGD against a hand-derived
+equivalence, the estimators on in-process and two-process clusters, and the command-line helpers."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("distributed")
+
+import dask  # noqa: E402
+import dask.array as da  # noqa: E402
+
+from bpnn.core import Network, make_optimizer, train  # noqa: E402
+from bpnn.distributed import (  # noqa: E402
+    DaskObjective,
+    client_from_scheduler,
+    local_sgd,
+    persist_blocks,
+    read_partitioned,
+    spawn_streams,
+)
+
+LOSS_OUTPUT = {"binary_cross_entropy": "sigmoid", "categorical_cross_entropy": "softmax", "squared_error": "identity"}
+
+
+@pytest.fixture
+def synchronous():
+    with dask.config.set(scheduler="synchronous"):
+        yield
+
+
+def problem(loss, m=103, n_in=4, n_out=3, seed=0, weighted=True):
+    """A small network with random data; uneven row chunks that do not match the column chunks."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m, n_in))
+    Y = {"binary_cross_entropy": (rng.random((m, n_out)) > 0.5).astype(float),
+         "categorical_cross_entropy": np.eye(n_out)[rng.integers(0, n_out, m)],
+         "squared_error": rng.standard_normal((m, n_out))}[loss]
+    s = rng.uniform(0.1, 2.0, m) if weighted else None
+    net = Network([n_in, 5, n_out], "tanh", LOSS_OUTPUT[loss], random_state=seed)
+    return net, X, Y, s
+
+
+@pytest.mark.parametrize("loss", sorted(LOSS_OUTPUT))
+@pytest.mark.parametrize("weighted", [True, False])
+def test_distributed_loss_and_gradient_equal_local(synchronous, loss, weighted):
+    net, X, Y, s = problem(loss, weighted=weighted)
+    blocks, weights = persist_blocks(da.from_array(X, chunks=(17, 2)), da.from_array(Y, chunks=(40, 3)), s,
+                                     n_partitions=3)
+    assert len(blocks) == 7 and np.isclose(sum(weights), s.sum() if weighted else len(X))
+    objective = DaskObjective(net, blocks, loss, alpha=0.7, split_every=2)  # a three-level tree
+    for _ in range(2):
+        params = net.pack()
+        J, grad = objective.loss_and_grad(params)
+        J_local, grad_local = net.loss_and_grad(X, Y, loss, s, alpha=0.7)
+        np.testing.assert_allclose(J, J_local, rtol=1e-10)
+        np.testing.assert_allclose(grad, grad_local, rtol=1e-10, atol=1e-14)
+        net.unpack(params - 0.5 * grad)  # another point, and the objective must not keep stale weights
+    assert objective.evaluations == 2
+
+
+def test_blocks_are_contiguous_aligned_and_typed(synchronous):
+    X = np.asfortranarray(np.arange(60.0).reshape(20, 3))
+    blocks, weights = persist_blocks(da.from_array(X, chunks=(7, 1)), np.arange(20), dtype=np.float32)
+    assert weights == [7.0, 7.0, 6.0]
+    (first,) = dask.compute(blocks[0])
+    assert first.X.flags.c_contiguous and first.X.flags.aligned and first.X.dtype == np.float32
+    assert first.Y.shape == (7, 1) and first.s is None
+    np.testing.assert_array_equal(first.X, X[:7])
+
+
+def test_bad_shapes_and_empty_data_raise_clear_errors(synchronous):
+    with pytest.raises(ValueError, match="X has 10 rows but y has 9"):
+        persist_blocks(np.zeros((10, 2)), np.zeros(9))
+    with pytest.raises(ValueError, match="no rows with positive weight"):
+        persist_blocks(np.zeros((4, 2)), np.zeros(4), np.zeros(4))
+
+
+def test_one_round_of_local_full_batch_gd_is_one_global_gd_step(synchronous):
+    """With full-batch gd every partition steps θ_p = θ - η ∇J_p, and Σ_p (S_p/S) ∇J_p = ∇J (penalty shared
+    as α S_p/S), so each round of local SGD is exactly one global gradient-descent step."""
+    net, X, Y, s = problem("categorical_cross_entropy")
+    reference = Network([4, 5, 3], "tanh", "softmax", random_state=0)
+    blocks, weights = persist_blocks(X, Y, s, n_partitions=4)
+    local_sgd(net, blocks, weights, "categorical_cross_entropy", make_optimizer("gd", learning_rate=0.5), rounds=5,
+              alpha=0.3, seed=0, split_every=3)
+    train(reference, X, Y, "categorical_cross_entropy", make_optimizer("gd", learning_rate=0.5), epochs=5,
+          batch_size=None, sample_weight=s, alpha=0.3)
+    np.testing.assert_allclose(net.params, reference.params, rtol=1e-10)
+
+
+def test_local_sgd_is_reproducible_and_partitions_draw_different_streams(synchronous):
+    net, X, Y, _ = problem("binary_cross_entropy", m=400)
+    blocks, weights = persist_blocks(X, Y, n_partitions=4)
+    runs = []
+    for seed in (3, 3, 4):
+        trained = Network([4, 5, 3], "tanh", "sigmoid", random_state=0)
+        history = local_sgd(trained, blocks, weights, "binary_cross_entropy", make_optimizer("adam", learning_rate=0.01),
+                            rounds=3, batch_size=16, local_steps=4, seed=seed)
+        assert history.epochs == 3 and history.stop_reason == "maximum epochs"
+        runs.append(trained.params)
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.array_equal(runs[0], runs[2])
+    draws = [rng.integers(0, 2**62) for rng in spawn_streams(3, 4)]
+    assert len(set(draws)) == 4 and draws == [rng.integers(0, 2**62) for rng in spawn_streams(3, 4)]
+
+
+# ---- command-line helpers ----------------------------------------------------------------------------
+@pytest.mark.parametrize("spec", ["local:0", "local:x", "localhost:8786", "threads"])
+def test_bad_scheduler_spec_names_the_valid_forms(spec):
+    with pytest.raises(ValueError, match="local:4 .* tcp://HOST:PORT|local:N with N >= 1"):
+        client_from_scheduler(spec)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_read_partitioned_reads_csv_and_parquet_by_partition(tmp_path, suffix):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.standard_normal(500), "b": rng.standard_normal(500), "label": rng.integers(0, 2, 500)})
+    path = tmp_path / f"data.{suffix}"
+    frame.to_csv(path, index=False, sep=";") if suffix == "csv" else frame.to_parquet(path)
+    X, y = read_partitioned(path, ["label"], blocksize=2000)
+    if suffix == "csv":
+        assert X.npartitions > 1
+    np.testing.assert_allclose(X.compute().to_numpy(), frame[["a", "b"]].to_numpy())
+    np.testing.assert_array_equal(y.compute().to_numpy(), frame["label"].to_numpy())
+    with pytest.raises(ValueError, match="no column 'target'; the columns are a, b, label"):
+        read_partitioned(path, ["target"])
