@@ -10,6 +10,7 @@ import dask  # noqa: E402
 import dask.array as da  # noqa: E402
 
 from bpnn.core import Network, make_optimizer, train  # noqa: E402
+from bpnn.core.jacobian import gauss_newton, jacobian, sum_squared_errors  # noqa: E402
 from bpnn.distributed import (  # noqa: E402
     DaskObjective,
     client_from_scheduler,
@@ -44,10 +45,10 @@ def problem(loss, m=103, n_in=4, n_out=3, seed=0, weighted=True):
 @pytest.mark.parametrize("weighted", [True, False])
 def test_distributed_loss_and_gradient_equal_local(synchronous, loss, weighted):
     net, X, Y, s = problem(loss, weighted=weighted)
-    blocks, weights = persist_blocks(da.from_array(X, chunks=(17, 2)), da.from_array(Y, chunks=(40, 3)), s,
-                                     n_partitions=3)
-    assert len(blocks) == 7 and np.isclose(sum(weights), s.sum() if weighted else len(X))
-    objective = DaskObjective(net, blocks, loss, alpha=0.7, split_every=2)  # a three-level tree
+    partitions = persist_blocks(da.from_array(X, chunks=(17, 2)), da.from_array(Y, chunks=(40, 3)), s,
+                                split_every=2)  # 7 blocks, a three-level tree
+    assert len(partitions.blocks) == 7 and np.isclose(partitions.total_weight, s.sum() if weighted else len(X))
+    objective = DaskObjective(net, partitions, loss, alpha=0.7)
     for _ in range(2):
         params = net.pack()
         J, grad = objective.loss_and_grad(params)
@@ -55,14 +56,32 @@ def test_distributed_loss_and_gradient_equal_local(synchronous, loss, weighted):
         np.testing.assert_allclose(J, J_local, rtol=1e-10)
         np.testing.assert_allclose(grad, grad_local, rtol=1e-10, atol=1e-14)
         net.unpack(params - 0.5 * grad)  # another point, and the objective must not keep stale weights
-    assert objective.evaluations == 2
+        np.testing.assert_allclose(objective.loss_value(net.params), net.cost(net.forward(X), Y, loss, s, 0.7), rtol=1e-10)
+    assert objective.evaluations == 4
+
+
+@pytest.mark.parametrize("output", ["identity", "tanh"])
+def test_distributed_gauss_newton_sums_equal_local(synchronous, output):
+    """JᵀJ, Jᵀe and sse over 7 partitions, each chunked again inside, against the whole local computation."""
+    _, X, Y, s = problem("squared_error")
+    net = Network([4, 5, 3], "sigmoid", output, random_state=1)
+    partitions = persist_blocks(da.from_array(X, chunks=(17, 4)), Y, s, split_every=3)
+    objective = DaskObjective(net, partitions, "squared_error", chunk_rows=5)
+    system = objective.gauss_newton(net.params)
+    local = gauss_newton(net, X, Y, s)
+    np.testing.assert_allclose(system.JTJ, local.JTJ, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(system.JTe, local.JTe, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(system.sse, local.sse, rtol=1e-10)
+    np.testing.assert_allclose(objective.sum_squared_errors(net.params), sum_squared_errors(net, X, Y, s), rtol=1e-10)
+    J = jacobian(net, X) * np.repeat(np.sqrt(s), 3)[:, None]  # independent: the whole weighted Jacobian at once
+    np.testing.assert_allclose(system.JTJ, J.T @ J, rtol=1e-10, atol=1e-14)
 
 
 def test_blocks_are_contiguous_aligned_and_typed(synchronous):
     X = np.asfortranarray(np.arange(60.0).reshape(20, 3))
-    blocks, weights = persist_blocks(da.from_array(X, chunks=(7, 1)), np.arange(20), dtype=np.float32)
-    assert weights == [7.0, 7.0, 6.0]
-    (first,) = dask.compute(blocks[0])
+    partitions = persist_blocks(da.from_array(X, chunks=(7, 1)), np.arange(20), dtype=np.float32)
+    assert partitions.weights == [7.0, 7.0, 6.0]
+    (first,) = dask.compute(partitions.blocks[0])
     assert first.X.flags.c_contiguous and first.X.flags.aligned and first.X.dtype == np.float32
     assert first.Y.shape == (7, 1) and first.s is None
     np.testing.assert_array_equal(first.X, X[:7])
@@ -80,9 +99,9 @@ def test_one_round_of_local_full_batch_gd_is_one_global_gd_step(synchronous):
     as α S_p/S), so each round of local SGD is exactly one global gradient-descent step."""
     net, X, Y, s = problem("categorical_cross_entropy")
     reference = Network([4, 5, 3], "tanh", "softmax", random_state=0)
-    blocks, weights = persist_blocks(X, Y, s, n_partitions=4)
-    local_sgd(net, blocks, weights, "categorical_cross_entropy", make_optimizer("gd", learning_rate=0.5), rounds=5,
-              alpha=0.3, seed=0, split_every=3)
+    partitions = persist_blocks(X, Y, s, n_partitions=4, split_every=3)
+    local_sgd(net, partitions, "categorical_cross_entropy", make_optimizer("gd", learning_rate=0.5), rounds=5,
+              alpha=0.3, seed=0)
     train(reference, X, Y, "categorical_cross_entropy", make_optimizer("gd", learning_rate=0.5), epochs=5,
           batch_size=None, sample_weight=s, alpha=0.3)
     np.testing.assert_allclose(net.params, reference.params, rtol=1e-10)
@@ -90,11 +109,11 @@ def test_one_round_of_local_full_batch_gd_is_one_global_gd_step(synchronous):
 
 def test_local_sgd_is_reproducible_and_partitions_draw_different_streams(synchronous):
     net, X, Y, _ = problem("binary_cross_entropy", m=400)
-    blocks, weights = persist_blocks(X, Y, n_partitions=4)
+    partitions = persist_blocks(X, Y, n_partitions=4)
     runs = []
     for seed in (3, 3, 4):
         trained = Network([4, 5, 3], "tanh", "sigmoid", random_state=0)
-        history = local_sgd(trained, blocks, weights, "binary_cross_entropy", make_optimizer("adam", learning_rate=0.01),
+        history = local_sgd(trained, partitions, "binary_cross_entropy", make_optimizer("adam", learning_rate=0.01),
                             rounds=3, batch_size=16, local_steps=4, seed=seed)
         assert history.epochs == 3 and history.stop_reason == "maximum epochs"
         runs.append(trained.params)

@@ -32,6 +32,7 @@ import operator
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -40,6 +41,7 @@ import dask.array as da
 import numpy as np
 from dask.delayed import Delayed, delayed
 
+from bpnn.core.jacobian import GaussNewton, gauss_newton, sum_squared_errors
 from bpnn.core.network import Network, sample_weights
 from bpnn.core.optimizers import GradientDescent
 from bpnn.core.training import Callback, DivergenceWarning, History, train
@@ -175,13 +177,33 @@ def as_dask_rows(X: object, n_partitions: int | None = None) -> da.Array:
     return array.rechunk({axis: -1 for axis in range(1, array.ndim)})
 
 
+@dataclass
+class Partitions:
+    """Persisted blocks (Dask Delayed objects held on the workers), their weights S_p, and where they live."""
+
+    blocks: list
+    weights: list
+    client: object | None = None
+    split_every: int = 8  # parts added per node of the reduction tree
+
+    @property
+    def total_weight(self) -> float:
+        """S = Σ_p S_p."""
+        return float(sum(self.weights))
+
+    def reduce(self, function: Callable, *args: object) -> tuple:
+        """Σ_p function(block_p, *args), each term a tuple: run per block, added as a tree on the workers."""
+        return _compute(self.client, tree_sum([delayed(function)(block, *args) for block in self.blocks],
+                                              self.split_every))[0]
+
+
 def persist_blocks(X: object, Y: object, sample_weight: object = None, *, dtype: object = np.float64,
-                   encode: Callable | None = None, n_partitions: int | None = None,
-                   client: object | None = None) -> tuple[list[Delayed], list[float]]:
+                   encode: Callable | None = None, n_partitions: int | None = None, client: object | None = None,
+                   split_every: int = 8) -> Partitions:
     """Persist (X, Y, s) as aligned, contiguous blocks on the workers, once; drop empty partitions.
 
     ``Y`` is split like ``X`` (its row chunks are aligned to X's) and ``encode(y_block)`` turns each target
-    block into the network's ``(m_p, n_L)`` matrix on the worker. Returns the blocks and their weights S_p.
+    block into the network's ``(m_p, n_L)`` matrix on the worker.
     """
     X = as_dask_rows(X, n_partitions)
     if X.ndim != 2:
@@ -203,7 +225,7 @@ def persist_blocks(X: object, Y: object, sample_weight: object = None, *, dtype:
     kept = [(block, weight) for block, weight in zip(blocks, weights) if weight > 0]
     if not kept:
         raise ValueError("the data has no rows with positive weight; nothing to train on")
-    return [block for block, _ in kept], [weight for _, weight in kept]
+    return Partitions([block for block, _ in kept], [weight for _, weight in kept], client, split_every)
 
 
 # ---- sums over partitions and their tree reduction ------------------------------------------------
@@ -214,13 +236,31 @@ def _network_at(template: Network, params: Array) -> Network:
     return network
 
 
-def partition_sums(block: Block, template: Network, params: Array, loss: str) -> tuple[float, Array, float]:
-    """(Σ s_i L_i, Σ s_i ∇L_i, S_p) over one block at ``params``, without the L2 penalty."""
+def partition_loss_and_grad(block: Block, template: Network, params: Array, loss: str) -> tuple[float, Array]:
+    """(Σ s_i L_i, Σ s_i ∇L_i) over one block at ``params``, without the L2 penalty."""
     network = _network_at(template, params)
     _, total = sample_weights(len(block.X), block.s, network.dtype)
     mean_loss, mean_grad = network.loss_and_grad(block.X, block.Y, loss, block.s)  # Σ w_i L_i, w_i = s_i / S_p
     mean_grad *= total
-    return mean_loss * total, mean_grad, total  # back to sums: Σ s_i L_i = S_p Σ w_i L_i
+    return mean_loss * total, mean_grad  # back to sums: Σ s_i L_i = S_p Σ w_i L_i
+
+
+def partition_loss(block: Block, template: Network, params: Array, loss: str) -> tuple[float]:
+    """(Σ s_i L_i,) over one block at ``params``: a forward pass only."""
+    network = _network_at(template, params)
+    _, total = sample_weights(len(block.X), block.s, network.dtype)
+    return (network.cost(network.forward(block.X), block.Y, loss, block.s) * total,)
+
+
+def partition_gauss_newton(block: Block, template: Network, params: Array, rows: int | None) -> tuple[Array, Array, float]:
+    """(JᵀJ, Jᵀe, sse) over one block at ``params``, each weighted by s_i (see :mod:`bpnn.core.jacobian`)."""
+    system = gauss_newton(_network_at(template, params), block.X, block.Y, block.s, rows)
+    return system.JTJ, system.JTe, system.sse
+
+
+def partition_sse(block: Block, template: Network, params: Array) -> tuple[float]:
+    """(Σ s_i ‖a_i - y_i‖²,) over one block at ``params``."""
+    return (sum_squared_errors(_network_at(template, params), block.X, block.Y, block.s),)
 
 
 def _add(*parts: tuple) -> tuple:
@@ -238,36 +278,54 @@ def tree_sum(parts: Sequence[Delayed], split_every: int = 8) -> Delayed:
 
 
 class DaskObjective:
-    """J(θ) and ∇J(θ) of ``network``'s architecture over persisted blocks, for the full-batch solvers.
+    """What a full-batch solver asks of its data, answered by the cluster: J and ∇J, and for
+    Levenberg–Marquardt the Gauss–Newton sums, at a flat parameter vector.
 
-    ``network`` stays on the client and is never modified; a copy of it travels to the workers once.
+    ``network`` fixes the architecture; it stays on the client and is never modified (a copy travels to the
+    workers once). Each call sends ``params`` out once and brings one reduced result back.
     """
 
-    def __init__(self, network: Network, blocks: Sequence[Delayed], loss: str, alpha: float = 0.0,
-                 client: object | None = None, split_every: int = 8) -> None:
-        self.client = default_client(client)
-        self.blocks = list(blocks)
+    def __init__(self, network: Network, partitions: Partitions, loss: str, alpha: float = 0.0,
+                 chunk_rows: int | None = None) -> None:
+        self.partitions = partitions
         self.loss = loss
         self.alpha = alpha
-        self.split_every = split_every
+        self.chunk_rows = chunk_rows
         self.dtype = network.dtype
         self.weight_mask = network.weight_mask()
-        (self.template,) = _persist(self.client, delayed(network))
+        self.total_weight = partitions.total_weight
+        (self.template,) = _persist(partitions.client, delayed(network))
         self.evaluations = 0
 
-    def _reduce(self, function: Callable, params: Array) -> tuple:
+    def _reduce(self, function: Callable, params: Array, *args: object) -> tuple:
         self.evaluations += 1
         params = delayed(np.array(params, dtype=self.dtype))  # one flat vector out per evaluation
-        parts = [delayed(function)(block, self.template, params, self.loss) for block in self.blocks]
-        return _compute(self.client, tree_sum(parts, self.split_every))[0]
+        return self.partitions.reduce(function, self.template, params, *args)
+
+    def _penalty(self, params: Array) -> tuple[float, Array]:
+        """(α/(2S) Σ‖W‖², α/S W): the L2 term of J and of ∇J."""
+        weights = self.weight_mask * params
+        return (self.alpha / (2 * self.total_weight) * float(np.vdot(weights, weights)),
+                (self.alpha / self.total_weight) * weights)
 
     def loss_and_grad(self, params: Array) -> tuple[float, Array]:
         """J = Σ s_i L_i / S + α/(2S) Σ‖W‖²  and  ∇J = Σ s_i ∇L_i / S + α/S W."""
-        loss_sum, grad_sum, total = self._reduce(partition_sums, params)
-        weights = self.weight_mask * params
-        loss = loss_sum / total + self.alpha / (2 * total) * float(np.vdot(weights, weights))
-        grad = grad_sum / total + (self.alpha / total) * weights
-        return loss, grad
+        loss_sum, grad_sum = self._reduce(partition_loss_and_grad, params, self.loss)
+        penalty, penalty_grad = self._penalty(params)
+        return loss_sum / self.total_weight + penalty, grad_sum / self.total_weight + penalty_grad
+
+    def loss_value(self, params: Array) -> float:
+        """J alone (forward passes only)."""
+        (loss_sum,) = self._reduce(partition_loss, params, self.loss)
+        return loss_sum / self.total_weight + self._penalty(params)[0]
+
+    def gauss_newton(self, params: Array) -> GaussNewton:
+        """JᵀJ, Jᵀe and sse summed over all partitions (no penalty), as :func:`bpnn.core.jacobian.gauss_newton`."""
+        return GaussNewton(*self._reduce(partition_gauss_newton, params, self.chunk_rows))
+
+    def sum_squared_errors(self, params: Array) -> float:
+        """Σ_i s_i ‖a_i - y_i‖² over all partitions."""
+        return self._reduce(partition_sse, params)[0]
 
 
 # ---- local SGD with synchronous parameter averaging ------------------------------------------------
@@ -311,11 +369,10 @@ def spawn_streams(seed: int | np.random.SeedSequence | None, n: int) -> list[np.
     return [np.random.default_rng(child) for child in sequence.spawn(n)]
 
 
-def local_sgd(network: Network, blocks: Sequence[Delayed], block_weights: Sequence[float], loss: str,
-              optimizer: GradientDescent, *, rounds: int, batch_size: int | None = None,
-              local_steps: int | None = None, alpha: float = 0.0, seed: int | np.random.SeedSequence | None = None,
-              client: object | None = None, callbacks: Sequence[Callback] = (), history: History | None = None,
-              split_every: int = 8) -> History:
+def local_sgd(network: Network, partitions: Partitions, loss: str, optimizer: GradientDescent, *, rounds: int,
+              batch_size: int | None = None, local_steps: int | None = None, alpha: float = 0.0,
+              seed: int | np.random.SeedSequence | None = None, callbacks: Sequence[Callback] = (),
+              history: History | None = None) -> History:
     """Train ``network`` in place by local SGD with synchronous averaging; one history entry per round.
 
     Each round every partition trains a copy of the current weights (one local epoch, or ``local_steps``
@@ -323,18 +380,18 @@ def local_sgd(network: Network, blocks: Sequence[Delayed], block_weights: Sequen
     round's loss is the S_p-weighted mean of the partitions' epoch losses. ``optimizer.learning_rate`` is
     read every round, so a schedule may change it from a callback.
     """
-    client = default_client(client)
-    total = float(sum(block_weights))
+    client, total = partitions.client, partitions.total_weight
     history = History() if history is None else history
     (template,) = _persist(client, delayed(network))
-    states = [LocalState(copy.deepcopy(optimizer), rng) for rng in spawn_streams(seed, len(blocks))]
+    states = [LocalState(copy.deepcopy(optimizer), rng) for rng in spawn_streams(seed, len(partitions.blocks))]
     for epoch in range(history.epochs, history.epochs + rounds):
         started = time.perf_counter()
         params = delayed(network.pack())
         results = [delayed(local_round, nout=2)(block, template, params, state, optimizer.learning_rate, loss,
                                                 alpha * weight / total, batch_size, local_steps)
-                   for block, state, weight in zip(blocks, states, block_weights)]
-        *states, root = _persist(client, *[result[1] for result in results], tree_sum([r[0] for r in results], split_every))
+                   for block, state, weight in zip(partitions.blocks, states, partitions.weights)]
+        root = tree_sum([result[0] for result in results], partitions.split_every)
+        *states, root = _persist(client, *[result[1] for result in results], root)
         weighted_params, weight, loss_sum = _compute(client, root)[0]
         averaged = weighted_params / weight  # θ = Σ_p S_p θ_p / Σ_p S_p
         round_loss = loss_sum / weight  # Σ_p S_p J_p / S
