@@ -314,7 +314,7 @@ class DaskObjective:
         penalty, penalty_grad = self._penalty(params)
         return loss_sum / self.total_weight + penalty, grad_sum / self.total_weight + penalty_grad
 
-    def loss_value(self, params: Array) -> float:
+    def cost(self, params: Array) -> float:
         """J alone (forward passes only)."""
         (loss_sum,) = self._reduce(partition_loss, params, self.loss)
         return loss_sum / self.total_weight + self._penalty(params)[0]
