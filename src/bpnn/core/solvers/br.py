@@ -1,0 +1,94 @@
+"""Bayesian regularization (MATLAB's trainbr; MacKay 1992, Foresee & Hagan 1997) on top of Levenberg–Marquardt.
+
+Conventions: as in :mod:`bpnn.core.solvers.lm`. With E_D = Σ_i s_i ‖a_i - y_i‖² (sum of squared errors),
+E_W = ‖θ‖² (all weights and biases, as in MATLAB) and N = K·Σ_i s_i error terms, each epoch takes one LM
+step on
+
+    F(θ) = β E_D + α E_W
+
+that is (βJᵀJ + (μ + α) I) Δ = -(βJᵀe + αθ), and then re-estimates, at the new point,
+
+    γ = P - α tr((βJᵀJ + αI)⁻¹) = Σ_j βλ_j / (βλ_j + α)     (λ_j: eigenvalues of JᵀJ; effective parameters)
+    α = γ / (2 E_W)
+    β = (N - γ) / (2 E_D)
+
+starting from γ = P. γ, α, β and E_W are logged per epoch ("gamma", "alpha", "beta", "ssw"); the loss
+recorded is the data cost J = E_D / (2S). As in MATLAB, ``max_fail`` defaults to 0: no validation stop
+(validation data, if given, is only measured).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from bpnn.core.jacobian import gauss_newton, sum_squared_errors
+from bpnn.core.losses import Loss
+from bpnn.core.network import Network, sample_weights
+from bpnn.core.solvers.lm import marquardt_step, warn_if_large
+from bpnn.core.solvers.stopping import TrainingRecord, require_squared_error
+from bpnn.core.training import Callback, EarlyStopping, History, Score
+
+Array = np.ndarray
+
+
+def effective_parameters(JTJ: Array, alpha: float, beta: float) -> float:
+    """γ = Σ_j βλ_j / (βλ_j + α), λ_j the eigenvalues of JᵀJ (= P - α tr((βJᵀJ + αI)⁻¹))."""
+    curvature = beta * np.clip(np.linalg.eigvalsh(JTJ), 0.0, None)  # βλ_j; JᵀJ is positive semi-definite
+    denominator = curvature + alpha
+    return float(np.sum(np.divide(curvature, denominator, out=np.zeros_like(curvature), where=denominator > 0)))
+
+
+def solve_br(network: Network, X: Array, Y: Array, loss: Loss | str = "squared_error", *,
+             sample_weight: Array | None = None, alpha: float = 0.0, max_iter: int = 1000,
+             validation: tuple | None = None, score: Score | None = None, early_stopping: EarlyStopping | None = None,
+             callbacks: Sequence[Callback] = (), history: History | None = None, test: tuple | None = None,
+             goal: float = 0.0, mu: float = 0.005, mu_dec: float = 0.1, mu_inc: float = 10.0, mu_max: float = 1e10,
+             min_grad: float = 1e-7, max_fail: int = 0, time_limit: float = np.inf,
+             chunk_rows: int | None = None) -> History:
+    """Train ``network`` in place with Bayesian regularization; MATLAB trainbr's options and defaults.
+
+    The regularisation is estimated, so ``alpha`` (a fixed L2 penalty) must be 0. Other options as in
+    :func:`bpnn.core.solvers.lm.solve_lm`.
+    """
+    loss = require_squared_error(loss, "br")
+    if alpha:
+        raise ValueError(f"solver 'br' estimates its own regularisation each epoch, so alpha must be 0; got {alpha!r}. "
+                         f"Use solver 'lm' for a fixed L2 penalty.")
+    warn_if_large(network, "br")
+    X, Y = network.as_input(X), network.as_input(Y)
+    _, total = sample_weights(X.shape[0], sample_weight, network.dtype)
+    n_errors = total * Y.shape[1]  # N
+    n_params = network.n_params  # P
+    record = TrainingRecord(network, loss, validation=validation, test=test, score=score,
+                            early_stopping=early_stopping, callbacks=callbacks, history=history, goal=goal,
+                            min_grad=min_grad, max_fail=max_fail, time_limit=time_limit)
+    system = gauss_newton(network, X, Y, sample_weight, chunk_rows)
+    E_D, E_W = system.sse, float(network.params @ network.params)
+    gamma = float(n_params)  # γ = P before the first estimate
+    beta = (n_errors - gamma) / (2 * E_D) if E_D > 0 else 1.0  # β = (N - γ) / (2 E_D)
+    beta = beta if beta > 0 else 1.0  # fewer error terms than parameters: start from β = 1
+    alpha_w = gamma / (2 * E_W) if E_W > 0 else 1.0  # α = γ / (2 E_W)
+
+    def objective() -> float:
+        return beta * sum_squared_errors(network, X, Y, sample_weight) + alpha_w * float(network.params @ network.params)
+
+    F = beta * E_D + alpha_w * E_W  # F = β E_D + α E_W
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(max_iter):
+            H = beta * system.JTJ + alpha_w * np.eye(n_params)  # ½∇²F ≈ βJᵀJ + αI
+            g = beta * system.JTe + alpha_w * network.params  # ½∇F = βJᵀe + αθ
+            F, mu, accepted = marquardt_step(network, H, g, objective, F, mu, mu_dec=mu_dec, mu_inc=mu_inc, mu_max=mu_max)
+            if accepted:
+                system = gauss_newton(network, X, Y, sample_weight, chunk_rows)
+                E_D, E_W = system.sse, float(network.params @ network.params)
+                gamma = effective_parameters(system.JTJ, alpha_w, beta)
+                alpha_w = gamma / (2 * E_W) if E_W > 0 else 1.0  # α = γ / (2 E_W)
+                beta = (n_errors - gamma) / (2 * E_D) if E_D > 0 else 1.0  # β = (N - γ) / (2 E_D)
+                F = beta * E_D + alpha_w * E_W
+            gradient = float(np.linalg.norm(beta * system.JTe + alpha_w * network.params))
+            if record.end_epoch(network, E_D / (2 * total), gradient, maximum_mu=not accepted, mu=mu, gamma=gamma,
+                                alpha=alpha_w, beta=beta, ssw=E_W):
+                break
+    return record.finish(network)

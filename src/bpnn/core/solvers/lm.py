@@ -1,0 +1,112 @@
+"""Levenberg–Marquardt (MATLAB's trainlm; Hagan & Menhaj 1994) on the packed parameter vector.
+
+Conventions: as in :mod:`bpnn.core.network` and :mod:`bpnn.core.jacobian`. With the squared_error loss
+(any output activation with an elementwise derivative) LM minimises
+
+    F(θ) = ½ Σ_i s_i ‖a_i - y_i‖² + ½ α ‖W‖² = S·J        (S = Σ_i s_i; J the network's cost)
+
+Each epoch builds, from the Jacobian J of the errors (summed, not averaged, as in MATLAB, so μ means what
+it means there), H = JᵀJ + αD and g = Jᵀe + αDθ (D: 1 on weights, 0 on biases), then solves
+(H + μI) Δ = -g. A step that lowers F is taken and μ ← μ·mu_dec; otherwise μ ← μ·mu_inc and the step is
+retried, until μ passes mu_max ("maximum mu"). The gradient series logged is ‖g‖.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from bpnn.core.jacobian import gauss_newton, sum_squared_errors
+from bpnn.core.losses import Loss
+from bpnn.core.network import Network, sample_weights
+from bpnn.core.solvers.stopping import TrainingRecord, require_squared_error
+from bpnn.core.training import Callback, EarlyStopping, History, Score
+
+Array = np.ndarray
+
+MU_MIN = 1e-20  # μ never falls below this (MATLAB's floor)
+# Above this many parameters an LM epoch (O(N·K·P²) for JᵀJ, O(P³) per solve, P² memory) costs more than
+# the iterations it saves: measured by `python bench/bench_sin.py --scaling` (see its table).
+LM_MAX_PARAMS = 2000
+
+
+def warn_if_large(network: Network, solver: str) -> None:
+    if network.n_params > LM_MAX_PARAMS:
+        warnings.warn(f"solver {solver!r} on {network.n_params} parameters: each epoch costs O(P²) memory and O(P³) "
+                      f"time, and above about {LM_MAX_PARAMS} parameters it is slower than the gradient solvers; "
+                      f"use solver 'scg' or 'lbfgs' (or 'adam' for large data)", UserWarning, stacklevel=3)
+
+
+def damped_solve(H: Array, g: Array, mu: float) -> Array | None:
+    """Δ with (H + μI) Δ = -g: Cholesky, least squares when that fails; None when no finite Δ exists."""
+    A = H + mu * np.eye(g.shape[0])
+    try:
+        L = np.linalg.cholesky(A)  # H + μI = L Lᵀ
+        delta = np.linalg.solve(L.T, np.linalg.solve(L, -g))
+    except np.linalg.LinAlgError:  # not positive definite in floating point
+        try:
+            delta = np.linalg.lstsq(A, -g, rcond=None)[0]
+        except np.linalg.LinAlgError:  # non-finite entries
+            return None
+    return delta if np.all(np.isfinite(delta)) else None
+
+
+def marquardt_step(network: Network, H: Array, g: Array, objective: Callable[[], float], F: float, mu: float, *,
+                   mu_dec: float, mu_inc: float, mu_max: float) -> tuple[float, float, bool]:
+    """One epoch's step: raise μ until θ + Δ lowers ``objective``; returns (F, μ, accepted).
+
+    When no μ <= mu_max lowers the objective the parameters are left unchanged and μ > mu_max.
+    """
+    theta = network.pack()
+    while mu <= mu_max:
+        delta = damped_solve(H, g, mu)
+        if delta is not None:
+            network.unpack(theta + delta)
+            F_new = objective()
+            if F_new < F:  # NaN never passes
+                return F_new, max(mu * mu_dec, MU_MIN), True
+        mu *= mu_inc
+    network.unpack(theta)
+    return F, mu, False
+
+
+def solve_lm(network: Network, X: Array, Y: Array, loss: Loss | str = "squared_error", *,
+             sample_weight: Array | None = None, alpha: float = 0.0, max_iter: int = 1000,
+             validation: tuple | None = None, score: Score | None = None, early_stopping: EarlyStopping | None = None,
+             callbacks: Sequence[Callback] = (), history: History | None = None, test: tuple | None = None,
+             goal: float = 0.0, mu: float = 0.001, mu_dec: float = 0.1, mu_inc: float = 10.0, mu_max: float = 1e10,
+             min_grad: float = 1e-7, max_fail: int = 6, time_limit: float = np.inf,
+             chunk_rows: int | None = None) -> History:
+    """Train ``network`` in place with Levenberg–Marquardt; MATLAB trainlm's options and defaults.
+
+    ``max_iter`` is MATLAB's ``epochs``, ``time_limit`` its ``time`` (seconds); ``goal`` is compared with
+    the mean squared error. ``test=(X_test, Y_test)`` is measured each epoch, never trained on.
+    ``chunk_rows`` bounds the rows whose Jacobian is held at once.
+    """
+    loss = require_squared_error(loss, "lm")
+    warn_if_large(network, "lm")
+    X, Y = network.as_input(X), network.as_input(Y)
+    _, total = sample_weights(X.shape[0], sample_weight, network.dtype)
+    decay = alpha * network.weight_mask().astype(np.float64)  # αD: the L2 penalty on weights only
+    record = TrainingRecord(network, loss, alpha=alpha, validation=validation, test=test, score=score,
+                            early_stopping=early_stopping, callbacks=callbacks, history=history, goal=goal,
+                            min_grad=min_grad, max_fail=max_fail, time_limit=time_limit)
+
+    def objective() -> float:
+        return 0.5 * sum_squared_errors(network, X, Y, sample_weight) + 0.5 * float(decay @ network.params**2)
+
+    system = gauss_newton(network, X, Y, sample_weight, chunk_rows)
+    F = 0.5 * system.sse + 0.5 * float(decay @ network.params**2)  # F = ½ sse + ½ α‖W‖²
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflowing trial step is rejected, not warned
+        for _ in range(max_iter):
+            H = system.JTJ + np.diag(decay)  # H = JᵀJ + αD
+            g = system.JTe + decay * network.params  # g = Jᵀe + αDθ
+            F, mu, accepted = marquardt_step(network, H, g, objective, F, mu, mu_dec=mu_dec, mu_inc=mu_inc, mu_max=mu_max)
+            if accepted:
+                system = gauss_newton(network, X, Y, sample_weight, chunk_rows)
+            gradient = float(np.linalg.norm(system.JTe + decay * network.params))
+            if record.end_epoch(network, F / total, gradient, maximum_mu=not accepted, mu=mu):
+                break
+    return record.finish(network)
