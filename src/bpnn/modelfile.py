@@ -78,6 +78,7 @@ def atomic_write(path: str | Path, data: bytes) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
+        os.chmod(temporary, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~current_umask())
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)
             file.flush()
@@ -93,6 +94,12 @@ def atomic_write(path: str | Path, data: bytes) -> Path:
         finally:
             os.close(directory)
     return path
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def encode(kind: str, meta: dict, arrays: dict[str, Array], info: dict | None = None) -> bytes:

@@ -1,0 +1,279 @@
+"""Figures of a training run and its results, written as PNG files (matplotlib, no display needed).
+
+Every function draws on its own ``matplotlib.figure.Figure`` (never pyplot, so no global state and no GUI
+backend), writes ``path`` atomically and returns it. Conventions:
+- A training record is a :class:`bpnn.core.training.History`: ``loss``/``val_loss`` per epoch, and in
+  ``extra`` the series the MATLAB-class solvers log (``perf``, ``val_perf``, ``test_perf``, ``gradient``,
+  ``mu``, ``val_fail``, ``gamma``, …); ``best_epoch`` is 0-based. Epochs are shown counting from 1.
+- ``splits`` maps a split name ("Training", "Validation", "Test", "All") to ``(targets, outputs)`` for
+  regression, or to a confusion matrix for classification.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from bpnn.metrics import regression_metrics
+from bpnn.modelfile import atomic_write
+
+Array = np.ndarray
+
+SPLIT_COLORS = {"Training": "tab:blue", "Validation": "tab:green", "Test": "tab:red", "All": "tab:gray"}
+STATE_LABELS = {  # training-state series: axis label and whether a log scale suits it
+    "gradient": ("Gradient norm", True),
+    "mu": ("μ (LM damping)", True),
+    "val_fail": ("Validation checks", False),
+    "gamma": ("γ (effective parameters)", False),
+    "learning_rate": ("Learning rate", True),
+}
+DPI = 110
+
+
+def save(figure: Figure, path: str | Path) -> Path:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    return atomic_write(path, buffer.getvalue())
+
+
+def grid(n: int, width: float = 4.2, height: float = 3.8) -> tuple[Figure, list]:
+    """A figure with ``n`` panels, at most three to a row."""
+    columns = min(n, 3) if n != 4 else 2
+    rows = -(-n // columns)
+    figure = Figure(figsize=(width * columns, height * rows), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    for unused in axes[n:]:
+        unused.set_visible(False)
+    return figure, list(axes[:n])
+
+
+def performance_series(history) -> tuple[dict[str, list], str]:
+    """The per-epoch performance curves by split, and what they measure."""
+    extra = history.extra
+    if "perf" in extra:
+        series = {"Training": extra["perf"], "Validation": extra.get("val_perf", []), "Test": extra.get("test_perf", [])}
+        return {name: values for name, values in series.items() if len(values)}, "Performance"
+    series = {"Training": history.loss, "Validation": history.val_loss, "Test": extra.get("test_loss", [])}
+    return {name: values for name, values in series.items() if len(values)}, "Loss"
+
+
+def plot_performance(history, path: str | Path, measure: str | None = None) -> Path:
+    """Training, validation and test performance per epoch (log scale), the best epoch marked, like
+    MATLAB's plotperform. ``measure`` names the quantity on the y axis (default: performance or loss)."""
+    series, default_measure = performance_series(history)
+    figure = Figure(figsize=(7, 4.5), layout="constrained")
+    axes = figure.add_subplot()
+    for name, values in series.items():
+        epochs = np.arange(1, len(values) + 1)
+        axes.plot(epochs, values, color=SPLIT_COLORS[name], label=name, linewidth=1.6)
+    best = history.best_epoch
+    reference = series.get("Validation", series.get("Training"))
+    if best is not None and reference is not None and best < len(reference):
+        axes.axvline(best + 1, color="black", linestyle=":", linewidth=1)
+        axes.plot(best + 1, reference[best], "o", markersize=9, markerfacecolor="none", markeredgecolor="black",
+                  markeredgewidth=1.5, label=f"Best (epoch {best + 1})")
+        which = "validation" if "Validation" in series else "training"
+        axes.set_title(f"Best {which} {(measure or default_measure).lower()} is {reference[best]:.4g} at epoch {best + 1}")
+    else:
+        axes.set_title(f"{measure or default_measure} per epoch")
+    if all(np.min(values) > 0 for values in series.values()):
+        axes.set_yscale("log")
+    axes.set_xlabel(f"Epoch ({len(history.loss)} in all{', ' + history.stop_reason if history.stop_reason else ''})")
+    axes.set_ylabel(measure or default_measure)
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend()
+    return save(figure, path)
+
+
+def plot_training_state(history, path: str | Path) -> Path | None:
+    """Gradient, μ, validation checks and the solver's other series per epoch, like MATLAB's
+    plottrainstate; None (nothing written) when the record holds no such series."""
+    names = [name for name in STATE_LABELS if len(history.extra.get(name, []))]
+    if not names:
+        return None
+    figure = Figure(figsize=(7, 2.1 * len(names) + 0.4), layout="constrained")
+    axes_list = figure.subplots(len(names), 1, sharex=True, squeeze=False).ravel()
+    for axes, name in zip(axes_list, names):
+        values = np.asarray(history.extra[name], dtype=float)
+        label, logarithmic = STATE_LABELS[name]
+        epochs = np.arange(1, len(values) + 1)
+        if name == "val_fail":
+            axes.step(epochs, values, where="post", color="tab:purple")
+        else:
+            axes.plot(epochs, values, color="tab:blue", marker="." if len(values) <= 50 else None)
+        if logarithmic and np.all(values > 0):
+            axes.set_yscale("log")
+        axes.set_ylabel(label)
+        axes.set_title(f"{label} = {values[-1]:.4g} at epoch {len(values)}", fontsize=10)
+        axes.grid(True, alpha=0.3)
+    axes_list[-1].set_xlabel("Epoch")
+    return save(figure, path)
+
+
+def plot_regression(splits: dict[str, tuple[Array, Array]], path: str | Path) -> Path:
+    """Outputs against targets per split with the least-squares fit line, Y = T and R, like MATLAB's
+    plotregression (several outputs are pooled)."""
+    figure, axes_list = grid(len(splits))
+    for axes, (name, (targets, outputs)) in zip(axes_list, splits.items()):
+        t, y = np.ravel(targets).astype(float), np.ravel(outputs).astype(float)
+        slope, intercept = np.polyfit(t, y, 1) if np.ptp(t) > 0 else (0.0, float(np.mean(y)))  # Output ≈ a·T + b
+        low, high = min(t.min(), y.min()), max(t.max(), y.max())
+        line = np.array([low, high])
+        color = SPLIT_COLORS.get(name, "tab:blue")
+        axes.plot(t, y, "o", markersize=4, markerfacecolor="none", markeredgecolor="black", alpha=0.7, label="Data")
+        axes.plot(line, slope * line + intercept, color=color, linewidth=2, label="Fit")
+        axes.plot(line, line, ":", color="gray", label="Y = T")
+        axes.set_title(f"{name}: R = {regression_metrics(t, y)['r']:.5f}")
+        axes.set_xlabel("Target")
+        axes.set_ylabel(f"Output ≈ {slope:.3g}·Target {'+' if intercept >= 0 else '−'} {abs(intercept):.3g}")
+        axes.set_aspect("equal", adjustable="datalim")
+        axes.grid(True, alpha=0.3)
+        axes.legend(loc="upper left", fontsize=8)
+    return save(figure, path)
+
+
+def plot_error_histogram(splits: dict[str, tuple[Array, Array]], path: str | Path, bins: int = 20) -> Path:
+    """Histogram of errors (target − output) stacked by split, zero error marked, like MATLAB's ploterrhist."""
+    errors = {name: (np.ravel(t) - np.ravel(y)).astype(float) for name, (t, y) in splits.items() if name != "All"}
+    edges = np.histogram_bin_edges(np.concatenate(list(errors.values())), bins=bins)
+    figure = Figure(figsize=(7, 4.2), layout="constrained")
+    axes = figure.add_subplot()
+    axes.hist(list(errors.values()), bins=edges, stacked=True, label=list(errors),
+              color=[SPLIT_COLORS.get(name, "tab:blue") for name in errors], edgecolor="white")
+    axes.axvline(0, color="tab:orange", linewidth=2, label="Zero error")
+    axes.set_title(f"Error histogram with {bins} bins")
+    axes.set_xlabel("Error = target − output")
+    axes.set_ylabel("Instances")
+    axes.legend()
+    return save(figure, path)
+
+
+def plot_predictions(targets: Array, outputs: Array, path: str | Path, title: str = "Test set",
+                     output_names: Sequence[str] = ()) -> Path:
+    """Actual and predicted values sample by sample (one panel per output)."""
+    targets = np.asarray(targets, dtype=float).reshape(len(targets), -1)
+    outputs = np.asarray(outputs, dtype=float).reshape(targets.shape)
+    k = targets.shape[1]
+    figure = Figure(figsize=(8, 3.2 * k + 0.3), layout="constrained")
+    axes_list = figure.subplots(k, 1, squeeze=False).ravel()
+    sample = np.arange(1, targets.shape[0] + 1)
+    marker = "o" if targets.shape[0] <= 100 else None
+    for j, axes in enumerate(axes_list):
+        name = output_names[j] if j < len(output_names) else f"output {j + 1}"
+        rmse = regression_metrics(targets[:, j], outputs[:, j])["rmse"]
+        axes.plot(sample, targets[:, j], color="tab:blue", marker=marker, markersize=4, label="Actual")
+        axes.plot(sample, outputs[:, j], color="tab:red", linestyle="--", marker="x" if marker else None,
+                  markersize=4, label="Predicted")
+        axes.set_title(f"{title}: {name}, predicted against actual (RMSE {rmse:.4g})")
+        axes.set_xlabel("Sample")
+        axes.set_ylabel(name)
+        axes.grid(True, alpha=0.3)
+        axes.legend()
+    return save(figure, path)
+
+
+def plot_confusion(splits: dict[str, Array], classes: Sequence, path: str | Path) -> Path:
+    """Confusion matrices per split: counts and share of all samples, row-normalised shading."""
+    size = min(0.75 * len(classes) + 2.2, 8.0)
+    figure, axes_list = grid(len(splits), width=size + 0.6, height=size)
+    names = [str(c) for c in classes]
+    for axes, (name, counts) in zip(axes_list, splits.items()):
+        counts = np.asarray(counts)
+        total = max(counts.sum(), 1)
+        share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+        axes.imshow(share, cmap="Blues", vmin=0, vmax=1)
+        for i, j in np.ndindex(counts.shape):
+            axes.text(j, i, f"{counts[i, j]}\n{counts[i, j] / total:.1%}", ha="center", va="center", fontsize=8,
+                      color="white" if share[i, j] > 0.6 else "black")
+        axes.set_xticks(range(len(names)), names, rotation=45 if max(map(len, names)) > 4 else 0)
+        axes.set_yticks(range(len(names)), names)
+        axes.set_xlabel("Predicted class")
+        axes.set_ylabel("True class")
+        axes.set_title(f"{name}: accuracy {np.trace(counts) / total:.1%}")
+    return save(figure, path)
+
+
+def plot_roc(curves: dict[str, tuple[Array, Array, float]], path: str | Path, title: str = "ROC curve") -> Path:
+    """ROC curves: ``curves`` maps a label to (false positive rates, true positive rates, AUC)."""
+    figure = Figure(figsize=(5.5, 5), layout="constrained")
+    axes = figure.add_subplot()
+    for name, (fpr, tpr, auc) in curves.items():
+        axes.plot(fpr, tpr, linewidth=2, color=SPLIT_COLORS.get(name), label=f"{name} (AUC {auc:.3f})")
+    axes.plot([0, 1], [0, 1], ":", color="gray", label="Chance")
+    axes.set_xlim(-0.01, 1.01)
+    axes.set_ylim(-0.01, 1.01)
+    axes.set_aspect("equal")
+    axes.set_xlabel("False positive rate")
+    axes.set_ylabel("True positive rate")
+    axes.set_title(title)
+    axes.grid(True, alpha=0.3)
+    axes.legend(loc="lower right")
+    return save(figure, path)
+
+
+def plot_decision_boundary(predict_proba: Callable[[Array], Array], X: Array, y: Array, classes: Sequence,
+                           path: str | Path, title: str = "Decision boundary",
+                           feature_names: Sequence[str] = ("x1", "x2"), resolution: int = 300) -> Path:
+    """Class regions of a model on 2-D inputs, with the samples on top. ``predict_proba`` maps ``(m, 2)``
+    inputs to ``(m, n_classes)`` probabilities (or ``(m, 1)``: the probability of ``classes[1]``)."""
+    X = np.asarray(X, dtype=float)
+    pad = 0.08 * np.ptp(X, axis=0) + 1e-9
+    low, high = X.min(axis=0) - pad, X.max(axis=0) + pad
+    g1, g2 = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
+    proba = np.asarray(predict_proba(np.column_stack([g1.ravel(), g2.ravel()])), dtype=float)
+    if proba.ndim == 1 or proba.shape[1] == 1:
+        proba = np.column_stack([1 - proba.ravel(), proba.ravel()])
+    region = proba.argmax(axis=1).reshape(g1.shape)
+    colors = [f"C{i}" for i in range(len(classes))]
+    figure = Figure(figsize=(6.4, 5.4), layout="constrained")
+    axes = figure.add_subplot()
+    from matplotlib.colors import ListedColormap
+
+    axes.contourf(g1, g2, region, levels=np.arange(len(classes) + 1) - 0.5, cmap=ListedColormap(colors), alpha=0.25)
+    if len(classes) == 2:
+        axes.contour(g1, g2, proba[:, 1].reshape(g1.shape), levels=[0.5], colors="black", linewidths=1.2)
+    y = np.asarray(y)
+    for i, label in enumerate(classes):
+        rows = y == label
+        axes.scatter(X[rows, 0], X[rows, 1], s=14, color=colors[i], edgecolors="black", linewidths=0.4,
+                     label=f"class {label}")
+    axes.set_xlim(low[0], high[0])
+    axes.set_ylim(low[1], high[1])
+    axes.set_xlabel(feature_names[0])
+    axes.set_ylabel(feature_names[1])
+    axes.set_title(title)
+    axes.legend(loc="best", fontsize=9, framealpha=0.9)
+    return save(figure, path)
+
+
+def plot_network(layer_sizes: Sequence[int], layer_labels: Sequence[str], path: str | Path,
+                 max_shown: int = 10) -> Path:
+    """A diagram of a dense network: one column of units per layer (at most ``max_shown`` drawn, the rest
+    elided), every connection between neighbouring layers, a label under each layer."""
+    figure = Figure(figsize=(2.2 * len(layer_sizes) + 1, 5), layout="constrained")
+    axes = figure.add_subplot()
+    axes.set_axis_off()
+    step = 0.8 / max_shown  # units keep the same spacing in every layer, centred on 0.5
+    columns = []
+    for size in layer_sizes:
+        slots = min(size, max_shown)
+        heights = 0.5 + step * ((slots - 1) / 2 - np.arange(slots))
+        columns.append(np.delete(heights, -2) if size > slots else heights)  # an elided layer leaves a gap above its last unit
+    for l in range(len(layer_sizes) - 1):
+        for a in columns[l]:
+            for b in columns[l + 1]:
+                axes.plot([l, l + 1], [a, b], color="gray", linewidth=0.4, alpha=0.5, zorder=1)
+    for l, (heights, size, label) in enumerate(zip(columns, layer_sizes, layer_labels)):
+        color = "tab:green" if l == 0 else ("tab:red" if l == len(layer_sizes) - 1 else "tab:blue")
+        axes.scatter(np.full(heights.size, l), heights, s=260, color=color, edgecolors="black", zorder=2)
+        if size > max_shown:
+            axes.text(l, heights[-1] + step, "⋮", ha="center", va="center", fontsize=18, fontweight="bold", zorder=3)
+        axes.text(l, 0.02, f"{label}\n{size} unit{'s' if size != 1 else ''}", ha="center", va="top", fontsize=9)
+    axes.set_xlim(-0.6, len(layer_sizes) - 0.4)
+    axes.set_ylim(-0.14, 0.98)
+    axes.set_title(" → ".join(str(n) for n in layer_sizes))
+    return save(figure, path)

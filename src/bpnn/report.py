@@ -1,0 +1,83 @@
+"""A self-contained HTML report: one file, styles inline, every image embedded as base64 PNG data.
+
+A :class:`Report` collects blocks in order (headings, paragraphs, tables, images) and renders them; all text
+is HTML-escaped, so data values and column names can never inject markup. The file refers to nothing
+outside itself, so it can be mailed or archived as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import html
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from bpnn.modelfile import atomic_write
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "Microsoft YaHei", sans-serif;
+       max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
+h1 { border-bottom: 2px solid #1f77b4; padding-bottom: .2em; }
+h2 { margin-top: 1.8em; color: #1f4e79; }
+table { border-collapse: collapse; margin: .6em 0 1.2em; font-size: .92em; }
+th, td { border: 1px solid #ccc; padding: .25em .7em; text-align: right; }
+th { background: #eef3f8; }
+td:first-child, th:first-child { text-align: left; }
+figure { margin: 1em 0 2em; }
+figure img { max-width: 100%; border: 1px solid #ddd; }
+figcaption { color: #555; font-size: .9em; }
+.muted { color: #666; font-size: .9em; }
+"""
+
+
+def cell(value: object) -> str:
+    """A table cell's text: floats to 4 significant digits (6 for values near 1), None as a dash."""
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.6g}" if 0.9 <= abs(value) < 1 else f"{value:.4g}"
+    return str(value)
+
+
+class Report:
+    def __init__(self, title: str, subtitle: str = "") -> None:
+        self.title = title
+        self.blocks: list[str] = []
+        stamp = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+        self.paragraph(f"{subtitle + ' · ' if subtitle else ''}written {stamp} by bpnn {bpnn_version()}", muted=True)
+
+    def heading(self, text: str) -> None:
+        self.blocks.append(f"<h2>{html.escape(text)}</h2>")
+
+    def paragraph(self, text: str, muted: bool = False) -> None:
+        opening = '<p class="muted">' if muted else "<p>"
+        self.blocks.append(f"{opening}{html.escape(text)}</p>")
+
+    def table(self, rows: Sequence[Sequence[object]], header: Sequence[str] = ()) -> None:
+        head = "<tr>" + "".join(f"<th>{html.escape(str(h))}</th>" for h in header) + "</tr>" if header else ""
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(cell(v))}</td>" for v in row) + "</tr>" for row in rows)
+        self.blocks.append(f"<table>{head}{body}</table>")
+
+    def key_values(self, mapping: Mapping[str, object]) -> None:
+        self.table([(key, value) for key, value in mapping.items()], ("", "value"))
+
+    def image(self, png: str | Path | bytes, caption: str) -> None:
+        data = png if isinstance(png, bytes) else Path(png).read_bytes()
+        source = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+        self.blocks.append(f'<figure><img src="{source}" alt="{html.escape(caption)}">'
+                           f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+    def html(self) -> str:
+        return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                f"<title>{html.escape(self.title)}</title><style>{STYLE}</style></head>\n<body>"
+                f"<h1>{html.escape(self.title)}</h1>\n" + "\n".join(self.blocks) + "\n</body></html>\n")
+
+    def write(self, path: str | Path) -> Path:
+        return atomic_write(path, self.html().encode("utf-8"))
+
+
+def bpnn_version() -> str:
+    from bpnn import __version__
+
+    return __version__

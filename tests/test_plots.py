@@ -1,0 +1,138 @@
+"""Plots write PNG files under the Agg backend; the report is one HTML file with every image inside."""
+
+import base64
+import re
+import struct
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+from bpnn import plots
+from bpnn.core.training import History
+from bpnn.metrics import confusion_matrix, roc_auc, roc_curve
+from bpnn.report import Report
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data.startswith(PNG_SIGNATURE)
+    return struct.unpack(">II", data[16:24])  # IHDR width, height
+
+
+def solver_history(n: int = 30) -> History:
+    epochs = np.arange(n)
+    history = History(loss=list(np.exp(-epochs / 8) + 0.05), val_loss=list(np.exp(-epochs / 8) + 0.08))
+    history.extra = {"perf": history.loss, "val_perf": history.val_loss, "test_perf": [v + 0.01 for v in history.val_loss],
+                     "gradient": list(np.exp(-epochs / 5)), "mu": list(np.full(n, 1e-3)), "val_fail": list(epochs % 3)}
+    history.best_epoch, history.stop_reason = 20, "validation stop"
+    return history
+
+
+def regression_splits():
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=60)
+    y = t + rng.normal(0, 0.2, 60)
+    return {"Training": (t[:40], y[:40]), "Validation": (t[40:50], y[40:50]), "Test": (t[50:], y[50:]), "All": (t, y)}
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory) -> dict:
+    """Every plot, drawn once into one folder."""
+    folder = tmp_path_factory.mktemp("plots")
+    rng = np.random.default_rng(1)
+    classes = np.array(["a", "b", "c"])
+    y_true, y_pred = rng.choice(classes, 50), rng.choice(classes, 50)
+    binary, score = rng.integers(0, 2, 50), rng.random(50)
+    fpr, tpr, _ = roc_curve(binary, score)
+    X = rng.normal(size=(40, 2))
+    return {
+        "performance": plots.plot_performance(solver_history(), folder / "performance.png"),
+        "performance_gd": plots.plot_performance(History(loss=[1.0, 0.5, 0.25]), folder / "performance_gd.png"),
+        "state": plots.plot_training_state(solver_history(), folder / "state.png"),
+        "regression": plots.plot_regression(regression_splits(), folder / "regression.png"),
+        "errors": plots.plot_error_histogram(regression_splits(), folder / "errors.png"),
+        "predictions": plots.plot_predictions(*regression_splits()["Test"], folder / "predictions.png"),
+        "confusion": plots.plot_confusion({"Test": confusion_matrix(y_true, y_pred, classes)}, classes,
+                                          folder / "confusion.png"),
+        "roc": plots.plot_roc({"Test": (fpr, tpr, roc_auc(binary, score))}, folder / "roc.png"),
+        "boundary": plots.plot_decision_boundary(lambda G: 1 / (1 + np.exp(-G[:, :1])), X, (X[:, 0] > 0).astype(int),
+                                                 [0, 1], folder / "boundary.png", resolution=40),
+        "network": plots.plot_network([30, 12, 1], ["Input", "Hidden 1\ntanh", "Output\nsigmoid"], folder / "net.png"),
+    }
+
+
+def test_every_plot_writes_a_png(drawn):
+    for name, path in drawn.items():
+        width, height = png_size(path.read_bytes())
+        assert width > 300 and height > 200, name
+    folder = drawn["network"].parent
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in drawn.values())  # no temporary files left
+
+
+def test_training_state_without_solver_series_writes_nothing(tmp_path):
+    assert plots.plot_training_state(History(loss=[1.0, 0.5]), tmp_path / "state.png") is None
+    assert not list(tmp_path.iterdir())
+
+
+def test_performance_prefers_matlab_perf_series():
+    series, measure = plots.performance_series(solver_history())
+    assert measure == "Performance" and list(series) == ["Training", "Validation", "Test"]
+    series, measure = plots.performance_series(History(loss=[2.0, 1.0]))
+    assert measure == "Loss" and list(series) == ["Training"]
+
+
+def test_plots_need_no_display_and_no_pyplot():
+    code = ("import sys, numpy as np; from bpnn.plots import plot_performance; from bpnn.core.training import History; "
+            "import tempfile, pathlib; d = pathlib.Path(tempfile.mkdtemp()); "
+            "plot_performance(History(loss=[1.0, 0.5]), d / 'p.png'); "
+            "print('matplotlib.pyplot' in sys.modules, (d / 'p.png').read_bytes()[:4])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PATH": "", "DISPLAY": ""}).stdout.split()  # no display to draw on
+    assert out == ["False", "b'\\x89PNG'"]
+
+
+class Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images, self.references, self.open = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img":
+            self.images.append(attrs["src"])
+        self.references += [v for k, v in attrs.items() if k in ("href", "src") and not v.startswith("data:")]
+        if tag not in ("img", "meta"):
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.open.pop() == tag
+
+
+def test_report_is_one_html_file_with_every_image_embedded(drawn, tmp_path):
+    report = Report("Iris <model>", "data: iris.csv")
+    report.heading("Metrics")
+    report.table([("Test", 0.96, None), ("All", 0.5, 12)], ("split", "accuracy", "n"))
+    report.key_values({"solver": "lm", "列": "温度"})
+    for name, path in drawn.items():
+        report.image(path, f"figure {name}")
+    path = report.write(tmp_path / "report.html")
+    text = path.read_text("utf-8")
+    parser = Collector()
+    parser.feed(text)
+    assert parser.open == [] and parser.references == []  # balanced, and nothing outside the file
+    embedded = [base64.b64decode(src.split(",", 1)[1]) for src in parser.images]
+    assert embedded == [p.read_bytes() for p in drawn.values()]
+    assert "Iris &lt;model&gt;" in text and "<td>0.96</td>" in text and "<td>–</td>" in text and "温度" in text
+    assert re.search(r"written \d{4}-\d\d-\d\dT.* by bpnn", text)
+
+
+@pytest.mark.parametrize(("value", "text"), [(0.123456, "0.1235"), (0.98765432, "0.987654"), (12345.678, "1.235e+04"),
+                                             (3, "3"), (None, "–"), ("x", "x")])
+def test_report_cells(value, text):
+    from bpnn.report import cell
+
+    assert cell(value) == text
