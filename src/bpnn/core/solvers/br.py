@@ -23,9 +23,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bpnn.core.jacobian import gauss_newton, sum_squared_errors
 from bpnn.core.losses import Loss
-from bpnn.core.network import Network, sample_weights
+from bpnn.core.network import Network
+from bpnn.core.objective import LocalObjective
 from bpnn.core.solvers.lm import marquardt_step, warn_if_large
 from bpnn.core.solvers.stopping import TrainingRecord, require_squared_error
 from bpnn.core.training import Callback, EarlyStopping, History, Score
@@ -40,13 +40,13 @@ def effective_parameters(JTJ: Array, alpha: float, beta: float) -> float:
     return float(np.sum(np.divide(curvature, denominator, out=np.zeros_like(curvature), where=denominator > 0)))
 
 
-def solve_br(network: Network, X: Array, Y: Array, loss: Loss | str = "squared_error", *,
+def solve_br(network: Network, X: Array | None, Y: Array | None, loss: Loss | str = "squared_error", *,
              sample_weight: Array | None = None, alpha: float = 0.0, max_iter: int = 1000,
              validation: tuple | None = None, score: Score | None = None, early_stopping: EarlyStopping | None = None,
              callbacks: Sequence[Callback] = (), history: History | None = None, test: tuple | None = None,
              goal: float = 0.0, mu: float = 0.005, mu_dec: float = 0.1, mu_inc: float = 10.0, mu_max: float = 1e10,
-             min_grad: float = 1e-7, max_fail: int = 0, time_limit: float = np.inf,
-             chunk_rows: int | None = None) -> History:
+             min_grad: float = 1e-7, max_fail: int = 0, time_limit: float = np.inf, chunk_rows: int | None = None,
+             objective: LocalObjective | None = None) -> History:
     """Train ``network`` in place with Bayesian regularization; MATLAB trainbr's options and defaults.
 
     The regularisation is estimated, so ``alpha`` (a fixed L2 penalty) must be 0. Other options as in
@@ -57,38 +57,40 @@ def solve_br(network: Network, X: Array, Y: Array, loss: Loss | str = "squared_e
         raise ValueError(f"solver 'br' estimates its own regularisation each epoch, so alpha must be 0; got {alpha!r}. "
                          f"Use solver 'lm' for a fixed L2 penalty.")
     warn_if_large(network, "br")
-    X, Y = network.as_input(X), network.as_input(Y)
-    _, total = sample_weights(X.shape[0], sample_weight, network.dtype)
-    n_errors = total * Y.shape[1]  # N
+    data = LocalObjective(network, X, Y, loss, sample_weight, 0.0, chunk_rows) if objective is None else objective
+    n_errors = data.total_weight * network.layer_sizes[-1]  # N = K Σ s_i
     n_params = network.n_params  # P
     record = TrainingRecord(network, loss, validation=validation, test=test, score=score,
                             early_stopping=early_stopping, callbacks=callbacks, history=history, goal=goal,
                             min_grad=min_grad, max_fail=max_fail, time_limit=time_limit)
-    system = gauss_newton(network, X, Y, sample_weight, chunk_rows)
-    E_D, E_W = system.sse, float(network.params @ network.params)
+    theta = network.pack().astype(np.float64)
+    system = data.gauss_newton(theta)
+    E_D, E_W = system.sse, float(theta @ theta)
     gamma = float(n_params)  # γ = P before the first estimate
     beta = (n_errors - gamma) / (2 * E_D) if E_D > 0 else 1.0  # β = (N - γ) / (2 E_D)
     beta = beta if beta > 0 else 1.0  # fewer error terms than parameters: start from β = 1
     alpha_w = gamma / (2 * E_W) if E_W > 0 else 1.0  # α = γ / (2 E_W)
 
-    def objective() -> float:
-        return beta * sum_squared_errors(network, X, Y, sample_weight) + alpha_w * float(network.params @ network.params)
+    def regularised(theta: Array) -> float:
+        return beta * data.sum_squared_errors(theta) + alpha_w * float(theta @ theta)  # F = β E_D + α E_W
 
-    F = beta * E_D + alpha_w * E_W  # F = β E_D + α E_W
+    F = beta * E_D + alpha_w * E_W
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(max_iter):
             H = beta * system.JTJ + alpha_w * np.eye(n_params)  # ½∇²F ≈ βJᵀJ + αI
-            g = beta * system.JTe + alpha_w * network.params  # ½∇F = βJᵀe + αθ
-            F, mu, accepted = marquardt_step(network, H, g, objective, F, mu, mu_dec=mu_dec, mu_inc=mu_inc, mu_max=mu_max)
+            g = beta * system.JTe + alpha_w * theta  # ½∇F = βJᵀe + αθ
+            theta, F, mu, accepted = marquardt_step(theta, H, g, regularised, F, mu, mu_dec=mu_dec, mu_inc=mu_inc,
+                                                    mu_max=mu_max)
             if accepted:
-                system = gauss_newton(network, X, Y, sample_weight, chunk_rows)
-                E_D, E_W = system.sse, float(network.params @ network.params)
+                system = data.gauss_newton(theta)
+                E_D, E_W = system.sse, float(theta @ theta)
                 gamma = effective_parameters(system.JTJ, alpha_w, beta)
                 alpha_w = gamma / (2 * E_W) if E_W > 0 else 1.0  # α = γ / (2 E_W)
                 beta = (n_errors - gamma) / (2 * E_D) if E_D > 0 else 1.0  # β = (N - γ) / (2 E_D)
                 F = beta * E_D + alpha_w * E_W
-            gradient = float(np.linalg.norm(beta * system.JTe + alpha_w * network.params))
-            if record.end_epoch(network, E_D / (2 * total), gradient, maximum_mu=not accepted, mu=mu, gamma=gamma,
-                                alpha=alpha_w, beta=beta, ssw=E_W):
+            network.unpack(theta)
+            gradient = float(np.linalg.norm(beta * system.JTe + alpha_w * theta))
+            if record.end_epoch(network, E_D / (2 * data.total_weight), gradient, maximum_mu=not accepted, mu=mu,
+                                gamma=gamma, alpha=alpha_w, beta=beta, ssw=E_W):
                 break
     return record.finish(network)

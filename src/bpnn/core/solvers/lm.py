@@ -18,9 +18,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from bpnn.core.jacobian import gauss_newton, sum_squared_errors
 from bpnn.core.losses import Loss
-from bpnn.core.network import Network, sample_weights
+from bpnn.core.network import Network
+from bpnn.core.objective import LocalObjective
 from bpnn.core.solvers.stopping import TrainingRecord, require_squared_error
 from bpnn.core.training import Callback, EarlyStopping, History, Score
 
@@ -53,60 +53,60 @@ def damped_solve(H: Array, g: Array, mu: float) -> Array | None:
     return delta if np.all(np.isfinite(delta)) else None
 
 
-def marquardt_step(network: Network, H: Array, g: Array, objective: Callable[[], float], F: float, mu: float, *,
-                   mu_dec: float, mu_inc: float, mu_max: float) -> tuple[float, float, bool]:
-    """One epoch's step: raise μ until θ + Δ lowers ``objective``; returns (F, μ, accepted).
+def marquardt_step(theta: Array, H: Array, g: Array, objective: Callable[[Array], float], F: float, mu: float, *,
+                   mu_dec: float, mu_inc: float, mu_max: float) -> tuple[Array, float, float, bool]:
+    """One epoch's step: raise μ until ``objective(θ + Δ) < F``; returns (θ, F, μ, accepted).
 
-    When no μ <= mu_max lowers the objective the parameters are left unchanged and μ > mu_max.
+    When no μ <= mu_max lowers the objective, θ and F come back unchanged and μ > mu_max.
     """
-    theta = network.pack()
     while mu <= mu_max:
         delta = damped_solve(H, g, mu)
         if delta is not None:
-            network.unpack(theta + delta)
-            F_new = objective()
+            F_new = objective(theta + delta)
             if F_new < F:  # NaN never passes
-                return F_new, max(mu * mu_dec, MU_MIN), True
+                return theta + delta, F_new, max(mu * mu_dec, MU_MIN), True
         mu *= mu_inc
-    network.unpack(theta)
-    return F, mu, False
+    return theta, F, mu, False
 
 
-def solve_lm(network: Network, X: Array, Y: Array, loss: Loss | str = "squared_error", *,
+def solve_lm(network: Network, X: Array | None, Y: Array | None, loss: Loss | str = "squared_error", *,
              sample_weight: Array | None = None, alpha: float = 0.0, max_iter: int = 1000,
              validation: tuple | None = None, score: Score | None = None, early_stopping: EarlyStopping | None = None,
              callbacks: Sequence[Callback] = (), history: History | None = None, test: tuple | None = None,
              goal: float = 0.0, mu: float = 0.001, mu_dec: float = 0.1, mu_inc: float = 10.0, mu_max: float = 1e10,
-             min_grad: float = 1e-7, max_fail: int = 6, time_limit: float = np.inf,
-             chunk_rows: int | None = None) -> History:
+             min_grad: float = 1e-7, max_fail: int = 6, time_limit: float = np.inf, chunk_rows: int | None = None,
+             objective: LocalObjective | None = None) -> History:
     """Train ``network`` in place with Levenberg–Marquardt; MATLAB trainlm's options and defaults.
 
     ``max_iter`` is MATLAB's ``epochs``, ``time_limit`` its ``time`` (seconds); ``goal`` is compared with
     the mean squared error. ``test=(X_test, Y_test)`` is measured each epoch, never trained on.
-    ``chunk_rows`` bounds the rows whose Jacobian is held at once.
+    ``chunk_rows`` bounds the rows whose Jacobian is held at once. ``objective`` (e.g. a
+    :class:`bpnn.distributed.DaskObjective`) replaces X, Y and sample_weight as the source of the sums.
     """
     loss = require_squared_error(loss, "lm")
     warn_if_large(network, "lm")
-    X, Y = network.as_input(X), network.as_input(Y)
-    _, total = sample_weights(X.shape[0], sample_weight, network.dtype)
+    data = LocalObjective(network, X, Y, loss, sample_weight, alpha, chunk_rows) if objective is None else objective
     decay = alpha * network.weight_mask().astype(np.float64)  # αD: the L2 penalty on weights only
     record = TrainingRecord(network, loss, alpha=alpha, validation=validation, test=test, score=score,
                             early_stopping=early_stopping, callbacks=callbacks, history=history, goal=goal,
                             min_grad=min_grad, max_fail=max_fail, time_limit=time_limit)
 
-    def objective() -> float:
-        return 0.5 * sum_squared_errors(network, X, Y, sample_weight) + 0.5 * float(decay @ network.params**2)
+    def penalised(theta: Array) -> float:
+        return 0.5 * data.sum_squared_errors(theta) + 0.5 * float(decay @ theta**2)  # F = ½ sse + ½ α‖W‖²
 
-    system = gauss_newton(network, X, Y, sample_weight, chunk_rows)
-    F = 0.5 * system.sse + 0.5 * float(decay @ network.params**2)  # F = ½ sse + ½ α‖W‖²
+    theta = network.pack().astype(np.float64)
+    system = data.gauss_newton(theta)
+    F = 0.5 * system.sse + 0.5 * float(decay @ theta**2)
     with np.errstate(over="ignore", invalid="ignore"):  # an overflowing trial step is rejected, not warned
         for _ in range(max_iter):
             H = system.JTJ + np.diag(decay)  # H = JᵀJ + αD
-            g = system.JTe + decay * network.params  # g = Jᵀe + αDθ
-            F, mu, accepted = marquardt_step(network, H, g, objective, F, mu, mu_dec=mu_dec, mu_inc=mu_inc, mu_max=mu_max)
+            g = system.JTe + decay * theta  # g = Jᵀe + αDθ
+            theta, F, mu, accepted = marquardt_step(theta, H, g, penalised, F, mu, mu_dec=mu_dec, mu_inc=mu_inc,
+                                                    mu_max=mu_max)
             if accepted:
-                system = gauss_newton(network, X, Y, sample_weight, chunk_rows)
-            gradient = float(np.linalg.norm(system.JTe + decay * network.params))
-            if record.end_epoch(network, F / total, gradient, maximum_mu=not accepted, mu=mu):
+                system = data.gauss_newton(theta)
+            network.unpack(theta)
+            gradient = float(np.linalg.norm(system.JTe + decay * theta))
+            if record.end_epoch(network, F / data.total_weight, gradient, maximum_mu=not accepted, mu=mu):
                 break
     return record.finish(network)

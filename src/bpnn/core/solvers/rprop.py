@@ -19,34 +19,38 @@ import numpy as np
 
 from bpnn.core.losses import Loss
 from bpnn.core.network import Network
+from bpnn.core.objective import LocalObjective
 from bpnn.core.solvers.stopping import TrainingRecord, checked_loss
 from bpnn.core.training import Callback, EarlyStopping, History, Score
 
 Array = np.ndarray
 
 
-def solve_rprop(network: Network, X: Array, Y: Array, loss: Loss | str, *, sample_weight: Array | None = None,
+def solve_rprop(network: Network, X: Array | None, Y: Array | None, loss: Loss | str, *, sample_weight: Array | None = None,
                 alpha: float = 0.0, max_iter: int = 1000, validation: tuple | None = None, score: Score | None = None,
                 early_stopping: EarlyStopping | None = None, callbacks: Sequence[Callback] = (),
                 history: History | None = None, test: tuple | None = None, goal: float = 0.0, min_grad: float = 1e-5,
                 max_fail: int = 6, time_limit: float = np.inf, delta0: float = 0.07, delt_inc: float = 1.2,
-                delt_dec: float = 0.5, deltamax: float = 50.0) -> History:
-    """Train ``network`` in place with Rprop; MATLAB trainrp's options and defaults (see solve_lm for the rest)."""
+                delt_dec: float = 0.5, deltamax: float = 50.0, objective: LocalObjective | None = None) -> History:
+    """Train ``network`` in place with Rprop; MATLAB trainrp's options and defaults (the common ones as in
+    :func:`bpnn.core.solvers.lm.solve_lm`)."""
     loss = checked_loss(loss)
-    X, Y = network.as_input(X), network.as_input(Y)
+    data = LocalObjective(network, X, Y, loss, sample_weight, alpha) if objective is None else objective
     record = TrainingRecord(network, loss, alpha=alpha, validation=validation, test=test, score=score,
                             early_stopping=early_stopping, callbacks=callbacks, history=history, goal=goal,
                             min_grad=min_grad, max_fail=max_fail, time_limit=time_limit)
-    J, grad = network.loss_and_grad(X, Y, loss, sample_weight, alpha)
+    theta = network.pack()
+    J, grad = data.loss_and_grad(theta)
     step = np.full(network.n_params, delta0, dtype=network.dtype)
     previous = np.zeros_like(grad)
     for _ in range(max_iter):
         agreement = grad * previous
         step *= np.where(agreement > 0, delt_inc, np.where(agreement < 0, delt_dec, 1.0))  # Δ ← η± Δ
         np.minimum(step, deltamax, out=step)  # Δ ← min(Δ, deltamax)
-        network.params -= np.sign(grad) * step  # θ ← θ - sign(∂J/∂θ) Δ
+        theta -= np.sign(grad) * step  # θ ← θ - sign(∂J/∂θ) Δ
         previous = grad
-        J, grad = network.loss_and_grad(X, Y, loss, sample_weight, alpha)
+        J, grad = data.loss_and_grad(theta)
+        network.unpack(theta)
         if record.end_epoch(network, J, float(np.linalg.norm(grad))):
             break
     return record.finish(network)

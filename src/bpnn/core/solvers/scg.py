@@ -25,35 +25,32 @@ import numpy as np
 
 from bpnn.core.losses import Loss
 from bpnn.core.network import Network
+from bpnn.core.objective import LocalObjective
 from bpnn.core.solvers.stopping import TrainingRecord, checked_loss
 from bpnn.core.training import Callback, EarlyStopping, History, Score
 
 Array = np.ndarray
 
 
-def solve_scg(network: Network, X: Array, Y: Array, loss: Loss | str, *, sample_weight: Array | None = None,
+def solve_scg(network: Network, X: Array | None, Y: Array | None, loss: Loss | str, *, sample_weight: Array | None = None,
               alpha: float = 0.0, max_iter: int = 1000, validation: tuple | None = None, score: Score | None = None,
               early_stopping: EarlyStopping | None = None, callbacks: Sequence[Callback] = (),
               history: History | None = None, test: tuple | None = None, goal: float = 0.0, min_grad: float = 1e-6,
-              max_fail: int = 6, time_limit: float = np.inf, sigma: float = 5e-5, lambda_: float = 5e-7) -> History:
+              max_fail: int = 6, time_limit: float = np.inf, sigma: float = 5e-5, lambda_: float = 5e-7,
+              objective: LocalObjective | None = None) -> History:
     """Train ``network`` in place with scaled conjugate gradient; MATLAB trainscg's options and defaults."""
     loss = checked_loss(loss)
-    X, Y = network.as_input(X), network.as_input(Y)
+    data = LocalObjective(network, X, Y, loss, sample_weight, alpha) if objective is None else objective
     record = TrainingRecord(network, loss, alpha=alpha, validation=validation, test=test, score=score,
                             early_stopping=early_stopping, callbacks=callbacks, history=history, goal=goal,
                             min_grad=min_grad, max_fail=max_fail, time_limit=time_limit)
 
     def gradient_at(theta: Array) -> Array:
-        network.unpack(theta)
-        return network.loss_and_grad(X, Y, loss, sample_weight, alpha)[1].astype(np.float64)
-
-    def cost_at(theta: Array) -> float:
-        network.unpack(theta)
-        return network.cost(network.forward(X), Y, loss, sample_weight, alpha)
+        return np.asarray(data.loss_and_grad(theta)[1], dtype=np.float64)
 
     theta = network.pack().astype(np.float64)
-    E = cost_at(theta)
-    r = -gradient_at(theta)
+    E, grad = data.loss_and_grad(theta)
+    r = -np.asarray(grad, dtype=np.float64)
     p = r.copy()
     lam, lam_bar, success, delta = lambda_, 0.0, True, 0.0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a refused step is handled, not warned
@@ -71,7 +68,7 @@ def solve_scg(network: Network, X: Array, Y: Array, loss: Loss | str, *, sample_
                     delta = -delta + lam * p2
                     lam = lam_bar
                 step = mu / delta  # a = μ / δ
-                E_new = cost_at(theta + step * p)
+                E_new = data.cost(theta + step * p)
                 agreement = 2 * delta * (E - E_new) / mu**2  # Δ = 2δ(E(θ) - E(θ + a p)) / μ²
                 agreement = agreement if np.isfinite(agreement) else -1.0  # a non-finite cost is a refused step
                 if agreement >= 0:
