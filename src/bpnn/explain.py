@@ -498,10 +498,12 @@ WORDS = {
         "formula": "formula:", "seed": "seed prints:", "computed": "computed:", "corrected": "corrected:",
         "why": "why:", "shape": "shape", "numeric": "central difference:", "error": "relative error",
         "generalises": "generalises",
-        "check_ok": "Gradient check: the largest relative error, ε = {error} ({name}), is below {tolerance}: "
-                    "the analytic gradients agree with central differences.",
-        "check_bad": "Gradient check: the largest relative error, ε = {error} ({name}), is NOT below {tolerance}: "
-                     "the analytic and numerical gradients disagree.",
+        "check_ok": "Gradient check: every relative error is below {tolerance}, the largest at {name}; "
+                    "backpropagation's analytic gradients agree with central differences.",
+        "check_bad": "Gradient check: the relative error at {name} is NOT below {tolerance}; the analytic and "
+                     "numerical gradients disagree. A relu-type unit exactly at its kink (Z = 0, as for the input "
+                     "(0, 0) with zero biases) does this: the central difference averages the slopes on both sides.",
+        "largest": "largest relative error",
         "update": "Gradient descent, learning rate α = {learning_rate}",
         "update_rule": "Each step moves every parameter against its gradient: {rule}. Step 1 uses the gradients "
                        "above; each later step recomputes them at the updated parameters.",
@@ -538,8 +540,10 @@ WORDS = {
         "formula": "公式：", "seed": "原文公式：", "computed": "计算式：", "corrected": "修正（批量形式）：",
         "why": "原因：", "shape": "形状", "numeric": "中心差分数值梯度：", "error": "相对误差",
         "generalises": "推广原文公式",
-        "check_ok": "梯度检验：最大相对误差 ε = {error}（{name}）低于 {tolerance}：反向传播的解析梯度与中心差分的数值梯度一致。",
-        "check_bad": "梯度检验：最大相对误差 ε = {error}（{name}）不低于 {tolerance}：解析梯度与数值梯度不一致。",
+        "check_ok": "梯度检验：所有相对误差都低于 {tolerance}，最大的在 {name}；反向传播的解析梯度与中心差分的数值梯度一致。",
+        "check_bad": "梯度检验：{name} 的相对误差不低于 {tolerance}；解析梯度与数值梯度不一致。relu 类激活函数的单元恰在折点"
+                     "（Z = 0，例如输入 (0, 0) 且偏置为 0）时就会如此：中心差分取的是两侧斜率的平均。",
+        "largest": "最大相对误差",
         "update": "梯度下降，学习率 α = {learning_rate}",
         "update_rule": "每一步沿负梯度方向更新每个参数：{rule}。第 1 步使用上面的梯度；之后每一步在更新后的参数上重新计算梯度。",
         "rule_seed": "w ← w - α dw，b ← b - α db", "rule_layers": "W[l] ← W[l] - α dW[l]，b[l] ← b[l] - α db[l]",
@@ -697,7 +701,7 @@ class _LatexWriter:
         self.lines.append(r"\[ \begin{bmatrix} " + body + r" \end{bmatrix} \]")
 
     def scalar(self, label: str, symbol: str, value: str) -> None:
-        self.lines += [r"\noindent " + tex_text(label) + f" ${_TEX_MATH.get(symbol, symbol)} = {tex_number(value)}$".lstrip(), ""]
+        self.lines += [rf"\noindent {tex_text(label)} ${_TEX_MATH.get(symbol, symbol)} = {tex_number(value)}$", ""]
 
     def finish(self) -> str:
         head = ([r"\documentclass[UTF8]{ctexart}"] if self.lang == "zh" else [r"\documentclass{article}"]) + [
@@ -747,8 +751,8 @@ def render(trace: Trace, format: str = "text", lang: str = "en") -> str:
         _write_quantity(writer, quantity, words, lang)
     worst = max(trace.gradients, key=lambda q: q.relative_error)
     verdict = "check_ok" if worst.relative_error < TOLERANCE else "check_bad"
-    writer.para(words[verdict].format(error=error_number(worst.relative_error), name=worst.name,
-                                      tolerance=f"{TOLERANCE:g}"))
+    writer.para(words[verdict].format(name=worst.name, tolerance=f"{TOLERANCE:g}"))
+    writer.scalar(words["largest"], "ε", error_number(worst.relative_error))
     if trace.steps:
         writer.heading(2, words["update"].format(learning_rate=f"{s['learning_rate']:g}"))
         writer.para(words["update_rule"].format(rule=words["rule_seed" if seed_form else "rule_layers"]))
@@ -802,12 +806,13 @@ def _write_update(writer, quantity: Quantity) -> None:
 
 
 def render_gradcheck(check: GradCheck, network: Network, loss: str, samples: int, lang: str = "en",
-                     tolerance: float = TOLERANCE, step: float = STEP) -> str:
+                     tolerance: float = TOLERANCE, step: float = STEP, alpha: float = 0.0) -> str:
     """Per-layer relative errors of a gradient check, and a verdict line (plain text)."""
     words = WORDS[lang]
-    hidden = sorted({g.name for g in network.activations[:-1]}) or ["-"]
+    hidden = [g.name for g in network.activations[:-1]] or ["-"]
+    loss_name = get_loss(loss).name + (f" + L2 α = {alpha:g}" if alpha else "")
     lines = [words["gc_title"].format(sizes="-".join(map(str, network.layer_sizes)), activations="/".join(hidden),
-                                      output=network.activations[-1].name, loss=get_loss(loss).name, samples=samples,
+                                      output=network.activations[-1].name, loss=loss_name, samples=samples,
                                       step=f"{step:g}")]
     weights, biases = network.split(check.analytic)
     shapes = {f"W[{l + 1}]": W.shape for l, W in enumerate(weights)} | {f"b[{l + 1}]": b.shape for l, b in enumerate(biases)}

@@ -1,0 +1,465 @@
+"""The explain trace and the gradcheck command.
+
+Every number the trace prints is parsed back out of the rendered text, Markdown and LaTeX (in English and
+Chinese) and compared with the core's own results: bpnn.core.Network at the same weights (transposed
+to the core's rows convention), its forward pass, cost, backward pass, central differences and updates.
+"""
+
+import argparse
+import re
+import shutil
+import subprocess
+import warnings
+
+import numpy as np
+import pytest
+
+import bpnn
+from bpnn.cli import UsageError
+from bpnn.cli_explain import register
+from bpnn.core import Network, gradcheck
+from bpnn.core.losses import get_loss, output_delta, per_sample_loss
+from bpnn.datasets import xor
+from bpnn.explain import REASONS, SEED_FORMULAS, explain, render
+from bpnn.seed import TwoLayerNet
+
+FORMATS = ("text", "markdown", "latex")
+LANGS = ("en", "zh")
+BCE = get_loss("binary_cross_entropy")
+SEED_ORDER = ["8-11", "8-12", "8-13", "8-14", "8-15", "8-16", "8-17", "8-18", "8-19"]
+
+
+# ---- the core's own numbers, in the order the trace prints them -----------------------------------------
+def core_reference(net: Network, X, Y, learning_rate: float, steps: int, seed_form: bool):
+    """(matrices, J, relative errors, new costs) computed by the core alone, in the order the trace prints
+    them; matrices in the seed's orientation (samples as columns) when ``seed_form``."""
+    orient = (lambda a: np.atleast_2d(a).T) if seed_form else (lambda a: a)
+    L = net.n_layers
+
+    def parameters():
+        return [orient(p).copy() for W, b in zip(net.weights, net.biases) for p in (W, b)]
+
+    initial = parameters()
+    cache = net.forward(X)
+    forward = [orient(X), orient(Y)] + [orient(a) for l in range(1, L + 1) for a in (cache.Z[l], cache.A[l])]
+    losses = per_sample_loss(BCE, net.activations[-1], Y, cache.Z[L], cache.A[L])[:, None]
+    J = net.cost(cache, Y, BCE)
+    check = gradcheck(net, X, Y, BCE)
+    dWs, dbs = net.split(check.analytic)
+    num_W, num_b = net.split(check.numeric)
+    dZ = output_delta(BCE, net.activations[-1], Y, cache.Z[L], cache.A[L])  # A[L] - Y
+    backward = [orient(BCE.grad_a(Y, cache.A[L])), orient(dZ)]
+    errors = []
+    for l in range(L, 0, -1):
+        backward += [orient(dWs[l - 1]), orient(num_W[l - 1]), orient(dbs[l - 1]), orient(num_b[l - 1])]
+        errors += [check.errors[f"W[{l}]"], check.errors[f"b[{l}]"]]
+        if l > 1:
+            dA = dZ @ net.weights[l - 1].T  # dA[l-1] = dZ[l] W[l]ᵀ
+            dZ = dA * net.activations[l - 2].df(cache.Z[l - 1], cache.A[l - 1])  # dZ[l-1] = dA[l-1] ⊙ g'(Z[l-1])
+            backward += [orient(dA), orient(dZ)]
+    updates, costs = [], []
+    grad = check.analytic
+    for _ in range(steps):
+        net.params -= learning_rate * grad  # θ ← θ - α dJ/dθ
+        cost, grad = net.loss_and_grad(X, Y, BCE)
+        updates += parameters()
+        costs.append(cost)
+    matrices = initial + forward + [orient(losses)] + backward + updates
+    return matrices, J, errors + [max(errors)], costs
+
+
+def seed_reference(X, y, n_h: int, seed: int, scale: float, learning_rate: float, steps: int):
+    """The seed network's initial weights (TwoLayerNet's own draw), then everything else from the core."""
+    seed_net = TwoLayerNet(X.shape[1], n_h, seed=seed, scale=scale)
+    net = Network([X.shape[1], n_h, 1], "sigmoid", "sigmoid")
+    for W, b, w_seed, b_seed in zip(net.weights, net.biases, (seed_net.w1, seed_net.w2), (seed_net.b1, seed_net.b2)):
+        W[...], b[...] = w_seed.T, b_seed.ravel()
+    return core_reference(net, X, y.reshape(-1, 1).astype(float), learning_rate, steps, seed_form=True)
+
+
+def layered_reference(X, y, hidden, activation: str, seed: int, scale: float, learning_rate: float, steps: int):
+    """Weights drawn independently as the seed draws them: w_l = scale·N(0, 1) as (n_out, n_in), in order."""
+    net = Network([X.shape[1], *hidden, 1], activation, "sigmoid")
+    rng = np.random.default_rng(seed)
+    for W in net.weights:
+        W[...] = (rng.standard_normal(W.shape[::-1]) * scale).T
+    return core_reference(net, X, y.reshape(-1, 1).astype(float), learning_rate, steps, seed_form=False)
+
+
+# ---- parsing the rendered output ---------------------------------------------------------------------------
+def to_float(token: str) -> float:
+    match = re.fullmatch(r"(-?[\d.]+)\\times 10\^\{(-?\d+)\}", token.strip())
+    return float(f"{match[1]}e{match[2]}") if match else float(token)
+
+
+def parse(output: str, format: str) -> tuple[list[np.ndarray], list[float]]:
+    """The matrices and the scalars (J = …, ε = …) of a rendered trace, in order."""
+    matrices = []
+    if format == "latex":
+        for body in re.findall(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", output, re.S):
+            matrices.append(np.array([[to_float(c) for c in row.split("&")] for row in body.split(r"\\")]))
+        scalars = [to_float(v) for _, v in re.findall(r"\$(J|\\varepsilon) = ([^$]+)\$", output)]
+        return matrices, scalars
+    rows: list[list[float]] = []
+    for line in output.splitlines() + [""]:
+        if format == "text" and (m := re.fullmatch(r"\s+\[ (.*) \]", line)):
+            rows.append([float(v) for v in m[1].split()])
+        elif format == "markdown" and line.startswith("| **"):
+            rows.append([float(v) for v in line.strip("|").split("|")[1:]])
+        elif rows:
+            matrices.append(np.array(rows))
+            rows = []
+    scalars = [float(v) for _, v in re.findall(r"(?:^|\s)(J|ε) = ([-+0-9.e]+)(?=[\s,(（]|$)", output, re.M)]
+    return matrices, scalars
+
+
+def assert_matches(output: str, format: str, reference) -> None:
+    """Every matrix and scalar printed equals the core's, to the printed digits."""
+    matrices, scalars = parse(output, format)
+    want_matrices, want_J, want_errors, want_costs = reference
+    assert len(matrices) == len(want_matrices)
+    for got, want in zip(matrices, want_matrices):
+        np.testing.assert_allclose(got, np.atleast_2d(want), rtol=6e-6, atol=1e-300)  # 6 significant digits
+    assert len(scalars) == 1 + len(want_errors) + len(want_costs)
+    J, errors, costs = scalars[0], scalars[1:1 + len(want_errors)], scalars[1 + len(want_errors):]
+    assert J == pytest.approx(want_J, rel=6e-6)
+    np.testing.assert_allclose(costs, want_costs, rtol=6e-6)
+    # ε is printed with 2 digits. The seed form's analytic gradient is TwoLayerNet's, equal to the core's up to
+    # rounding (~1e-17), far below g - g_num (~1e-11), so ε agrees to the printed digits.
+    np.testing.assert_allclose(errors, want_errors, rtol=0.06)
+    assert max(errors) < 1e-7
+
+
+def parser() -> argparse.ArgumentParser:
+    """The CLI's parser shape: ``bpnn`` with sub-commands, ours registered on it."""
+    top = argparse.ArgumentParser(prog="bpnn")
+    register(top.add_subparsers(dest="command"))
+    return top
+
+
+def run(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    return args.handler(args)
+
+
+# ---- every printed number is the core's ---------------------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("format", FORMATS)
+def test_seed_form_prints_the_cores_numbers(format, lang):
+    X, y = xor()
+    trace = explain("xor", hidden=3, seed=0, learning_rate=1.0, steps=2)
+    assert_matches(render(trace, format, lang), format, seed_reference(X, y, 3, seed=0, scale=1.0, learning_rate=1.0,
+                                                                        steps=2))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("format", FORMATS)
+def test_layered_form_prints_the_cores_numbers(format, lang):
+    X, y = xor()
+    trace = explain("xor", hidden=(4, 3), seed=1, learning_rate=0.5, steps=1)
+    assert trace.form == "layers"
+    assert_matches(render(trace, format, lang), format, layered_reference(X, y, (4, 3), "sigmoid", seed=1, scale=1.0,
+                                                                           learning_rate=0.5, steps=1))
+
+
+def test_other_data_activation_and_scale_print_the_cores_numbers():
+    from bpnn.datasets import moons
+
+    X, y = moons(n_samples=6, random_state=2)
+    trace = explain("moons", samples=6, hidden=(3, 2), activation="tanh", seed=2, scale=0.5, learning_rate=0.3, steps=3)
+    reference = layered_reference(X, y, (3, 2), "tanh", seed=2, scale=0.5, learning_rate=0.3, steps=3)
+    assert_matches(render(trace, "markdown", "en"), "markdown", reference)
+
+
+def test_seed_form_data_is_twolayernets_own_computation():
+    """The trace's values are TwoLayerNet's forward/backward/update, bit for bit."""
+    X, y = xor()
+    x, Y = X.T, y[None, :].astype(float)
+    net = TwoLayerNet(2, 3, seed=0, scale=1.0)
+    trace = explain("xor", hidden=3, steps=1)
+    for name, value in net.params.items():
+        np.testing.assert_array_equal(trace[name].value, value)
+    cache = net.forward(x)
+    for name in ("z1", "a1", "z2", "a2"):
+        np.testing.assert_array_equal(trace[name].value, cache[name])
+    assert trace.cost == net.cost(cache.a2, Y)
+    grads = net.backward(x, Y, cache)
+    assert [q.name for q in trace.backward] == ["da2", "dz2", "dw2", "db2", "da1", "dz1", "dw1", "db1"]
+    for name, value in grads.items():
+        np.testing.assert_array_equal(trace[name].value, value)
+        assert trace[name].shape == value.shape
+    net.update(grads, 1.0)
+    for quantity in trace.steps[0].parameters:
+        np.testing.assert_array_equal(quantity.value, net.params[quantity.name])
+    assert trace.steps[0].cost == net.cost(net.forward(x).a2, Y)
+
+
+def test_layered_form_with_one_hidden_layer_is_the_seed_form_transposed():
+    seed_trace, layered = explain(hidden=3, seed=4), explain(hidden=3, seed=4, general=True)
+    pairs = {"w1": "W[1]", "w2": "W[2]", "z1": "Z[1]", "a1": "A[1]", "z2": "Z[2]", "a2": "A[2]", "da2": "dA[2]",
+             "dz2": "dZ[2]", "dw2": "dW[2]", "da1": "dA[1]", "dz1": "dZ[1]", "dw1": "dW[1]"}
+    for seed_name, layer_name in pairs.items():
+        np.testing.assert_allclose(seed_trace[seed_name].value, layered[layer_name].value.T, rtol=1e-12, atol=1e-15)
+    for seed_name, layer_name in (("db2", "db[2]"), ("db1", "db[1]")):
+        np.testing.assert_allclose(seed_trace[seed_name].value.ravel(), layered[layer_name].value, rtol=1e-12, atol=1e-15)
+    assert seed_trace.cost == pytest.approx(layered.cost, rel=1e-14)
+
+
+# ---- gradients ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("options", [
+    dict(), dict(data="moons", samples=8, seed=3), dict(data="flower", samples=10, hidden=5),
+    dict(data="circles", samples=6, hidden=(4, 3, 2)), dict(data="moons", samples=8, hidden=(3, 3), activation="relu", seed=5),
+    dict(general=True, scale=0.1),
+])
+def test_numerical_and_analytic_gradients_agree_to_1e_7(options):
+    trace = explain(**options)
+    assert len(trace.gradients) == 2 * (len(trace.settings["hidden"]) + 1)
+    for quantity in trace.gradients:
+        g, g_num = quantity.value, quantity.numeric
+        error = np.linalg.norm(g - g_num) / (np.linalg.norm(g) + np.linalg.norm(g_num))
+        assert error < 1e-7
+        assert quantity.relative_error == pytest.approx(error, rel=1e-6)
+    assert trace.max_relative_error < 1e-7
+
+
+def test_relu_at_its_kink_fails_the_check_and_says_why():
+    """XOR's input (0, 0) with zero biases puts every first-layer unit at Z = 0, relu's kink."""
+    trace = explain(hidden=(3, 3), activation="relu", seed=5)
+    assert trace.max_relative_error > 1e-7
+    output = render(trace, "text")
+    assert "is NOT below 1e-07" in output and "exactly at its kink" in output
+
+
+# ---- the lesson: order, slips, words ------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("format", FORMATS)
+@pytest.mark.parametrize("hidden", [3, (4, 3)])
+def test_formula_numbers_appear_in_the_seeds_order(format, lang, hidden):
+    output = render(explain(hidden=hidden), format, lang)
+    first_seen = list(dict.fromkeys(re.findall(r"8-1\d", output)))
+    assert first_seen == SEED_ORDER
+
+
+CORRECTED = {  # (seed's printed form, corrected batch form), plain text, from shared/seed/NOTES.md
+    "z2": ("z2 = w2 x + b2", "z2 = w2 a1 + b2"),
+    "dw2": ("(1/m)(a2 - y) a1", "dw2 = (1/m) dz2 a1ᵀ"),
+    "db2": ("= ∂L/∂Z2 = a2 - y", "db2 = (1/m) Σ_i dz2_i"),
+    "da1": ("= (a2 - y) w2", "da1 = w2ᵀ dz2"),
+    "dz1": ("= (a2 - y) w2 σ′(Z1)", "dz1 = da1 ⊙ σ′(z1)"),
+    "dw1": ("= (a2 - y) w2 σ′(Z1) x", "dw1 = (1/m) dz1 xᵀ"),
+    "db1": ("∂Z1/∂b1 = (a2 - y) w2 σ′(Z1)", "db1 = (1/m) Σ_i dz1_i"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_text_shows_the_seeds_form_the_correction_and_why(lang):
+    output = render(explain(), "text", lang)
+    blocks = re.split(r"\n(?=\S)", output)  # one block per quantity heading
+    corrected = {"en": "corrected:", "zh": "修正（批量形式）："}[lang]
+    for name, (seed_form, batch_form) in CORRECTED.items():
+        block = next(b for b in blocks if re.match(rf"(8-1\d )?{name} — ", b))
+        seed_line = next(line for line in block.splitlines() if seed_form in line)
+        corrected_line = next(line for line in block.splitlines() if batch_form in line)
+        assert block.index(seed_line) < block.index(corrected_line)
+        assert corrected in corrected_line
+        assert REASONS[lang][name] in block
+    assert output.count(corrected) == len(CORRECTED)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("format", ["markdown", "latex"])
+def test_lecture_notes_show_the_seeds_latex_and_the_corrected_form(format, lang):
+    output = render(explain(), format, lang)
+    for name in CORRECTED:
+        formula = SEED_FORMULAS[name]
+        assert formula.slip and formula.seed_tex in output and formula.tex in output
+        assert output.index(formula.seed_tex) < output.index(formula.tex)
+    assert r"\frac{1}{m}(a_2 - y)a_1" in output  # 8-14 exactly as the seed prints it
+    assert r"dw_1 = \frac{1}{m}\, dz_1\, x^{\mathsf T}" in output
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_chinese_uses_the_seeds_terms(format):
+    output = render(explain(), format, "zh")
+    for term in ("反向传播", "损失函数", "链式求导", "梯度", "权重", "偏置", "激活函数", "交叉熵", "学习率", "隐藏层", "输出层",
+                 "训练样本", "梯度下降"):
+        assert term in output
+
+
+def test_layered_form_states_its_orientation():
+    output = " ".join(render(explain(hidden=(4, 3)), "text", "en").split())  # undo the paragraph wrapping
+    assert "samples are rows" in output and "W[l] is (n[l-1], n[l])" in output and "dW[l] = dw_lᵀ" in output
+    assert "dZ[2] = dA[2] ⊙ σ′(Z[2])" in output and "dW[1] = (1/m) A[0]ᵀ dZ[1]" in output
+    zh = render(explain(hidden=(4, 3)), "text", "zh")
+    assert "样本按行排列" in zh
+
+
+def test_markdown_renders_matrices_as_tables():
+    output = render(explain(), "markdown", "en")
+    table = output[output.index("### z1 — "):].split("\n\n")
+    rows = next(part for part in table if part.startswith("| |")).splitlines()
+    assert rows[0] == "| | sample 1 | sample 2 | sample 3 | sample 4 |"
+    assert rows[1] == "|---|---|---|---|---|"
+    assert len(rows) == 2 + 3  # z1 is (n_h, m) = (3, 4)
+
+
+# ---- LaTeX ------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("hidden", [3, (4, 3)])
+def test_latex_is_a_complete_document_with_balanced_environments(lang, hidden):
+    output = render(explain(hidden=hidden, steps=2), "latex", lang)
+    assert output.startswith(r"\documentclass") and output.rstrip().endswith(r"\end{document}")
+    assert (r"{ctexart}" in output) == (lang == "zh")
+    stack = []
+    for kind, name in re.findall(r"\\(begin|end)\{(\w+\*?)\}", output):
+        if kind == "begin":
+            stack.append(name)
+        else:
+            assert stack.pop() == name
+    assert not stack
+    assert output.count(r"\[") == output.count(r"\]")
+    body = re.sub(r"\\[{}$]", "", output)  # escaped braces and dollars are text
+    assert body.count("{") == body.count("}")
+    assert body.count("$") % 2 == 0
+    if lang == "en":
+        assert output.isascii()  # pdflatex needs no Unicode setup
+
+
+ENGINES = {"en": "pdflatex", "zh": "xelatex"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("hidden", [3, (4, 3)])
+def test_latex_compiles(lang, hidden, tmp_path):
+    engine = shutil.which(ENGINES[lang])
+    if engine is None:
+        pytest.skip(f"{ENGINES[lang]} is not installed (the balanced-environment test still runs)")
+    (tmp_path / "trace.tex").write_text(render(explain(hidden=hidden), "latex", lang), encoding="utf-8")
+    result = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "trace.tex"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert (tmp_path / "trace.pdf").stat().st_size > 0
+
+
+# ---- the data form and bad input ---------------------------------------------------------------------------
+def test_bpnn_explain_is_the_function_even_after_importing_the_module():
+    import bpnn.explain as module
+
+    assert bpnn.explain(steps=0).cost == module.explain(steps=0).cost
+    assert isinstance(bpnn.explain(steps=0), module.Trace)
+
+
+def test_explain_takes_arrays():
+    X = np.array([[1.0, 2.0], [-1.0, 0.5], [0.3, -0.2]])
+    y = np.array([1, 0, 1])
+    trace = explain(X=X, y=y, hidden=2, steps=0)
+    np.testing.assert_array_equal(trace["x"].value, X.T)
+    assert trace.settings["data"] == "given arrays" and trace.steps == []
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(data="nosuch"), "unknown data set 'nosuch'; choose one of xor, moons"),
+    (dict(data="spiral", samples=6), "the labels of 'spiral' are [0, 1, 2]; the seed's network has one sigmoid output"),
+    (dict(samples=65), "samples must be between 1 and 64"),
+    (dict(steps=101), "steps must be between 0 and 100"),
+    (dict(hidden=(3, 0)), "hidden layer sizes must be positive integers"),
+    (dict(learning_rate=-1.0), "the learning rate must be a positive number"),
+    (dict(activation="tanh"), "the seed's two-layer network uses sigmoid, not 'tanh'; ask for the layered form"),
+    (dict(activation="nope", general=True), "unknown activation 'nope'"),
+])
+def test_bad_input_raises_a_clear_error(options, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        explain(**options)
+
+
+def test_render_refuses_unknown_format_and_language():
+    trace = explain(steps=0)
+    with pytest.raises(ValueError, match="unknown format 'html'; choose one of text, markdown, latex"):
+        render(trace, "html")
+    with pytest.raises(ValueError, match="unknown language 'fr'; choose one of en, zh"):
+        render(trace, "text", "fr")
+
+
+# ---- the command line ----------------------------------------------------------------------------------------
+def test_explain_command_prints_the_trace(capsys):
+    assert run(["explain", "--lang", "zh", "--format", "markdown", "--steps", "2"]) == 0
+    assert capsys.readouterr().out == render(explain(steps=2), "markdown", "zh")
+
+
+def test_explain_command_options_and_output_file(tmp_path, capsys):
+    path = tmp_path / "notes.tex"
+    assert run(["explain", "moons", "--samples", "5", "--hidden", "2", "--depth", "2", "--seed", "3", "--scale", "0.5",
+                "--learning-rate", "0.2", "--format", "latex", "-o", str(path)]) == 0
+    expected = explain("moons", samples=5, hidden=(2, 2), seed=3, scale=0.5, learning_rate=0.2)
+    assert path.read_text(encoding="utf-8") == render(expected, "latex")
+    assert capsys.readouterr().out == ""
+
+
+def test_explain_command_reads_a_csv_file(tmp_path, capsys):
+    path = tmp_path / "points.csv"
+    path.write_text("u,v,label\n0.5,1,1\n-1,0.25,0\n2,-1,1\n", encoding="utf-8")
+    assert run(["explain", str(path), "--general", "--activation", "tanh"]) == 0
+    X = np.array([[0.5, 1], [-1, 0.25], [2, -1]])
+    assert capsys.readouterr().out == render(explain(str(path), X=X, y=np.array([1, 0, 1]), general=True,
+                                                     activation="tanh"))
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["explain", "--hidden", "4,x"], "--hidden takes positive layer sizes separated by commas, such as 4,3; got '4,x'"),
+    (["explain", "--hidden", "4,3", "--depth", "3"], "--hidden gives 2 sizes but --depth asks for 3 layers"),
+    (["explain", "nosuch"], "unknown data set 'nosuch'; give one of xor, moons"),
+    (["explain", "--activation", "relu"], "the seed's two-layer network uses sigmoid, not 'relu'"),
+    (["explain", "--samples", "0"], "samples must be between 1 and 64"),
+    (["gradcheck", "model.bpnn"], "gradcheck takes a MODEL file and a DATA file together, or neither"),
+    (["gradcheck", "--loss", "nope"], "unknown loss 'nope'; valid losses are"),
+    (["gradcheck", "--loss", "cce"], "categorical_cross_entropy needs at least 2 outputs; got 1"),
+])
+def test_bad_command_line_raises_usage_error(argv, message):
+    with pytest.raises(UsageError, match=re.escape(message)):
+        run(argv)
+
+
+def test_explain_command_refuses_a_bad_csv(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("u,label\n0.5,1\nabc,0\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="must hold numbers"):
+        run(["explain", str(path)])
+
+
+def test_gradcheck_fresh_network_passes_with_per_layer_errors(capsys):
+    assert run(["gradcheck", "--hidden", "5,4", "--activations", "relu,tanh", "--samples", "6", "--seed", "2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Gradient check: a 3-5-4-1 network (relu/tanh hidden, sigmoid output)")
+    network = Network([3, 5, 4, 1], ["relu", "tanh"], "sigmoid", random_state=2)
+    rng = np.random.default_rng(2)
+    X, Y = rng.standard_normal((6, 3)), rng.integers(0, 2, (6, 1)).astype(float)
+    errors = gradcheck(network, X, Y, "binary_cross_entropy").errors
+    for line, (name, error) in zip(out[1:-1], errors.items()):
+        assert line.split()[0] == name
+        assert float(line.split()[-1]) == pytest.approx(error, rel=0.06)
+    assert out[-1].startswith("PASS: the largest relative error")
+
+
+@pytest.mark.parametrize("loss, outputs", [("categorical_cross_entropy", 3), ("squared_error", 2)])
+def test_gradcheck_other_losses(loss, outputs, capsys):
+    assert run(["gradcheck", "--loss", loss, "--outputs", str(outputs), "--lang", "zh"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("通过：最大相对误差")
+
+
+def test_gradcheck_fails_below_the_tolerance_with_exit_1(capsys):
+    assert run(["gradcheck", "--tolerance", "1e-15"]) == 1
+    assert capsys.readouterr().out.splitlines()[-1].startswith("FAIL: the largest relative error")
+
+
+def test_gradcheck_saved_model_on_its_data(tmp_path, capsys):
+    pytest.importorskip("bpnn.modelfile", reason="bpnn.modelfile (the model-file format) is not written yet")
+    X, y = xor()
+    with warnings.catch_warnings():  # a few epochs only: the check needs weights, not a converged fit
+        warnings.simplefilter("ignore")
+        estimator = bpnn.BPClassifier(hidden_layer_sizes=(3,), activation="tanh", max_iter=20, random_state=0).fit(X, y)
+    model = tmp_path / "xor.bpnn"
+    bpnn.save(estimator, model)
+    data = tmp_path / "xor.csv"
+    data.write_text("x1,x2,label\n" + "".join(f"{a},{b},{c}\n" for (a, b), c in zip(X, y)), encoding="utf-8")
+    assert run(["gradcheck", str(model), str(data)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("PASS")
