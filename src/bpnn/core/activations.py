@@ -4,6 +4,10 @@ Conventions: ``z`` is a pre-activation array of any shape, ``a = f(z)``. ``df(z,
 it receives both so each activation can use whichever is cheaper (sigmoid and tanh use ``a``, relu and
 elu use ``z``). Every function keeps the dtype of ``z``.
 
+Both take an optional ``out`` array of ``z``'s shape and dtype: the result is written into it and it is
+returned, so the training loop reuses one buffer per layer instead of allocating every step. Without
+``out`` they return a fresh array. ``out`` must not be ``z`` or ``a``.
+
 ``ACTIVATIONS`` maps public names to :class:`Activation` records; scikit-learn's names are aliases
 (``"logistic"`` for sigmoid). ``softmax`` is an output activation only: its Jacobian is not diagonal,
 so it is used paired with categorical cross-entropy, where the output delta is ``a - y``.
@@ -25,71 +29,97 @@ ELU_ALPHA = 1.0  # elu's saturation value -alpha for z -> -inf
 @dataclass(frozen=True)
 class Activation:
     name: str
-    f: Callable[[Array], Array]
-    df: Callable[[Array, Array], Array] | None  # None: output-only (softmax)
+    f: Callable[..., Array]  # f(z, out=None) -> g(z)
+    df: Callable[..., Array] | None  # df(z, a, out=None) -> g'(z); None: output-only (softmax)
 
 
-def sigmoid(z: Array) -> Array:
+def _buffer(z: Array, out: Array | None) -> Array:
+    """``out`` when the caller gave a buffer to reuse, else a fresh array like ``z``."""
+    return np.empty_like(z) if out is None else out
+
+
+def sigmoid(z: Array, out: Array | None = None) -> Array:
     # σ(z) = 1 / (1 + e^-z) = (1 + tanh(z/2)) / 2; the tanh form never overflows for large |z|
-    a = np.tanh(z * 0.5)
+    a = np.multiply(z, 0.5, out=out)
+    np.tanh(a, out=a)
     a += 1
     a *= 0.5
     return a
 
 
-def _sigmoid_df(z: Array, a: Array) -> Array:
-    return a * (1 - a)  # σ'(z) = σ(z)(1 - σ(z))
+def _sigmoid_df(z: Array, a: Array, out: Array | None = None) -> Array:
+    d = np.subtract(1, a, out=out)
+    d *= a  # σ'(z) = σ(z)(1 - σ(z))
+    return d
 
 
-def _tanh_df(z: Array, a: Array) -> Array:
-    return 1 - a * a  # tanh'(z) = 1 - tanh²(z)
+def _tanh_df(z: Array, a: Array, out: Array | None = None) -> Array:
+    d = np.multiply(a, a, out=out)
+    np.subtract(1, d, out=d)  # tanh'(z) = 1 - tanh²(z)
+    return d
 
 
-def _relu(z: Array) -> Array:
-    return np.maximum(z, 0)  # relu(z) = max(z, 0)
+def _relu(z: Array, out: Array | None = None) -> Array:
+    return np.maximum(z, 0, out=out)  # relu(z) = max(z, 0)
 
 
-def _relu_df(z: Array, a: Array) -> Array:
-    return (z > 0).astype(z.dtype)  # relu'(z) = 1 if z > 0 else 0
+def _relu_df(z: Array, a: Array, out: Array | None = None) -> Array:
+    return np.greater(z, 0, out=_buffer(z, out))  # relu'(z) = 1 if z > 0 else 0
 
 
-def _leaky_relu(z: Array) -> Array:
-    return np.where(z > 0, z, LEAKY_SLOPE * z)  # max(z, 0.01 z)
+def _leaky_relu(z: Array, out: Array | None = None) -> Array:
+    a = np.multiply(z, LEAKY_SLOPE, out=out)
+    return np.maximum(z, a, out=a)  # max(z, 0.01 z)
 
 
-def _leaky_relu_df(z: Array, a: Array) -> Array:
-    return np.where(z > 0, 1, LEAKY_SLOPE).astype(z.dtype)
+def _leaky_relu_df(z: Array, a: Array, out: Array | None = None) -> Array:
+    d = np.greater(z, 0, out=_buffer(z, out))  # 1 if z > 0 else 0.01
+    d *= 1 - LEAKY_SLOPE
+    d += LEAKY_SLOPE
+    return d
 
 
-def _elu(z: Array) -> Array:
-    # elu(z) = z if z > 0 else α(e^z - 1); expm1 on min(z, 0) so e^z never overflows
-    return np.where(z > 0, z, ELU_ALPHA * np.expm1(np.minimum(z, 0)))
+def _elu(z: Array, out: Array | None = None) -> Array:
+    # elu(z) = z if z > 0 else α(e^z - 1) = max(z, 0) + α expm1(min(z, 0)); e^z never overflows
+    positive = np.maximum(z, 0)
+    a = np.minimum(z, 0, out=out)
+    np.expm1(a, out=a)
+    a *= ELU_ALPHA
+    a += positive
+    return a
 
 
-def _elu_df(z: Array, a: Array) -> Array:
-    return np.where(z > 0, 1, a + ELU_ALPHA).astype(z.dtype)  # elu'(z) = elu(z) + α for z <= 0
+def _elu_df(z: Array, a: Array, out: Array | None = None) -> Array:
+    d = np.add(a, ELU_ALPHA, out=out)  # elu'(z) = elu(z) + α for z <= 0
+    d[z > 0] = 1  # and 1 for z > 0
+    return d
 
 
-def softplus(z: Array) -> Array:
-    # softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^-|z|), stable for any z
-    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+def softplus(z: Array, out: Array | None = None) -> Array:
+    return np.logaddexp(0, z, out=out)  # softplus(z) = log(1 + e^z), evaluated stably for any z
 
 
-def _softplus_df(z: Array, a: Array) -> Array:
-    return sigmoid(z)  # softplus'(z) = σ(z)
+def _softplus_df(z: Array, a: Array, out: Array | None = None) -> Array:
+    return sigmoid(z, out=out)  # softplus'(z) = σ(z)
 
 
-def _identity(z: Array) -> Array:
-    return z.copy()
+def _identity(z: Array, out: Array | None = None) -> Array:
+    if out is None:
+        return z.copy()
+    np.copyto(out, z)
+    return out
 
 
-def _identity_df(z: Array, a: Array) -> Array:
-    return np.ones_like(z)
+def _identity_df(z: Array, a: Array, out: Array | None = None) -> Array:
+    d = _buffer(z, out)
+    d.fill(1)
+    return d
 
 
-def softmax(z: Array) -> Array:
+def softmax(z: Array, out: Array | None = None) -> Array:
     """Row-wise softmax: samples are rows, classes are columns."""
-    e = np.exp(z - z.max(axis=1, keepdims=True))  # shift by the row max: e^z never overflows
+    e = np.subtract(z, z.max(axis=1, keepdims=True), out=out)  # shift by the row max: e^z never overflows
+    np.exp(e, out=e)
     e /= e.sum(axis=1, keepdims=True)
     return e
 

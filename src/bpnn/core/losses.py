@@ -38,7 +38,9 @@ def _clip_probability(a: Array) -> Array:
 
 def _bce_from_z(y: Array, z: Array) -> Array:
     # L = -(y log σ(z) + (1-y) log(1-σ(z))) = softplus(z) - y z      (8-11, written in z)
-    return (softplus(z) - y * z).sum(axis=1)
+    per_unit = softplus(z)
+    per_unit -= y * z
+    return per_unit.sum(axis=1)
 
 
 def _bce_from_a(y: Array, a: Array) -> Array:
@@ -108,8 +110,8 @@ def per_sample_loss(loss: Loss, output: Activation, y: Array, z: Array, a: Array
     return loss.value_from_a(y, a)
 
 
-def output_delta(loss: Loss, output: Activation, y: Array, z: Array, a: Array) -> Array:
-    """dL/dz[L] per sample (not yet weighted by w_i)."""
+def output_delta(loss: Loss, output: Activation, y: Array, z: Array, a: Array, out: Array | None = None) -> Array:
+    """dL/dz[L] per sample (not yet weighted by w_i), written into ``out`` when given."""
     if output.name == loss.canonical_output:
-        return a - y  # dZ[L] = A[L] - Y   (8-13: σ'(z) cancels against dL/da)
-    return loss.grad_a(y, a) * output.df(z, a)  # dZ[L] = dL/dA ⊙ g'(Z[L])
+        return np.subtract(a, y, out=out)  # dZ[L] = A[L] - Y   (8-13: σ'(z) cancels against dL/da)
+    return np.multiply(loss.grad_a(y, a), output.df(z, a), out=out)  # dZ[L] = dL/dA ⊙ g'(Z[L])

@@ -120,14 +120,24 @@ class Network:
         return np.ascontiguousarray(X, dtype=self.dtype)
 
     def forward(self, X: Array) -> Cache:
-        A = [self.as_input(X)]
-        Z = [None]
-        for W, b, g in zip(self.weights, self.biases, self.activations):
-            z = A[-1] @ W  # Z[l] = A[l-1] W[l] + b[l]
-            z += b
-            Z.append(z)
-            A.append(g.f(z))  # A[l] = g_l(Z[l])
-        return Cache(Z, A)
+        """Z[l] and A[l] for l = 0..L in fresh arrays the caller may keep."""
+        X = self.as_input(X)
+        cache = Cache(self._layer_buffers(X.shape[0], self.n_layers), self._layer_buffers(X.shape[0], self.n_layers))
+        cache.A[0] = X
+        return self._forward_into(cache)
+
+    def _forward_into(self, cache: Cache) -> Cache:
+        """The forward pass written into the arrays of ``cache`` (``A[0]`` holds the input)."""
+        Z, A = cache.Z, cache.A
+        for l, (W, b, g) in enumerate(zip(self.weights, self.biases, self.activations), start=1):
+            np.matmul(A[l - 1], W, out=Z[l])  # Z[l] = A[l-1] W[l] + b[l]
+            Z[l] += b
+            g.f(Z[l], out=A[l])  # A[l] = g_l(Z[l])
+        return cache
+
+    def _layer_buffers(self, m: int, last: int) -> list:
+        """Empty ``(m, n_l)`` arrays at index l = 1..last (index 0 is None), the per-layer buffers."""
+        return [None] + [np.empty((m, n), dtype=self.dtype) for n in self.layer_sizes[1:last + 1]]
 
     def predict(self, X: Array) -> Array:
         return self.forward(X).A[-1]
@@ -139,11 +149,15 @@ class Network:
         loss = get_loss(loss) if isinstance(loss, str) else loss
         Y = self.as_input(Y)
         w, total = sample_weights(Y.shape[0], sample_weight, self.dtype)
-        per_sample = per_sample_loss(loss, self.activations[-1], Y, cache.Z[-1], cache.A[-1])
-        data_term = float((per_sample * np.reshape(w, -1)).sum()) if np.ndim(w) else float(per_sample.sum() * w)
+        data_term = self._data_term(cache, Y, loss, w)
         if alpha:
             data_term += alpha / (2 * total) * sum(float(np.vdot(W, W)) for W in self.weights)
         return data_term
+
+    def _data_term(self, cache: Cache, Y: Array, loss: Loss, w: Array | float) -> float:
+        """Σ_i w_i L_i, the cost without the L2 penalty."""
+        per_sample = per_sample_loss(loss, self.activations[-1], Y, cache.Z[-1], cache.A[-1])
+        return float((per_sample * np.reshape(w, -1)).sum()) if np.ndim(w) else float(per_sample.sum() * w)
 
     def backward(self, cache: Cache, Y: Array, loss: Loss | str, sample_weight: Array | None = None,
                  alpha: float = 0.0, out: Array | None = None) -> Array:
@@ -153,20 +167,26 @@ class Network:
         Y = self.as_input(Y)
         w, total = sample_weights(Y.shape[0], sample_weight, self.dtype)
         grad = np.empty(self.n_params, dtype=self.dtype) if out is None else out
-        dWs, dbs = self.split(grad)
-        L = self.n_layers
-        dZ = output_delta(loss, self.activations[-1], Y, cache.Z[L], cache.A[L])  # dZ[L] = A[L] - Y  (8-13)
+        delta, derivative = self._layer_buffers(Y.shape[0], self.n_layers), self._layer_buffers(Y.shape[0], self.n_layers - 1)
+        self._backward_into(cache, Y, loss, w, alpha / total, delta, derivative, *self.split(grad))
+        return grad
+
+    def _backward_into(self, cache: Cache, Y: Array, loss: Loss, w: Array | float, l2: float, delta: list,
+                       derivative: list, dWs: list, dbs: list) -> None:
+        """Backpropagation into given buffers: ``delta[l]`` holds dA[l] and then, in place, dZ[l];
+        ``derivative[l]`` receives g'(Z[l]); ``dWs``/``dbs`` are views of the flat gradient. ``l2`` = α/S."""
+        Z, A, L = cache.Z, cache.A, self.n_layers
+        dZ = output_delta(loss, self.activations[-1], Y, Z[L], A[L], out=delta[L])  # dZ[L] = A[L] - Y  (8-13)
         dZ *= w  # the 1/m (or w_i) of the mean, applied once here so every dW, db below carries it
         for l in range(L, 0, -1):
-            np.matmul(cache.A[l - 1].T, dZ, out=dWs[l - 1])  # dW[l] = 1/m A[l-1]ᵀ dZ[l]   (8-14, 8-18)
-            np.sum(dZ, axis=0, out=dbs[l - 1])  # db[l] = 1/m Σ_i dZ[l]   (8-15, 8-19)
-            if alpha:
-                dWs[l - 1] += (alpha / total) * self.weights[l - 1]  # + α/S W[l], from the L2 penalty
+            np.matmul(A[l - 1].T, dZ, out=dWs[l - 1])  # dW[l] = 1/m A[l-1]ᵀ dZ[l]   (8-14, 8-18)
+            np.add.reduce(dZ, axis=0, out=dbs[l - 1])  # db[l] = 1/m Σ_i dZ[l]   (8-15, 8-19)
+            if l2:
+                dWs[l - 1] += l2 * self.weights[l - 1]  # + α/S W[l], from the L2 penalty
             if l > 1:
-                dA = dZ @ self.weights[l - 1].T  # dA[l-1] = dZ[l] W[l]ᵀ   (8-16)
+                dZ = np.matmul(dZ, self.weights[l - 1].T, out=delta[l - 1])  # dA[l-1] = dZ[l] W[l]ᵀ   (8-16)
                 g = self.activations[l - 2]
-                dZ = dA * g.df(cache.Z[l - 1], cache.A[l - 1])  # dZ[l-1] = dA[l-1] ⊙ g'(Z[l-1])  (8-17)
-        return grad
+                dZ *= g.df(Z[l - 1], A[l - 1], out=derivative[l - 1])  # dZ[l-1] = dA[l-1] ⊙ g'(Z[l-1])  (8-17)
 
     def loss_and_grad(self, X: Array, Y: Array, loss: Loss | str, sample_weight: Array | None = None,
                       alpha: float = 0.0, out: Array | None = None) -> tuple[float, Array]:
@@ -174,3 +194,30 @@ class Network:
         cache = self.forward(X)
         return (self.cost(cache, Y, loss, sample_weight, alpha),
                 self.backward(cache, Y, loss, sample_weight, alpha, out))
+
+
+class Workspace:
+    """The training hot path: every buffer of a step on batches of ``m`` rows, allocated once and reused.
+
+    ``X``/``Y`` receive a batch's gathered rows, ``cache`` its forward pass, ``delta``/``derivative`` the
+    backward pass (see ``Network._backward_into``) and ``grad`` its flat gradient (``dW``/``db`` are views).
+    """
+
+    def __init__(self, network: Network, m: int, loss: Loss) -> None:
+        check_pairing(loss, network.activations[-1])
+        self.network, self.loss, self.m = network, loss, m
+        self.X = np.empty((m, network.layer_sizes[0]), dtype=network.dtype)
+        self.Y = np.empty((m, network.layer_sizes[-1]), dtype=network.dtype)
+        self.cache = Cache(network._layer_buffers(m, network.n_layers), network._layer_buffers(m, network.n_layers))
+        self.delta = network._layer_buffers(m, network.n_layers)
+        self.derivative = network._layer_buffers(m, network.n_layers - 1)
+        self.grad = np.empty(network.n_params, dtype=network.dtype)
+        self.dW, self.db = network.split(self.grad)
+
+    def loss_and_grad(self, X: Array, Y: Array, w: Array | float, l2: float) -> float:
+        """Σ_i w_i L_i on the batch (X, Y) (the data term); dJ/dθ, with the L2 term α/S W, lands in ``grad``."""
+        self.cache.A[0] = X
+        cache = self.network._forward_into(self.cache)
+        data_term = self.network._data_term(cache, Y, self.loss, w)
+        self.network._backward_into(cache, Y, self.loss, w, l2, self.delta, self.derivative, self.dW, self.db)
+        return data_term

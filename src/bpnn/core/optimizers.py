@@ -1,9 +1,11 @@
 """Stepwise optimizers and learning-rate schedules.
 
 Conventions: an optimizer updates one flat parameter vector ``params`` in place from a flat gradient
-``grad`` of the same layout (see :mod:`bpnn.core.network`), so each rule is one fused array expression and
-never a Python loop over layers. ``t`` counts updates. Optimizer state (velocities, moments) lives in
-flat vectors too and is exposed by ``state()`` / ``set_state()`` for checkpoints.
+``grad`` of the same layout (see :mod:`bpnn.core.network`), so each rule is a few whole-vector array
+operations and never a Python loop over layers. The operations write into the state vectors and one
+reused scratch vector (``out=``), so an update allocates nothing; ``grad`` is never modified. ``t`` counts
+updates. Optimizer state (velocities, moments) lives in flat vectors too and is exposed by ``state()`` /
+``set_state()`` for checkpoints.
 
 A schedule maps the epoch number (0-based, the epoch that just ended) and the training loss to the
 learning rate of the next epoch.
@@ -24,10 +26,18 @@ class GradientDescent:
 
     learning_rate: float = 0.01
     t: int = 0
+    scratch: Array | None = field(default=None, init=False, repr=False, compare=False)  # reused work vector
 
     def update(self, params: Array, grad: Array) -> None:
         self.t += 1
-        params -= self.learning_rate * grad  # θ ← θ - η ∇J
+        step = np.multiply(grad, self.learning_rate, out=self.work_vector(params))
+        params -= step  # θ ← θ - η ∇J
+
+    def work_vector(self, params: Array) -> Array:
+        """The scratch vector for intermediate results, allocated on first use (and if ``params`` changes)."""
+        if self.scratch is None or self.scratch.shape != params.shape or self.scratch.dtype != params.dtype:
+            self.scratch = np.empty_like(params)
+        return self.scratch
 
     def state(self) -> dict:
         return {"t": self.t, "learning_rate": self.learning_rate}
@@ -49,12 +59,15 @@ class Momentum(GradientDescent):
         if self.velocity is None:
             self.velocity = np.zeros_like(params)
         self.t += 1
-        self.velocity *= self.momentum
-        self.velocity -= self.learning_rate * grad  # v ← μ v - η g
-        if self.nesterov:
-            params += self.momentum * self.velocity - self.learning_rate * grad  # θ ← θ + μ v - η g
+        v = self.velocity
+        step = np.multiply(grad, self.learning_rate, out=self.work_vector(params))  # η g
+        v *= self.momentum
+        v -= step  # v ← μ v - η g
+        if self.nesterov:  # θ ← θ + μ v - η g
+            params -= step
+            params += np.multiply(v, self.momentum, out=step)
         else:
-            params += self.velocity  # θ ← θ + v
+            params += v  # θ ← θ + v
 
     def state(self) -> dict:
         return {**super().state(), "velocity": self.velocity}
@@ -76,14 +89,20 @@ class Adam(GradientDescent):
             self.first_moment = np.zeros_like(params)
             self.second_moment = np.zeros_like(params)
         self.t += 1
-        m, v = self.first_moment, self.second_moment
+        m, v, work = self.first_moment, self.second_moment, self.work_vector(params)
         m *= self.beta_1
-        m += (1 - self.beta_1) * grad  # m ← β1 m + (1-β1) g
+        m += np.multiply(grad, 1 - self.beta_1, out=work)  # m ← β1 m + (1-β1) g
         v *= self.beta_2
-        v += (1 - self.beta_2) * (grad * grad)  # v ← β2 v + (1-β2) g²
-        step = self.learning_rate * np.sqrt(1 - self.beta_2 ** self.t) / (1 - self.beta_1 ** self.t)
+        np.multiply(grad, grad, out=work)
+        work *= 1 - self.beta_2
+        v += work  # v ← β2 v + (1-β2) g²
+        rate = self.learning_rate * np.sqrt(1 - self.beta_2 ** self.t) / (1 - self.beta_1 ** self.t)
         # θ ← θ - η_t m / (√v + ε),  η_t = η √(1-β2^t) / (1-β1^t)
-        params -= step * m / (np.sqrt(v) + self.epsilon)
+        np.sqrt(v, out=work)
+        work += self.epsilon
+        np.divide(m, work, out=work)
+        work *= rate
+        params -= work
 
     def state(self) -> dict:
         return {**super().state(), "first_moment": self.first_moment, "second_moment": self.second_moment}
@@ -102,10 +121,16 @@ class RMSprop(GradientDescent):
         if self.mean_square is None:
             self.mean_square = np.zeros_like(params)
         self.t += 1
-        s = self.mean_square
+        s, work = self.mean_square, self.work_vector(params)
         s *= self.rho
-        s += (1 - self.rho) * (grad * grad)  # s ← ρ s + (1-ρ) g²
-        params -= self.learning_rate * grad / (np.sqrt(s) + self.epsilon)  # θ ← θ - η g / (√s + ε)
+        np.multiply(grad, grad, out=work)
+        work *= 1 - self.rho
+        s += work  # s ← ρ s + (1-ρ) g²
+        np.sqrt(s, out=work)  # θ ← θ - η g / (√s + ε)
+        work += self.epsilon
+        np.divide(grad, work, out=work)
+        work *= self.learning_rate
+        params -= work
 
     def state(self) -> dict:
         return {**super().state(), "mean_square": self.mean_square}

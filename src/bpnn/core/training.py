@@ -11,6 +11,7 @@ A callback is any callable ``callback(epoch, history, network)``; a truthy retur
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bpnn.core.losses import Loss, get_loss
-from bpnn.core.network import Network, sample_weights
+from bpnn.core.network import Network, Workspace, sample_weights
 from bpnn.core.optimizers import Constant, GradientDescent
 
 Array = np.ndarray
@@ -120,7 +121,8 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
     if validation is not None:
         X_val, Y_val = network.as_input(validation[0]), network.as_input(validation[1])
         weights_val = validation[2] if len(validation) > 2 else None
-    grad = np.empty(network.n_params, dtype=network.dtype)
+    size = n if batch_size is None else max(1, min(int(batch_size), n))
+    workspaces = {m: Workspace(network, m, loss) for m in {size, n % size} if m}  # the last batch may be smaller
     last_finite = network.pack()
     penalty_per_norm = alpha / (2 * total)
     for epoch in range(history.epochs, history.epochs + epochs):
@@ -129,15 +131,22 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
         order = rng.permutation(n) if shuffle and batch_size is not None else None
         data_loss = 0.0
         for rows in batches(n, batch_size, order):
-            X_batch, Y_batch = X[rows], Y[rows]
-            batch_weights = None if weights is None else weights[rows]
-            cache = network.forward(X_batch)
-            batch_loss = network.cost(cache, Y_batch, loss, batch_weights)  # data term only
-            data_loss += batch_loss * (X_batch.shape[0] if weights is None else float(batch_weights.sum())) / total
-            if not np.isfinite(batch_loss):
+            if order is None:
+                X_batch, Y_batch = X[rows], Y[rows]  # a slice: views, no copy
+                work = workspaces[X_batch.shape[0]]
+            else:  # gathered into the reused buffers; mode="clip" writes directly ("raise" would buffer a copy)
+                work = workspaces[len(rows)]
+                X_batch = np.take(X, rows, axis=0, out=work.X, mode="clip")
+                Y_batch = np.take(Y, rows, axis=0, out=work.Y, mode="clip")
+            if weights is None:
+                w, batch_total = 1.0 / work.m, work.m
+            else:
+                w, batch_total = sample_weights(work.m, weights[rows], network.dtype)
+            batch_loss = work.loss_and_grad(X_batch, Y_batch, w, alpha / batch_total)  # data term only
+            data_loss += batch_loss * batch_total / total
+            if not math.isfinite(batch_loss):
                 break
-            network.backward(cache, Y_batch, loss, batch_weights, alpha, out=grad)
-            optimizer.update(network.params, grad)
+            optimizer.update(network.params, work.grad)
         epoch_loss = data_loss + (penalty_per_norm * _squared_weight_norm(network) if alpha else 0.0)
         if not (np.isfinite(epoch_loss) and np.all(np.isfinite(network.params))):
             network.unpack(last_finite)
