@@ -15,12 +15,14 @@ from bpnn.core import Network, make_optimizer, train  # noqa: E402
 from bpnn.core.jacobian import gauss_newton, jacobian, sum_squared_errors  # noqa: E402
 from bpnn.core.solvers import get_solver  # noqa: E402
 from bpnn.distributed import (  # noqa: E402
+    Block,
     DaskObjective,
+    LocalState,
     client_from_scheduler,
+    local_round,
     local_sgd,
     persist_blocks,
     read_partitioned,
-    spawn_streams,
 )
 
 LOSS_OUTPUT = {"binary_cross_entropy": "sigmoid", "categorical_cross_entropy": "softmax", "squared_error": "identity"}
@@ -125,7 +127,7 @@ def test_one_round_of_local_full_batch_gd_is_one_global_gd_step(synchronous):
     reference = Network([4, 5, 3], "tanh", "softmax", random_state=0)
     partitions = persist_blocks(X, Y, s, n_partitions=4, split_every=3)
     local_sgd(net, partitions, "categorical_cross_entropy", make_optimizer("gd", learning_rate=0.5), rounds=5,
-              alpha=0.3, seed=0)
+              alpha=0.3, rng=0)
     train(reference, X, Y, "categorical_cross_entropy", make_optimizer("gd", learning_rate=0.5), epochs=5,
           batch_size=None, sample_weight=s, alpha=0.3)
     np.testing.assert_allclose(net.params, reference.params, rtol=1e-10)
@@ -138,13 +140,15 @@ def test_local_sgd_is_reproducible_and_partitions_draw_different_streams(synchro
     for seed in (3, 3, 4):
         trained = Network([4, 5, 3], "tanh", "sigmoid", random_state=0)
         history = local_sgd(trained, partitions, "binary_cross_entropy", make_optimizer("adam", learning_rate=0.01),
-                            rounds=3, batch_size=16, local_steps=4, seed=seed)
+                            rounds=3, batch_size=16, local_steps=4, rng=seed)
         assert history.epochs == 3 and history.stop_reason == "maximum epochs"
         runs.append(trained.params)
     np.testing.assert_array_equal(runs[0], runs[1])
     assert not np.array_equal(runs[0], runs[2])
-    draws = [rng.integers(0, 2**62) for rng in spawn_streams(3, 4)]
-    assert len(set(draws)) == 4 and draws == [rng.integers(0, 2**62) for rng in spawn_streams(3, 4)]
+    block = Block(X, Y, None)  # the same rows and weights in two partitions: only their streams differ
+    first, second = (local_round(block, net, net.params, LocalState(make_optimizer("gd"), stream), 0.1,
+                                 "binary_cross_entropy", 0.0, 8, 3)[0][0] for stream in np.random.default_rng(0).spawn(2))
+    assert not np.array_equal(first, second)
 
 
 # ---- command-line helpers ----------------------------------------------------------------------------

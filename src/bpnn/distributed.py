@@ -230,9 +230,11 @@ def persist_blocks(X: object, Y: object, sample_weight: object = None, *, dtype:
 
 # ---- sums over partitions and their tree reduction ------------------------------------------------
 def _network_at(template: Network, params: Array) -> Network:
-    """A private copy of ``template`` holding ``params``: tasks never change their inputs."""
-    network = copy.deepcopy(template)
-    network.unpack(params)
+    """A private copy of ``template`` holding its own copy of ``params`` (tasks never change their inputs):
+    the architecture is shared, and the weight and bias views are rebuilt on the new vector."""
+    network = copy.copy(template)
+    network.params = np.array(params, dtype=template.dtype)
+    network.weights, network.biases = network.split(network.params)
     return network
 
 
@@ -363,27 +365,23 @@ def local_round(block: Block, template: Network, params: Array, state: LocalStat
     return (network.params * total, total, loss_value * total), LocalState(optimizer, rng)
 
 
-def spawn_streams(seed: int | np.random.SeedSequence | None, n: int) -> list[np.random.Generator]:
-    """n independent random streams derived from one seed (``SeedSequence.spawn``)."""
-    sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    return [np.random.default_rng(child) for child in sequence.spawn(n)]
-
-
 def local_sgd(network: Network, partitions: Partitions, loss: str, optimizer: GradientDescent, *, rounds: int,
               batch_size: int | None = None, local_steps: int | None = None, alpha: float = 0.0,
-              seed: int | np.random.SeedSequence | None = None, callbacks: Sequence[Callback] = (),
+              rng: np.random.Generator | int | None = None, callbacks: Sequence[Callback] = (),
               history: History | None = None) -> History:
     """Train ``network`` in place by local SGD with synchronous averaging; one history entry per round.
 
     Each round every partition trains a copy of the current weights (one local epoch, or ``local_steps``
     mini-batches of ``batch_size``) with its own copy of ``optimizer``, then θ ← Σ_p S_p θ_p / S. The
     round's loss is the S_p-weighted mean of the partitions' epoch losses. ``optimizer.learning_rate`` is
-    read every round, so a schedule may change it from a callback.
+    read every round, so a schedule may change it from a callback. Partition p draws its shuffles from
+    the p-th stream spawned from ``rng``.
     """
     client, total = partitions.client, partitions.total_weight
     history = History() if history is None else history
     (template,) = _persist(client, delayed(network))
-    states = [LocalState(copy.deepcopy(optimizer), rng) for rng in spawn_streams(seed, len(partitions.blocks))]
+    streams = np.random.default_rng(rng).spawn(len(partitions.blocks))  # SeedSequence.spawn: independent, reproducible
+    states = [LocalState(copy.deepcopy(optimizer), stream) for stream in streams]
     for epoch in range(history.epochs, history.epochs + rounds):
         started = time.perf_counter()
         params = delayed(network.pack())
