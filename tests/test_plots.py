@@ -50,9 +50,10 @@ def drawn(tmp_path_factory) -> dict:
     fpr, tpr, _ = roc_curve(binary, score)
     X = rng.normal(size=(40, 2))
     return {
-        "performance": plots.plot_performance(solver_history(), folder / "performance.png"),
-        "performance_gd": plots.plot_performance(History(loss=[1.0, 0.5, 0.25]), folder / "performance_gd.png"),
-        "state": plots.plot_training_state(solver_history(), folder / "state.png"),
+        "performance": plots.plot_performance(*plots.history_curves(solver_history())[:1], folder / "performance.png",
+                                              20, "Performance", "validation stop"),
+        "performance_gd": plots.plot_performance({"Training": [1.0, 0.5, 0.25]}, folder / "performance_gd.png"),
+        "state": plots.plot_training_state(solver_history().extra, folder / "state.png"),
         "regression": plots.plot_regression(regression_splits(), folder / "regression.png"),
         "errors": plots.plot_error_histogram(regression_splits(), folder / "errors.png"),
         "predictions": plots.plot_predictions(*regression_splits()["Test"], folder / "predictions.png"),
@@ -74,21 +75,22 @@ def test_every_plot_writes_a_png(drawn):
 
 
 def test_training_state_without_solver_series_writes_nothing(tmp_path):
-    assert plots.plot_training_state(History(loss=[1.0, 0.5]), tmp_path / "state.png") is None
+    assert plots.plot_training_state({"perf": [1.0, 0.5]}, tmp_path / "state.png") is None
     assert not list(tmp_path.iterdir())
 
 
-def test_performance_prefers_matlab_perf_series():
-    series, measure = plots.performance_series(solver_history())
-    assert measure == "Performance" and list(series) == ["Training", "Validation", "Test"]
-    series, measure = plots.performance_series(History(loss=[2.0, 1.0]))
-    assert measure == "Loss" and list(series) == ["Training"]
+def test_history_curves_prefer_matlab_perf_series():
+    history = solver_history()
+    curves, measure = plots.history_curves(history)
+    assert measure == "Performance" and list(curves) == ["Training", "Validation", "Test"]
+    assert curves["Test"] == history.extra["test_perf"]
+    curves, measure = plots.history_curves(History(loss=[2.0, 1.0], extra={"test_loss": [3.0, 2.0]}))
+    assert measure == "Loss" and curves == {"Training": [2.0, 1.0], "Test": [3.0, 2.0]}
 
 
 def test_plots_need_no_display_and_no_pyplot():
-    code = ("import sys, numpy as np; from bpnn.plots import plot_performance; from bpnn.core.training import History; "
-            "import tempfile, pathlib; d = pathlib.Path(tempfile.mkdtemp()); "
-            "plot_performance(History(loss=[1.0, 0.5]), d / 'p.png'); "
+    code = ("import sys, tempfile, pathlib; from bpnn.plots import plot_performance; d = pathlib.Path(tempfile.mkdtemp()); "
+            "plot_performance({'Training': [1.0, 0.5]}, d / 'p.png'); "
             "print('matplotlib.pyplot' in sys.modules, (d / 'p.png').read_bytes()[:4])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PATH": "", "DISPLAY": ""}).stdout.split()  # no display to draw on

@@ -100,3 +100,16 @@ def regression_metrics(y_true: Array, y_pred: Array) -> dict:
         "r2": float(np.mean(r2)),
         "r": float(np.sum(t * p) / spread) if spread > 0 else float("nan"),  # Pearson R
     }
+
+
+COLUMN_TITLES = {"accuracy": "accuracy", "precision": "precision", "recall": "recall", "f1": "F1", "roc_auc": "ROC AUC",
+                 "mse": "MSE", "rmse": "RMSE", "mae": "MAE", "mape": "MAPE", "r2": "R²", "r": "R"}
+
+
+def table(by_split: dict[str, dict], counts: dict[str, int] | None = None) -> tuple[list[str], list[list]]:
+    """(header, rows) of a metrics table: one row per split, one column per metric the splits have."""
+    names = [name for name in (*CLASSIFICATION, *REGRESSION) if any(name in m for m in by_split.values())]
+    header = ["split", *(["samples"] if counts else []), *(COLUMN_TITLES[name] for name in names)]
+    rows = [[split, *([counts[split]] if counts else []), *(metrics.get(name) for name in names)]
+            for split, metrics in by_split.items()]
+    return header, rows

@@ -2,9 +2,10 @@
 
 Every function draws on its own ``matplotlib.figure.Figure`` (never pyplot, so no global state and no GUI
 backend), writes ``path`` atomically and returns it. Conventions:
-- A training record is a :class:`bpnn.core.training.History`: ``loss``/``val_loss`` per epoch, and in
-  ``extra`` the series the MATLAB-class solvers log (``perf``, ``val_perf``, ``test_perf``, ``gradient``,
-  ``mu``, ``val_fail``, ``gamma``, …); ``best_epoch`` is 0-based. Epochs are shown counting from 1.
+- Per-epoch series are plain sequences, one value per epoch; ``curves`` maps a split name to one.
+  :func:`history_curves` takes them from a :class:`bpnn.core.training.History`, whose ``extra`` holds
+  the series the MATLAB-class solvers log (``perf``, ``val_perf``, ``test_perf``, ``gradient``, ``mu``,
+  ``val_fail``, ``gamma``, …). Epoch numbers are 0-based in data and shown counting from 1.
 - ``splits`` maps a split name ("Training", "Validation", "Test", "All") to ``(targets, outputs)`` for
   regression, or to a confusion matrix for classification.
 """
@@ -51,54 +52,57 @@ def grid(n: int, width: float = 4.2, height: float = 3.8) -> tuple[Figure, list]
     return figure, list(axes[:n])
 
 
-def performance_series(history) -> tuple[dict[str, list], str]:
-    """The per-epoch performance curves by split, and what they measure."""
+def history_curves(history) -> tuple[dict[str, list], str]:
+    """The per-epoch performance curves of a History by split, and what they measure: MATLAB's performance
+    (``perf``, ``val_perf``, ``test_perf``) when the solver logged it, else the loss."""
     extra = history.extra
     if "perf" in extra:
         series = {"Training": extra["perf"], "Validation": extra.get("val_perf", []), "Test": extra.get("test_perf", [])}
-        return {name: values for name, values in series.items() if len(values)}, "Performance"
-    series = {"Training": history.loss, "Validation": history.val_loss, "Test": extra.get("test_loss", [])}
-    return {name: values for name, values in series.items() if len(values)}, "Loss"
+        measure = "Performance"
+    else:
+        series = {"Training": history.loss, "Validation": history.val_loss, "Test": extra.get("test_loss", [])}
+        measure = "Loss"
+    return {name: list(values) for name, values in series.items() if len(values)}, measure
 
 
-def plot_performance(history, path: str | Path, measure: str | None = None) -> Path:
-    """Training, validation and test performance per epoch (log scale), the best epoch marked, like
-    MATLAB's plotperform. ``measure`` names the quantity on the y axis (default: performance or loss)."""
-    series, default_measure = performance_series(history)
+def plot_performance(curves: dict[str, Sequence[float]], path: str | Path, best_epoch: int | None = None,
+                     measure: str = "Loss", stop_reason: str = "") -> Path:
+    """Performance per epoch by split (log scale when positive), the best epoch (0-based) marked on the
+    validation curve (else the training curve), like MATLAB's plotperform."""
     figure = Figure(figsize=(7, 4.5), layout="constrained")
     axes = figure.add_subplot()
-    for name, values in series.items():
-        epochs = np.arange(1, len(values) + 1)
-        axes.plot(epochs, values, color=SPLIT_COLORS[name], label=name, linewidth=1.6)
-    best = history.best_epoch
-    reference = series.get("Validation", series.get("Training"))
-    if best is not None and reference is not None and best < len(reference):
-        axes.axvline(best + 1, color="black", linestyle=":", linewidth=1)
-        axes.plot(best + 1, reference[best], "o", markersize=9, markerfacecolor="none", markeredgecolor="black",
-                  markeredgewidth=1.5, label=f"Best (epoch {best + 1})")
-        which = "validation" if "Validation" in series else "training"
-        axes.set_title(f"Best {which} {(measure or default_measure).lower()} is {reference[best]:.4g} at epoch {best + 1}")
+    for name, values in curves.items():
+        axes.plot(np.arange(1, len(values) + 1), values, color=SPLIT_COLORS.get(name), label=name, linewidth=1.6)
+    which = "Validation" if "Validation" in curves else "Training"
+    reference = curves.get(which)
+    if best_epoch is not None and reference is not None and best_epoch < len(reference):
+        axes.axvline(best_epoch + 1, color="black", linestyle=":", linewidth=1)
+        axes.plot(best_epoch + 1, reference[best_epoch], "o", markersize=9, markerfacecolor="none",
+                  markeredgecolor="black", markeredgewidth=1.5, label=f"Best (epoch {best_epoch + 1})")
+        axes.set_title(f"Best {which.lower()} {measure.lower()} is {reference[best_epoch]:.4g} at epoch {best_epoch + 1}")
     else:
-        axes.set_title(f"{measure or default_measure} per epoch")
-    if all(np.min(values) > 0 for values in series.values()):
+        axes.set_title(f"{measure} per epoch")
+    if all(len(values) and np.min(values) > 0 for values in curves.values()):
         axes.set_yscale("log")
-    axes.set_xlabel(f"Epoch ({len(history.loss)} in all{', ' + history.stop_reason if history.stop_reason else ''})")
-    axes.set_ylabel(measure or default_measure)
+    epochs = max((len(values) for values in curves.values()), default=0)
+    axes.set_xlabel(f"Epoch ({epochs} in all{', stopped by ' + stop_reason if stop_reason else ''})")
+    axes.set_ylabel(measure)
     axes.grid(True, which="both", alpha=0.3)
     axes.legend()
     return save(figure, path)
 
 
-def plot_training_state(history, path: str | Path) -> Path | None:
+def plot_training_state(series: dict[str, Sequence[float]], path: str | Path) -> Path | None:
     """Gradient, μ, validation checks and the solver's other series per epoch, like MATLAB's
-    plottrainstate; None (nothing written) when the record holds no such series."""
-    names = [name for name in STATE_LABELS if len(history.extra.get(name, []))]
+    plottrainstate (the names of ``STATE_LABELS``, in that order); None, nothing written, when
+    ``series`` holds none of them."""
+    names = [name for name in STATE_LABELS if len(series.get(name, []))]
     if not names:
         return None
     figure = Figure(figsize=(7, 2.1 * len(names) + 0.4), layout="constrained")
     axes_list = figure.subplots(len(names), 1, sharex=True, squeeze=False).ravel()
     for axes, name in zip(axes_list, names):
-        values = np.asarray(history.extra[name], dtype=float)
+        values = np.asarray(series[name], dtype=float)
         label, logarithmic = STATE_LABELS[name]
         epochs = np.arange(1, len(values) + 1)
         if name == "val_fail":
