@@ -463,3 +463,14 @@ def test_gradcheck_saved_model_on_its_data(tmp_path, capsys):
     data.write_text("x1,x2,label\n" + "".join(f"{a},{b},{c}\n" for (a, b), c in zip(X, y)), encoding="utf-8")
     assert run(["gradcheck", str(model), str(data)]) == 0
     assert capsys.readouterr().out.splitlines()[-1].startswith("PASS")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_saturated_output_shows_da2_blowing_up_and_says_why(lang):
+    """scale=100 saturates a2 to exactly 0 or 1: TwoLayerNet's da2 divides by zero, dz2 stays finite."""
+    trace = explain(scale=100)
+    assert not np.isfinite(trace["da2"].value).all() and np.isfinite(trace["dz2"].value).all()
+    assert trace.max_relative_error < 1e-7
+    output = render(trace, "text", lang)
+    assert {"en": "never forms da2", "zh": "不经过 da2"}[lang] in output
+    assert list(dict.fromkeys(re.findall(r"8-1\d", output))) == SEED_ORDER

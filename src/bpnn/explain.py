@@ -201,17 +201,18 @@ def layer_formulas(l: int, L: int, activation: str) -> dict[str, Formula]:
 
 
 # ---- building a trace --------------------------------------------------------------------------------
-def explain(data: str = "xor", *, X: Array | None = None, y: Array | None = None, hidden: int | Sequence[int] = 3,
+def explain(data: str | None = None, *, X: Array | None = None, y: Array | None = None, hidden: int | Sequence[int] = 3,
             activation: str = "sigmoid", samples: int | None = None, seed: int = 0, scale: float = 1.0,
             learning_rate: float = 1.0, steps: int = 1, general: bool = False) -> Trace:
     """Trace backpropagation on a tiny example.
 
-    ``data`` names a built-in 2-D set (xor, moons, circles, flower; ``samples`` points, default 4, drawn
-    with ``seed``), unless ``X`` (samples as rows) and 0/1 labels ``y`` are given (``samples`` then takes
-    the first rows). ``hidden`` is the hidden-layer size, or a sequence of sizes for a deeper network.
-    Weights are ``scale``·N(0, 1) drawn with ``seed`` as the seed's network draws them (the seed's scale
-    is 0.01, which makes every number look alike), biases 0. ``steps`` gradient-descent steps follow with
-    ``learning_rate``. One hidden layer gives the seed form unless ``general``; see the module docstring.
+    ``data`` names a built-in 2-D set (default xor; also moons, circles, flower: ``samples`` points,
+    default 4, drawn with ``seed``), unless ``X`` (samples as rows) and 0/1 labels ``y`` are given
+    (``samples`` then takes the first rows; ``data`` only names them). ``hidden`` is the hidden-layer
+    size, or a sequence of sizes for a deeper network. Weights are ``scale``·N(0, 1) drawn with ``seed``
+    as the seed's network draws them (the seed's scale is 0.01, which makes every number look alike),
+    biases 0. ``steps`` gradient-descent steps follow with ``learning_rate``. One hidden layer gives the
+    seed form unless ``general``; see the module docstring.
     """
     hidden = (int(hidden),) if np.isscalar(hidden) else tuple(int(n) for n in hidden)
     if not hidden or min(hidden) < 1:
@@ -235,16 +236,17 @@ def explain(data: str = "xor", *, X: Array | None = None, y: Array | None = None
     return _seed_trace(X, Y, settings) if form == "seed" else _layer_trace(X, Y, settings)
 
 
-def _example(data: str, X: Array | None, y: Array | None, samples: int | None, seed: int) -> tuple[Array, Array, str]:
+def _example(data: str | None, X: Array | None, y: Array | None, samples: int | None, seed: int) -> tuple[Array, Array, str]:
     """(X rows, y 0/1, its name) from a built-in set or the given arrays."""
     if samples is not None and not 1 <= samples <= MAX_SAMPLES:
         raise ValueError(f"samples must be between 1 and {MAX_SAMPLES} (the trace prints every sample); got {samples}")
     if X is None:
+        data = data or "xor"
         if data not in GENERATED:
             raise ValueError(f"unknown data set {data!r}; choose one of {', '.join(GENERATED)}")
         X, y = GENERATED[data](n_samples=samples or 4, random_state=seed)
     else:
-        data = "given arrays" if data == "xor" else data
+        data = data or "given arrays"
         X, y = np.asarray(X, dtype=np.float64), np.asarray(y).reshape(-1)
         if X.ndim != 2 or X.shape[0] != y.shape[0]:
             raise ValueError(f"X must be (samples, features) with one label per row; got X {X.shape}, y {y.shape}")
@@ -276,7 +278,8 @@ def _seed_trace(X: Array, Y: Array, settings: dict) -> Trace:
     forward += [_quantity(name, cache[name], f, sample_axis=1) for name in ("z1", "a1", "z2", "a2")]
     per_sample = [[net.cost(cache.a2[:, [i]], y[:, [i]]) for i in range(m)]]  # J of one sample is its L (8-11)
     loss = [_quantity("L", per_sample, f, sample_axis=1), _quantity("J", net.cost(cache.a2, y), f)]
-    grads = net.backward(x, y, cache)
+    with np.errstate(divide="ignore", invalid="ignore"):  # da2 is ±inf or nan where a2 rounds to 0 or 1; shown as is
+        grads = net.backward(x, y, cache)
     numeric = _seed_numerical_gradient(net, X, Y)
     backward = []
     for name, value in grads.items():
@@ -291,7 +294,8 @@ def _seed_trace(X: Array, Y: Array, settings: dict) -> Trace:
         cache = net.forward(x)
         trace_steps.append(Step(k, [_quantity(name, value, {}) for name, value in net.params.items()],
                                 net.cost(cache.a2, y)))
-        grads = net.backward(x, y, cache)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grads = net.backward(x, y, cache)
     return Trace("seed", settings, parameters, forward, loss, backward, trace_steps)
 
 
@@ -342,7 +346,7 @@ def _layer_trace(X: Array, Y: Array, settings: dict) -> Trace:
     dWs, dbs = net.split(check.analytic)
     numeric_W, numeric_b = net.split(check.numeric)
     # dA[L] and dZ[L] seed the recursion of Network.backward, repeated here for its intermediate values
-    backward = [quantity("dA", L, loss.grad_a(Y, cache.A[L]), "dA_out", sample_axis=0)]  # 8-12
+    backward = [quantity("dA", L, loss.grad_a(Y, cache.A[L]), "dA_out", sample_axis=0)]  # 8-12 (A clipped to (0, 1))
     dZ = output_delta(loss, net.activations[-1], Y, cache.Z[L], cache.A[L])  # dZ[L] = A[L] - Y   (8-13)
     backward.append(quantity("dZ", L, dZ, "dZ_out", sample_axis=0))
     for l in range(L, 0, -1):
@@ -496,7 +500,7 @@ WORDS = {
         "parameters": "Parameters before training", "forward": "Forward pass: {order}", "loss": "Loss",
         "backward": "Backward pass (backpropagation), in the seed's order: {order}",
         "formula": "formula:", "seed": "seed prints:", "computed": "computed:", "corrected": "corrected:",
-        "why": "why:", "shape": "shape", "numeric": "central difference:", "error": "relative error",
+        "why": "why:", "note": "note:", "shape": "shape", "numeric": "central difference:", "error": "relative error",
         "generalises": "generalises",
         "check_ok": "Gradient check: every relative error is below {tolerance}, the largest at {name}; "
                     "backpropagation's analytic gradients agree with central differences.",
@@ -504,6 +508,8 @@ WORDS = {
                      "numerical gradients disagree. A relu-type unit exactly at its kink (Z = 0, as for the input "
                      "(0, 0) with zero biases) does this: the central difference averages the slopes on both sides.",
         "largest": "largest relative error",
+        "saturated": "a2 rounds to exactly 0 or 1 in floating point here, so -y/a2 + (1 - y)/(1 - a2) divides by "
+                     "zero. The next line, dz2 = a2 - y, never forms da2: backpropagation starts from dz2.",
         "update": "Gradient descent, learning rate α = {learning_rate}",
         "update_rule": "Each step moves every parameter against its gradient: {rule}. Step 1 uses the gradients "
                        "above; each later step recomputes them at the updated parameters.",
@@ -538,12 +544,14 @@ WORDS = {
         "parameters": "训练前的参数", "forward": "前向计算：{order}", "loss": "损失函数",
         "backward": "反向传播，按原文的梯度计算顺序：{order}",
         "formula": "公式：", "seed": "原文公式：", "computed": "计算式：", "corrected": "修正（批量形式）：",
-        "why": "原因：", "shape": "形状", "numeric": "中心差分数值梯度：", "error": "相对误差",
+        "why": "原因：", "note": "注：", "shape": "形状", "numeric": "中心差分数值梯度：", "error": "相对误差",
         "generalises": "推广原文公式",
         "check_ok": "梯度检验：所有相对误差都低于 {tolerance}，最大的在 {name}；反向传播的解析梯度与中心差分的数值梯度一致。",
         "check_bad": "梯度检验：{name} 的相对误差不低于 {tolerance}；解析梯度与数值梯度不一致。relu 类激活函数的单元恰在折点"
                      "（Z = 0，例如输入 (0, 0) 且偏置为 0）时就会如此：中心差分取的是两侧斜率的平均。",
         "largest": "最大相对误差",
+        "saturated": "这里 a2 在浮点数中恰好等于 0 或 1，-y/a2 + (1 - y)/(1 - a2) 除以零。下一行的 dz2 = a2 - y 不经过 da2："
+                     "反向传播从 dz2 开始计算。",
         "update": "梯度下降，学习率 α = {learning_rate}",
         "update_rule": "每一步沿负梯度方向更新每个参数：{rule}。第 1 步使用上面的梯度；之后每一步在更新后的参数上重新计算梯度。",
         "rule_seed": "w ← w - α dw，b ← b - α db", "rule_layers": "W[l] ← W[l] - α dW[l]，b[l] ← b[l] - α db[l]",
@@ -793,6 +801,8 @@ def _write_quantity(writer, quantity: Quantity, words: dict, lang: str) -> None:
                        formula.tex)
     writer.note(words["shape"], str(quantity.shape))
     writer.matrix(quantity.value, quantity.sample_axis)
+    if not np.isfinite(quantity.value).all():
+        writer.note(words["note"], words["saturated"])
     if quantity.numeric is not None:
         writer.note(words["numeric"], "")
         writer.matrix(quantity.numeric, quantity.sample_axis)
