@@ -664,7 +664,10 @@ def tex_text(text: str) -> str:
 
 
 def tex_number(text: str) -> str:
-    """1.5e-05 → 1.5\\times 10^{-5}."""
+    """1.5e-05 → 1.5\\times 10^{-5}; inf → \\infty."""
+    special = {"inf": r"\infty", "-inf": r"-\infty", "nan": r"\mathrm{nan}"}
+    if text in special:
+        return special[text]
     match = re.fullmatch(r"(-?[\d.]+)e([+-])0*(\d+)", text)
     if not match:
         return text
@@ -796,12 +799,12 @@ def _write_quantity(writer, quantity: Quantity, words: dict, lang: str) -> None:
         if formula.slip:
             writer.note(words["why"], REASONS[lang][quantity.name])
     elif formula:
-        general = quantity.layer is not None and formula.number
-        writer.formula(f"{words['generalises']} {formula.number}:" if general else words["formula"], formula.text,
+        generalised = quantity.layer is not None and formula.number
+        writer.formula(f"{words['generalises']} {formula.number}:" if generalised else words["formula"], formula.text,
                        formula.tex)
     writer.note(words["shape"], str(quantity.shape))
     writer.matrix(quantity.value, quantity.sample_axis)
-    if not np.isfinite(quantity.value).all():
+    if quantity.kind == "da2" and not np.isfinite(quantity.value).all():
         writer.note(words["note"], words["saturated"])
     if quantity.numeric is not None:
         writer.note(words["numeric"], "")
