@@ -120,15 +120,17 @@ def test_full_batch_solver_on_partitions_follows_the_local_run(synchronous, solv
     np.testing.assert_allclose(remote.params, local.params, rtol=1e-7, atol=1e-10)
 
 
-def test_one_round_of_local_full_batch_gd_is_one_global_gd_step(synchronous):
-    """With full-batch gd every partition steps θ_p = θ - η ∇J_p, and Σ_p (S_p/S) ∇J_p = ∇J (penalty shared
-    as α S_p/S), so each round of local SGD is exactly one global gradient-descent step."""
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "nesterov"])
+def test_local_full_batch_gd_rounds_are_global_gd_steps(synchronous, optimizer):
+    """With full-batch steps linear in the gradient every partition moves θ_p = θ + v_p, and the S_p-weighted
+    mean of the v_p follows the global recursion since Σ_p (S_p/S) ∇J_p = ∇J (the penalty shared as α S_p/S):
+    each round of local SGD is exactly one global step."""
     net, X, Y, s = problem("categorical_cross_entropy")
     reference = Network([4, 5, 3], "tanh", "softmax", random_state=0)
     partitions = persist_blocks(X, Y, s, n_partitions=4, split_every=3)
-    local_sgd(net, partitions, "categorical_cross_entropy", make_optimizer("gd", learning_rate=0.5), rounds=5,
+    local_sgd(net, partitions, "categorical_cross_entropy", make_optimizer(optimizer, learning_rate=0.5), epochs=5,
               alpha=0.3, rng=0)
-    train(reference, X, Y, "categorical_cross_entropy", make_optimizer("gd", learning_rate=0.5), epochs=5,
+    train(reference, X, Y, "categorical_cross_entropy", make_optimizer(optimizer, learning_rate=0.5), epochs=5,
           batch_size=None, sample_weight=s, alpha=0.3)
     np.testing.assert_allclose(net.params, reference.params, rtol=1e-10)
 
@@ -140,7 +142,7 @@ def test_local_sgd_is_reproducible_and_partitions_draw_different_streams(synchro
     for seed in (3, 3, 4):
         trained = Network([4, 5, 3], "tanh", "sigmoid", random_state=0)
         history = local_sgd(trained, partitions, "binary_cross_entropy", make_optimizer("adam", learning_rate=0.01),
-                            rounds=3, batch_size=16, local_steps=4, rng=seed)
+                            epochs=3, batch_size=16, local_steps=4, rng=seed)
         assert history.epochs == 3 and history.stop_reason == "maximum epochs"
         runs.append(trained.params)
     np.testing.assert_array_equal(runs[0], runs[1])

@@ -43,8 +43,8 @@ from dask.delayed import Delayed, delayed
 
 from bpnn.core.jacobian import GaussNewton, gauss_newton, sum_squared_errors
 from bpnn.core.network import Network, sample_weights
-from bpnn.core.optimizers import GradientDescent
-from bpnn.core.training import Callback, DivergenceWarning, History, train
+from bpnn.core.optimizers import Constant, GradientDescent
+from bpnn.core.training import Callback, DivergenceWarning, EarlyStopping, History, Score, train
 
 Array = np.ndarray
 
@@ -148,25 +148,28 @@ class Block(NamedTuple):
     s: Array | None
 
 
-def _make_block(X: Array, y: Array, s: Array | None, dtype: np.dtype, encode: Callable | None) -> Block:
-    Y = encode(y) if encode is not None else np.asarray(y)
-    Y = Y.reshape(len(Y), -1)
-    return Block(np.require(X, dtype, "CA"), np.require(Y, dtype, "CA"),
+def array_block(X: object, y: object, s: object, dtype: object = np.float64) -> Block:
+    """A block from plain arrays: ``y`` as an ``(m, n_L)`` matrix, everything in ``dtype``, contiguous, aligned."""
+    Y = np.asarray(y)
+    return Block(np.require(X, dtype, "CA"), np.require(Y.reshape(len(Y), -1), dtype, "CA"),
                  None if s is None else np.require(np.reshape(s, -1), dtype, "CA"))
 
 
-def _block_weight(block: Block) -> float:
-    return float(len(block.X)) if block.s is None else float(block.s.sum())
+def _block_size(block: Block) -> tuple[int, float]:
+    """(m_p, S_p): rows and total weight of a block."""
+    return len(block.X), float(len(block.X)) if block.s is None else float(block.s.sum())
+
+
+def _is_frame(value: object) -> bool:
+    return hasattr(value, "to_dask_array")  # a Dask DataFrame or Series
 
 
 def as_dask_rows(X: object, n_partitions: int | None = None) -> da.Array:
-    """A Dask array split by rows only, from a Dask array, DataFrame or Series, or an in-memory array.
-
-    In-memory data is cut into ``n_partitions`` row blocks (one when None).
-    """
+    """A Dask array split by rows only, from a Dask array, DataFrame or Series, or in-memory data, which is
+    cut into ``n_partitions`` row blocks (one when None)."""
     if isinstance(X, da.Array):
         array = X
-    elif hasattr(X, "to_dask_array"):  # Dask DataFrame or Series
+    elif _is_frame(X):
         array = X.to_dask_array(lengths=True)
     else:
         array = np.asarray(X)
@@ -177,11 +180,38 @@ def as_dask_rows(X: object, n_partitions: int | None = None) -> da.Array:
     return array.rechunk({axis: -1 for axis in range(1, array.ndim)})
 
 
+def row_partitions(X: object, others: dict, n_partitions: int | None = None) -> list[list]:
+    """Delayed row blocks of ``X`` and of each named entry of ``others`` (None stays None), aligned: block p of
+    each holds the same rows. A Dask DataFrame keeps its own partitions (pandas blocks, column names intact),
+    and so do frames split like it; everything else is cut along X's row chunks."""
+    if _is_frame(X):
+        parts, lengths = [X.to_delayed()], None
+    else:
+        X = as_dask_rows(X, n_partitions)
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D (samples are rows); got a {X.ndim}-D array")
+        parts, lengths = [X.to_delayed().ravel()], X.chunks[0]
+    for name, data in others.items():
+        if data is None:
+            parts.append([None] * len(parts[0]))
+        elif _is_frame(X) and _is_frame(data) and data.npartitions == X.npartitions and data.divisions == X.divisions:
+            parts.append(data.to_delayed())
+        else:
+            lengths = lengths or tuple(X.map_partitions(len).compute())
+            piece = as_dask_rows(data, n_partitions)
+            if piece.shape[0] != sum(lengths):
+                raise ValueError(f"X has {sum(lengths)} rows but {name} has {piece.shape[0]}; give one value per row")
+            parts.append(piece.rechunk({0: lengths}).to_delayed().ravel())
+    return parts
+
+
 @dataclass
 class Partitions:
-    """Persisted blocks (Dask Delayed objects held on the workers), their weights S_p, and where they live."""
+    """Persisted blocks (Dask Delayed objects held on the workers), their rows m_p and weights S_p, and the
+    client they live on (None: Dask's own scheduler)."""
 
     blocks: list
+    rows: list
     weights: list
     client: object | None = None
     split_every: int = 8  # parts added per node of the reduction tree
@@ -197,35 +227,24 @@ class Partitions:
                                               self.split_every))[0]
 
 
-def persist_blocks(X: object, Y: object, sample_weight: object = None, *, dtype: object = np.float64,
-                   encode: Callable | None = None, n_partitions: int | None = None, client: object | None = None,
+def persist_blocks(X: object, Y: object, sample_weight: object = None, *, prepare: Callable | None = None,
+                   dtype: object = np.float64, n_partitions: int | None = None, client: object | None = None,
                    split_every: int = 8) -> Partitions:
-    """Persist (X, Y, s) as aligned, contiguous blocks on the workers, once; drop empty partitions.
+    """Persist (X, Y, s) as blocks on the workers, once, and drop the partitions without weight.
 
-    ``Y`` is split like ``X`` (its row chunks are aligned to X's) and ``encode(y_block)`` turns each target
-    block into the network's ``(m_p, n_L)`` matrix on the worker.
+    ``prepare(X_p, y_p, s_p) -> Block`` turns one partition into a block on its worker (default:
+    :func:`array_block` in ``dtype``); the estimators pass their own input preparation.
     """
-    X = as_dask_rows(X, n_partitions)
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (samples are rows); got a {X.ndim}-D array")
-    parts = [X.to_delayed().ravel()]
-    for name, data in (("y", Y), ("sample_weight", sample_weight)):
-        if data is None:
-            parts.append([None] * len(parts[0]))
-            continue
-        piece = as_dask_rows(data, n_partitions)
-        if piece.shape[0] != X.shape[0]:
-            raise ValueError(f"X has {X.shape[0]} rows but {name} has {piece.shape[0]}; give one value per row")
-        parts.append(piece.rechunk({0: X.chunks[0]}).to_delayed().ravel())
-    dtype = np.dtype(dtype)
-    blocks = [delayed(_make_block)(x, y, s, dtype, encode) for x, y, s in zip(*parts)]
     client = default_client(client)
-    blocks = list(_persist(client, *blocks))
-    weights = _compute(client, *[delayed(_block_weight)(block) for block in blocks])
-    kept = [(block, weight) for block, weight in zip(blocks, weights) if weight > 0]
+    prepare = prepare or functools.partial(array_block, dtype=np.dtype(dtype))
+    parts = row_partitions(X, {"y": Y, "sample_weight": sample_weight}, n_partitions)
+    blocks = list(_persist(client, *[delayed(prepare)(x, y, s) for x, y, s in zip(*parts)]))
+    sizes = _compute(client, *[delayed(_block_size)(block) for block in blocks])
+    kept = [(block, rows, weight) for block, (rows, weight) in zip(blocks, sizes) if weight > 0]
     if not kept:
         raise ValueError("the data has no rows with positive weight; nothing to train on")
-    return Partitions([block for block, _ in kept], [weight for _, weight in kept], client, split_every)
+    blocks, rows, weights = (list(column) for column in zip(*kept))
+    return Partitions(blocks, rows, weights, client, split_every)
 
 
 # ---- sums over partitions and their tree reduction ------------------------------------------------
@@ -344,8 +363,8 @@ def _local_rows(rng: np.random.Generator, m: int, n_rows: int) -> Array:
 
 
 def local_round(block: Block, template: Network, params: Array, state: LocalState, learning_rate: float, loss: str,
-                alpha: float, batch_size: int | None,
-                local_steps: int | None) -> tuple[tuple[Array, float, float], LocalState]:
+                alpha: float, batch_size: int | None, local_steps: int | None,
+                shuffle: bool = True) -> tuple[tuple[Array, float, float], LocalState]:
     """Train one partition from ``params`` at ``learning_rate``: a local epoch, or ``local_steps`` mini-batches.
 
     Returns ``((S_p θ_p, S_p, S_p J_p), state)``; ``alpha`` is the partition's share α S_p / S, so that its
@@ -359,54 +378,76 @@ def local_round(block: Block, template: Network, params: Array, state: LocalStat
         rows = _local_rows(rng, len(X), local_steps * (batch_size or len(X)))
         X, Y, s = X[rows], Y[rows], None if s is None else s[rows]
     history = train(network, X, Y, loss, optimizer, epochs=1, batch_size=batch_size,
-                    shuffle=local_steps is None, rng=rng, sample_weight=s, alpha=alpha)
-    total = _block_weight(block)
+                    shuffle=shuffle and local_steps is None, rng=rng, sample_weight=s, alpha=alpha)
+    total = _block_size(block)[1]
     loss_value = history.loss[-1] if history.loss else np.nan
     return (network.params * total, total, loss_value * total), LocalState(optimizer, rng)
 
 
-def local_sgd(network: Network, partitions: Partitions, loss: str, optimizer: GradientDescent, *, rounds: int,
-              batch_size: int | None = None, local_steps: int | None = None, alpha: float = 0.0,
-              rng: np.random.Generator | int | None = None, callbacks: Sequence[Callback] = (),
+@np.errstate(over="ignore", invalid="ignore")  # divergence is detected and reported, not warned per operation
+def local_sgd(network: Network, partitions: Partitions, loss: str, optimizer: GradientDescent, *, epochs: int,
+              batch_size: int | None = None, local_steps: int | None = None, shuffle: bool = True,
+              rng: np.random.Generator | int | None = None, alpha: float = 0.0, validation: tuple | None = None,
+              score: Score | None = None, schedule: Constant | None = None,
+              early_stopping: EarlyStopping | None = None, callbacks: Sequence[Callback] = (),
               history: History | None = None) -> History:
-    """Train ``network`` in place by local SGD with synchronous averaging; one history entry per round.
+    """Train ``network`` in place by local SGD with synchronous averaging: one round per epoch.
 
     Each round every partition trains a copy of the current weights (one local epoch, or ``local_steps``
     mini-batches of ``batch_size``) with its own copy of ``optimizer``, then θ ← Σ_p S_p θ_p / S. The
-    round's loss is the S_p-weighted mean of the partitions' epoch losses. ``optimizer.learning_rate`` is
-    read every round, so a schedule may change it from a callback. Partition p draws its shuffles from
-    the p-th stream spawned from ``rng``.
+    round's loss is the S_p-weighted mean of the partitions' epoch losses. Partition p draws its shuffles
+    from the p-th stream spawned from ``rng``. Validation (in memory, on the client), ``score``,
+    ``schedule``, ``early_stopping`` and ``callbacks`` mean what they mean in :func:`bpnn.core.training.train`.
+
+    With full-batch gradient descent (plain or momentum: updates linear in the gradient) a round is exactly
+    one global step, since Σ_p (S_p/S) ∇J_p = ∇J.
     """
     client, total = partitions.client, partitions.total_weight
     history = History() if history is None else history
+    if validation is not None:
+        X_val, Y_val = network.as_input(validation[0]), network.as_input(validation[1])
+        weights_val = validation[2] if len(validation) > 2 else None
     (template,) = _persist(client, delayed(network))
     streams = np.random.default_rng(rng).spawn(len(partitions.blocks))  # SeedSequence.spawn: independent, reproducible
     states = [LocalState(copy.deepcopy(optimizer), stream) for stream in streams]
-    for epoch in range(history.epochs, history.epochs + rounds):
+    for epoch in range(history.epochs, history.epochs + epochs):
         started = time.perf_counter()
-        params = delayed(network.pack())
+        params = delayed(network.pack())  # one flat vector out per round
         results = [delayed(local_round, nout=2)(block, template, params, state, optimizer.learning_rate, loss,
-                                                alpha * weight / total, batch_size, local_steps)
+                                                alpha * weight / total, batch_size, local_steps, shuffle)
                    for block, state, weight in zip(partitions.blocks, states, partitions.weights)]
         root = tree_sum([result[0] for result in results], partitions.split_every)
-        *states, root = _persist(client, *[result[1] for result in results], root)
+        *states, root = _persist(client, *[result[1] for result in results], root)  # states stay on the workers
         weighted_params, weight, loss_sum = _compute(client, root)[0]
         averaged = weighted_params / weight  # θ = Σ_p S_p θ_p / Σ_p S_p
-        round_loss = loss_sum / weight  # Σ_p S_p J_p / S
-        if not (np.isfinite(round_loss) and np.all(np.isfinite(averaged))):
+        epoch_loss = loss_sum / weight  # Σ_p S_p J_p / S
+        if not (np.isfinite(epoch_loss) and np.all(np.isfinite(averaged))):
             history.stop_reason = "diverged"
-            history.message = (f"local SGD diverged in round {epoch + 1} (loss {round_loss}); the weights of the "
+            history.message = (f"local SGD diverged in round {epoch + 1} (loss {epoch_loss}); the weights of the "
                                f"last finite round were kept. Lower the learning rate, e.g. to "
                                f"{optimizer.learning_rate / 10:g}, or scale the inputs.")
             warnings.warn(history.message, DivergenceWarning, stacklevel=2)
             break
         network.unpack(averaged)
-        history.loss.append(round_loss)
+        history.loss.append(epoch_loss)
         history.learning_rate.append(optimizer.learning_rate)
+        if validation is not None:
+            history.val_loss.append(network.cost(network.forward(X_val), Y_val, loss, weights_val, alpha))
+            if score is not None:
+                history.val_score.append(score(network, X_val, Y_val, weights_val))
+        if schedule is not None:
+            optimizer.learning_rate = schedule(epoch, epoch_loss)
         history.seconds.append(time.perf_counter() - started)
+        if early_stopping is not None:
+            early_stopping.improved(history, network.params)
+            if early_stopping.should_stop:
+                history.stop_reason = f"no improvement of {early_stopping.monitor} in {early_stopping.patience} epochs"
+                break
         if any([bool(callback(epoch, history, network)) for callback in callbacks]):
             history.stop_reason = "stopped by callback"
             break
     else:
         history.stop_reason = "maximum epochs"
+    if early_stopping is not None and early_stopping.restore_best and early_stopping.best_params is not None:
+        network.unpack(early_stopping.best_params)
     return history
