@@ -132,8 +132,8 @@ def test_report_is_one_html_file_with_every_image_embedded(drawn, tmp_path):
     assert re.search(r"written \d{4}-\d\d-\d\dT.* by bpnn", text)
 
 
-@pytest.mark.parametrize(("value", "text"), [(0.123456, "0.1235"), (0.98765432, "0.987654"), (12345.678, "1.235e+04"),
-                                             (3, "3"), (None, "–"), ("x", "x")])
+@pytest.mark.parametrize(("value", "text"), [(0.123456, "0.1235"), (0.95, "0.9500"), (0.001234567, "0.001235"),
+                                             (12345.678, "1.235e+04"), (3, "3"), (None, "–"), ("x", "x")])
 def test_report_cells(value, text):
     from bpnn.report import cell
 

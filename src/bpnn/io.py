@@ -2,10 +2,11 @@
 
 Conventions:
 - Samples are rows. ``read_table`` returns a pandas DataFrame whose columns are the file's header.
-- The format comes from the file's first bytes, never from its name: ``PK\\x03\\x04`` is an Excel .xlsx
-  workbook (its first sheet), ``PAR1`` is Parquet, anything else is delimited text. Text is decoded as
-  UTF-8 (a byte-order mark allowed) and otherwise as GBK; the delimiter (comma, tab, semicolon or bar) is
-  the one that splits the first lines into the same number of fields, more than one.
+- The format comes from the file's first bytes: ``PK\\x03\\x04`` is an Excel .xlsx workbook (its first
+  sheet), ``PAR1`` is Parquet, anything else is delimited text; a name ending in a known extension that
+  says otherwise is an error. Text is decoded as UTF-8 (a byte-order mark allowed) and otherwise as GBK;
+  the delimiter (comma, tab, semicolon or bar) is the one that splits the first lines into the same
+  number of fields, more than one.
 - Rows in messages are counted as a spreadsheet shows them: the header is row 1, the first data row row 2.
 - Feature encoding: numeric columns pass through; a text column becomes one 0/1 column per category
   (named ``column=category``, categories sorted), in the position of the original column.
@@ -33,7 +34,10 @@ ENCODINGS = ("utf-8-sig", "gbk")  # tried in this order unless an encoding is gi
 DELIMITERS = (",", "\t", ";", "|")
 MAX_CLASS_LEVELS = 10  # an integer target with at most this many distinct values is a class label
 SNIFF_LINES = 20
-MAGIC = {b"PK\x03\x04": "xlsx", b"PAR1": "parquet"}
+MAGIC = {b"PK\x03\x04": "xlsx", b"PAR1": "parquet", b"\xd0\xcf\x11\xe0": "xls"}
+EXTENSIONS = {".xlsx": "xlsx", ".parquet": "parquet", ".xls": "xls", ".csv": "text", ".tsv": "text", ".txt": "text"}
+FORMAT_NAMES = {"xlsx": "an Excel .xlsx workbook", "parquet": "Parquet", "xls": "an old Excel .xls workbook",
+                "text": "delimited text"}
 
 
 class DataError(ValueError):
@@ -82,6 +86,12 @@ def read_table(path: str | Path, encoding: str | None = None):
     if path.stat().st_size == 0:
         raise DataError(f"{path}: the file is empty")
     kind = detect_format(path)
+    claimed = EXTENSIONS.get(path.suffix.lower())
+    if claimed is not None and claimed != kind:
+        raise DataError(f"{path}: the name says {FORMAT_NAMES[claimed]} but the contents are {FORMAT_NAMES[kind]}; "
+                        f"rename the file or save it again in the format its name says")
+    if kind == "xls":
+        raise DataError(f"{path}: old Excel .xls workbooks are not read; save it as .xlsx or CSV")
     if kind == "parquet":
         frame = pd.read_parquet(path)
         header = [str(name) for name in frame.columns]
@@ -140,7 +150,7 @@ def check_values(frame, source: str) -> None:
         if is_numeric(column):
             bad = np.flatnonzero(~np.isfinite(column.to_numpy(dtype=float)))
             if bad.size:
-                raise DataError(f"{source}: column {name!r} row {bad[0] + 2} holds {column.iloc[bad[0]]!r}; "
+                raise DataError(f"{source}: column {name!r} row {bad[0] + 2} holds {float(column.iloc[bad[0]])}; "
                                 f"replace non-finite numbers with finite ones")
             continue
         as_numbers = pd.to_numeric(column, errors="coerce")
@@ -214,7 +224,7 @@ class Dataset:
     """Inputs, targets and what is needed to encode new rows the same way."""
 
     X: Array  # (m, n_inputs) float64
-    y: Array  # (m,) class labels, (m, k) 0/1 labels (multilabel), or (m,) / (m, k) float64 values
+    y: Array  # (m,) class labels, or (m,) / (m, k) float64 values for one or k regression targets
     task: str  # "classification" or "regression"
     encoder: FeatureEncoder
     target_names: list[str]
@@ -267,11 +277,8 @@ def target_values(frame, target: Sequence[str], task: str, source: str) -> Array
                             f"use --task classification")
         values = columns.to_numpy(dtype=np.float64)
         return values[:, 0] if len(target) == 1 else values
-    if len(target) == 1:
-        column = columns[target[0]]
-        return column.to_numpy() if is_numeric(column) else column.astype(str).to_numpy().astype(str)
-    values = columns.to_numpy()
-    if not np.isin(values, [0, 1]).all():
-        raise DataError(f"{source}: several target columns make a multilabel problem, which needs 0/1 values in each "
-                        f"of {', '.join(map(repr, target))}; give one target column for multiclass labels")
-    return values.astype(np.int64)
+    if len(target) > 1:
+        raise DataError(f"{source}: {len(target)} target columns make a classification task with several targets, "
+                        f"which bpnn train does not take; give one target column, or use --task regression")
+    column = columns[target[0]]
+    return column.to_numpy() if is_numeric(column) else column.astype(str).to_numpy().astype(str)

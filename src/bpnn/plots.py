@@ -12,12 +12,17 @@ backend), writes ``path`` atomically and returns it. Conventions:
 
 from __future__ import annotations
 
+import functools
 import io
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import matplotlib
 import numpy as np
+from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from bpnn.metrics import regression_metrics
 from bpnn.modelfile import atomic_write
@@ -33,9 +38,32 @@ STATE_LABELS = {  # training-state series: axis label and whether a log scale su
     "learning_rate": ("Learning rate", True),
 }
 DPI = 110
+# fonts with Chinese glyphs, tried after DejaVu Sans for characters it lacks (column names are often Chinese)
+CJK_FONTS = ("Microsoft YaHei", "SimHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+             "WenQuanYi Micro Hei", "AR PL UMing CN", "AR PL SungtiL GB", "Arial Unicode MS")
+
+
+@functools.cache
+def sans_serif_fonts() -> list[str]:
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return ["DejaVu Sans", *(name for name in CJK_FONTS if name in installed)]
+
+
+def with_fonts(plot: Callable) -> Callable:
+    """Draw with DejaVu Sans and the installed CJK fonts as fallbacks (text properties are fixed when a
+    text is created, so the whole drawing runs in this setting); a glyph no font has is drawn as a box."""
+
+    @functools.wraps(plot)
+    def drawn(*args: object, **kwargs: object) -> object:
+        with matplotlib.rc_context({"font.family": sans_serif_fonts()}), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+            return plot(*args, **kwargs)
+
+    return drawn
 
 
 def save(figure: Figure, path: str | Path) -> Path:
+    """Render ``figure`` as PNG to ``path`` (atomically)."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
     return atomic_write(path, buffer.getvalue())
@@ -65,6 +93,7 @@ def history_curves(history) -> tuple[dict[str, list], str]:
     return {name: list(values) for name, values in series.items() if len(values)}, measure
 
 
+@with_fonts
 def plot_performance(curves: dict[str, Sequence[float]], path: str | Path, best_epoch: int | None = None,
                      measure: str = "Loss", stop_reason: str = "") -> Path:
     """Performance per epoch by split (log scale when positive), the best epoch (0-based) marked on the
@@ -84,6 +113,9 @@ def plot_performance(curves: dict[str, Sequence[float]], path: str | Path, best_
         axes.set_title(f"{measure} per epoch")
     if all(len(values) and np.min(values) > 0 for values in curves.values()):
         axes.set_yscale("log")
+        plain = FuncFormatter(lambda value, _: f"{value:g}")  # 0.2, 0.3 rather than 2×10⁻¹ within a decade
+        axes.yaxis.set_major_formatter(plain)
+        axes.yaxis.set_minor_formatter(plain)
     epochs = max((len(values) for values in curves.values()), default=0)
     axes.set_xlabel(f"Epoch ({epochs} in all{', stopped by ' + stop_reason if stop_reason else ''})")
     axes.set_ylabel(measure)
@@ -92,6 +124,7 @@ def plot_performance(curves: dict[str, Sequence[float]], path: str | Path, best_
     return save(figure, path)
 
 
+@with_fonts
 def plot_training_state(series: dict[str, Sequence[float]], path: str | Path) -> Path | None:
     """Gradient, μ, validation checks and the solver's other series per epoch, like MATLAB's
     plottrainstate (the names of ``STATE_LABELS``, in that order); None, nothing written, when
@@ -118,6 +151,7 @@ def plot_training_state(series: dict[str, Sequence[float]], path: str | Path) ->
     return save(figure, path)
 
 
+@with_fonts
 def plot_regression(splits: dict[str, tuple[Array, Array]], path: str | Path) -> Path:
     """Outputs against targets per split with the least-squares fit line, Y = T and R, like MATLAB's
     plotregression (several outputs are pooled)."""
@@ -140,6 +174,7 @@ def plot_regression(splits: dict[str, tuple[Array, Array]], path: str | Path) ->
     return save(figure, path)
 
 
+@with_fonts
 def plot_error_histogram(splits: dict[str, tuple[Array, Array]], path: str | Path, bins: int = 20) -> Path:
     """Histogram of errors (target − output) stacked by split, zero error marked, like MATLAB's ploterrhist."""
     errors = {name: (np.ravel(t) - np.ravel(y)).astype(float) for name, (t, y) in splits.items() if name != "All"}
@@ -156,6 +191,7 @@ def plot_error_histogram(splits: dict[str, tuple[Array, Array]], path: str | Pat
     return save(figure, path)
 
 
+@with_fonts
 def plot_predictions(targets: Array, outputs: Array, path: str | Path, title: str = "Test set",
                      output_names: Sequence[str] = ()) -> Path:
     """Actual and predicted values sample by sample (one panel per output)."""
@@ -180,6 +216,7 @@ def plot_predictions(targets: Array, outputs: Array, path: str | Path, title: st
     return save(figure, path)
 
 
+@with_fonts
 def plot_confusion(splits: dict[str, Array], classes: Sequence, path: str | Path) -> Path:
     """Confusion matrices per split: counts and share of all samples, row-normalised shading."""
     size = min(0.75 * len(classes) + 2.2, 8.0)
@@ -201,6 +238,7 @@ def plot_confusion(splits: dict[str, Array], classes: Sequence, path: str | Path
     return save(figure, path)
 
 
+@with_fonts
 def plot_roc(curves: dict[str, tuple[Array, Array, float]], path: str | Path, title: str = "ROC curve") -> Path:
     """ROC curves: ``curves`` maps a label to (false positive rates, true positive rates, AUC)."""
     figure = Figure(figsize=(5.5, 5), layout="constrained")
@@ -219,6 +257,7 @@ def plot_roc(curves: dict[str, tuple[Array, Array, float]], path: str | Path, ti
     return save(figure, path)
 
 
+@with_fonts
 def plot_decision_boundary(predict_proba: Callable[[Array], Array], X: Array, y: Array, classes: Sequence,
                            path: str | Path, title: str = "Decision boundary",
                            feature_names: Sequence[str] = ("x1", "x2"), resolution: int = 300) -> Path:
@@ -254,6 +293,7 @@ def plot_decision_boundary(predict_proba: Callable[[Array], Array], X: Array, y:
     return save(figure, path)
 
 
+@with_fonts
 def plot_network(layer_sizes: Sequence[int], layer_labels: Sequence[str], path: str | Path,
                  max_shown: int = 10) -> Path:
     """A diagram of a dense network: one column of units per layer (at most ``max_shown`` drawn, the rest
@@ -281,3 +321,46 @@ def plot_network(layer_sizes: Sequence[int], layer_labels: Sequence[str], path: 
     axes.set_ylim(-0.14, 0.98)
     axes.set_title(" → ".join(str(n) for n in layer_sizes))
     return save(figure, path)
+
+
+def draw_run(run, folder: str | Path) -> list[tuple[Path, str]]:
+    """Every figure of a :class:`bpnn.report.Run` as PNG files in ``folder``: (path, caption) pairs."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    drawn = [(plot_performance(run.curves, folder / "performance.png", run.best_epoch, run.measure, run.stop_reason),
+              f"{run.measure} per epoch; the circle marks the best epoch, whose weights the model keeps.")]
+    state = plot_training_state(run.state, folder / "training_state.png")
+    if state is not None:
+        drawn.append((state, "Training state per epoch."))
+    splits = [name for name in run.results if name != "All" or len(run.results) == 1]
+    if run.task == "regression":
+        drawn.append((plot_regression(run.results, folder / "regression.png"),
+                      "Outputs against targets with the least-squares fit and the correlation R, per split."))
+        drawn.append((plot_error_histogram(run.results, folder / "error_histogram.png"), "Errors, stacked by split."))
+        last = "Test" if "Test" in run.results else splits[-1]
+        drawn.append((plot_predictions(*run.results[last], folder / "predictions.png", f"{last} set", run.target_names),
+                      f"Predicted and actual values of the {last.lower()} set, sample by sample."))
+    else:
+        confusions = {name: run.metrics[name]["confusion"] for name in run.results}
+        drawn.append((plot_confusion(confusions, run.classes, folder / "confusion.png"),
+                      "Confusion matrices: rows are true classes, columns predicted ones."))
+        if len(run.classes) == 2:
+            from bpnn.metrics import roc_curve
+
+            curves = {}
+            for name in splits:
+                labels, _, proba = run.results[name]
+                positive = np.asarray(labels) == run.classes[1]
+                if positive.any() and not positive.all():
+                    curves[name] = (*roc_curve(positive, proba[:, 1])[:2], run.metrics[name]["roc_auc"])
+            if curves:
+                drawn.append((plot_roc(curves, folder / "roc.png", f"ROC curve (positive class {run.classes[1]})"),
+                              "ROC curves per split."))
+        if run.boundary is not None:
+            predict_proba, X, y = run.boundary
+            drawn.append((plot_decision_boundary(predict_proba, X, y, run.classes, folder / "decision_boundary.png",
+                                                 f"Decision boundary of the trained network ({len(X)} samples)",
+                                                 run.feature_names[:2]),
+                          "Class regions of the trained network over its two inputs, with every sample."))
+    drawn.append((plot_network(run.layer_sizes, run.layer_labels, folder / "network.png"), "The network."))
+    return drawn

@@ -88,7 +88,8 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[object]], title: 
     """A table on standard output (plain text when it is not a terminal)."""
     table = Table(title=title or None, title_justify="left", header_style="bold")
     for i, name in enumerate(header):
-        table.add_column(name, justify="left" if i == 0 else "right")
+        numeric = all(isinstance(row[i], (int, float)) or row[i] is None for row in rows)
+        table.add_column(name, justify="right" if numeric and i else "left")
     for row in rows:
         table.add_row(*(cell(value) for value in row))
     stream = file or sys.stdout

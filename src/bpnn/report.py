@@ -1,8 +1,11 @@
-"""A self-contained HTML report: one file, styles inline, every image embedded as base64 PNG data.
+"""Self-contained HTML reports: one file, styles inline, every image embedded as base64 PNG data.
 
 A :class:`Report` collects blocks in order (headings, paragraphs, tables, images) and renders them; all text
 is HTML-escaped, so data values and column names can never inject markup. The file refers to nothing
 outside itself, so it can be mailed or archived as it is.
+
+A :class:`Run` holds what a training report shows, as plain values; :func:`run_report` lays it out
+(:func:`bpnn.plots.draw_run` draws its figures).
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from __future__ import annotations
 import base64
 import datetime
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bpnn.modelfile import atomic_write
@@ -32,11 +36,12 @@ figcaption { color: #555; font-size: .9em; }
 
 
 def cell(value: object) -> str:
-    """A table cell's text: floats to 4 significant digits (6 for values near 1), None as a dash."""
+    """A table cell's text: floats in [0.01, 1] to 4 decimals (accuracies line up), others to 4 significant
+    digits; None as a dash."""
     if value is None:
         return "–"
     if isinstance(value, float):
-        return f"{value:.6g}" if 0.9 <= abs(value) < 1 else f"{value:.4g}"
+        return f"{value:.4f}" if 0.01 <= abs(value) <= 1 else f"{value:.4g}"
     return str(value)
 
 
@@ -81,3 +86,55 @@ def bpnn_version() -> str:
     from bpnn import __version__
 
     return __version__
+
+
+@dataclass
+class Run:
+    """What a training report shows. Splits are named "Training", "Validation", "Test", "All".
+
+    ``results`` maps a split to ``(targets, outputs)`` for regression (original units) or to
+    ``(labels, predicted labels, probabilities (m, n_classes))`` for classification. ``boundary`` is
+    ``(predict_proba, X, y)`` for a classifier of two numeric inputs, for the decision-boundary figure.
+    """
+
+    title: str
+    task: str  # "classification" or "regression"
+    data: dict  # data summary, shown as a table
+    settings: dict  # training settings, shown as a table
+    model: dict  # model summary, shown as a table
+    layer_sizes: list
+    layer_labels: list
+    curves: dict  # split -> per-epoch performance
+    measure: str  # what the curves measure
+    best_epoch: int | None
+    stop_reason: str
+    metrics: dict  # split -> metrics of bpnn.metrics
+    counts: dict  # split -> number of samples
+    results: dict
+    state: dict = field(default_factory=dict)  # gradient, mu, val_fail, … per epoch
+    classes: list | None = None
+    feature_names: list = field(default_factory=list)
+    target_names: list = field(default_factory=list)
+    boundary: tuple[Callable, object, object] | None = None
+
+
+def run_report(run: Run, figures: Sequence[tuple[Path, str]]) -> Report:
+    """The HTML report of a training run with its drawn ``figures`` (path, caption)."""
+    from bpnn.metrics import table
+
+    report = Report(run.title, f"{run.task}, data: {run.data.get('source', '')}")
+    report.heading("Data")
+    report.key_values(run.data)
+    report.heading("Settings")
+    report.key_values(run.settings)
+    report.heading("Metrics")
+    epochs = max((len(values) for values in run.curves.values()), default=0)
+    best = f"; best epoch {run.best_epoch + 1}" if run.best_epoch is not None else ""
+    report.paragraph(f"Trained {epochs} epochs, stopped by {run.stop_reason or 'the epoch limit'}{best}.")
+    report.table(*reversed(table(run.metrics, run.counts)))
+    report.heading("Figures")
+    for path, caption in figures:
+        report.image(path, caption)
+    report.heading("Model")
+    report.key_values(run.model)
+    return report
