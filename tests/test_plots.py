@@ -128,7 +128,7 @@ def test_report_is_one_html_file_with_every_image_embedded(drawn, tmp_path):
     assert parser.open == [] and parser.references == []  # balanced, and nothing outside the file
     embedded = [base64.b64decode(src.split(",", 1)[1]) for src in parser.images]
     assert embedded == [p.read_bytes() for p in drawn.values()]
-    assert "Iris &lt;model&gt;" in text and "<td>0.96</td>" in text and "<td>–</td>" in text and "温度" in text
+    assert "Iris &lt;model&gt;" in text and "<td>0.9600</td>" in text and "<td>–</td>" in text and "温度" in text
     assert re.search(r"written \d{4}-\d\d-\d\dT.* by bpnn", text)
 
 
