@@ -1,69 +1,790 @@
-"""The ``bpnn`` command. Sub-commands import what they need when they run, so ``bpnn --help`` stays fast.
+"""The ``bpnn`` command. Sub-commands import what they need when they run, so ``bpnn --help`` stays fast
+(no scikit-learn, pandas, matplotlib or rich).
 
-Exit codes: 0 success, 2 bad input or usage (one line, no traceback), 1 internal error.
+Exit codes: 0 success, 2 bad input or usage (one line, no traceback), 1 internal error (one line; the
+traceback with ``bpnn --traceback ...``).
+
+``train`` runs MATLAB's workflow on a table: encode the features (text columns one-hot), remove constant
+input columns and scale inputs and, for regression, targets (mapminmax by default), divide the rows at
+random 70/15/15 into training, validation and test sets, train with validation stopping, then report
+metrics per split and save the model file. The scaling is fitted on the training rows and stored in the
+model file's ``info`` with the feature encoding, so ``predict`` takes rows in the original units.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bpnn import cli_explain
+
+SPLITS = ("Training", "Validation", "Test")
+TASKS = ("classification", "regression")
+SCALINGS = ("mapminmax", "standard", "none")
+DEFAULT_HIDDEN = "10"  # MATLAB's fitnet/patternnet: one hidden layer of 10 tansig units
+DEFAULT_ACTIVATION = "tanh"
+DEFAULT_DIVISION = "0.7,0.15,0.15"  # MATLAB's dividerand
+DEFAULT_LEARNING_RATE = 0.01  # Adam on mapminmax-scaled inputs: 200 epochs of small tables converge at 0.01, not at 0.001
+MATLAB_SOLVERS = ("lm", "br", "rprop", "scg")  # full-batch solvers with MATLAB's max_fail validation stop
+STEPWISE_EPOCHS, FULL_BATCH_EPOCHS = 200, 1000
 
 
 class UsageError(Exception):
     """Bad input or usage: reported in one line, exit code 2."""
 
 
-def progress_printer(total: int, every: int, stream=None):
-    """A callback ``(epoch, cost)`` printing a one-line progress bar, redrawn in place on a terminal."""
-    stream = stream or sys.stderr
-    interactive = stream.isatty()
+# ---- built-in data sets ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Demo:
+    """A built-in data set: generated 2-D points (trained with the seed's network) or a scikit-learn set."""
+
+    name: str
+    source: str  # "generated" or "scikit-learn"
+    task: str
+    description: str
+    hidden: int = 4  # seed network: hidden units
+    epochs: int = 5000  # seed network: gradient-descent epochs
+    learning_rate: float = 2.0  # seed network: learning rate α
+
+
+DEMOS: dict[str, Demo] = {demo.name: demo for demo in (
+    Demo("flower", "generated", "classification", "two classes on the petals of a rose curve (400 points)"),
+    Demo("moons", "generated", "classification", "two interleaving half circles (400 points)"),
+    Demo("circles", "generated", "classification", "a small circle inside a large one (400 points)"),
+    Demo("spiral", "generated", "classification", "three interleaved spiral arms (400 points)", hidden=24,
+         epochs=8000, learning_rate=3.0),
+    Demo("xor", "generated", "classification", "the four XOR corners", epochs=3000, learning_rate=5.0),
+    Demo("breast_cancer", "scikit-learn", "classification", "Wisconsin breast cancer: 569 tumours, 30 features, 2 classes"),
+    Demo("iris", "scikit-learn", "classification", "Fisher's iris: 150 flowers, 4 features, 3 species"),
+    Demo("wine", "scikit-learn", "classification", "wine recognition: 178 wines, 13 features, 3 cultivars"),
+    Demo("digits", "scikit-learn", "classification", "8×8 handwritten digits: 1797 images, 64 features, 10 classes"),
+    Demo("diabetes", "scikit-learn", "regression", "diabetes progression: 442 patients, 10 features"),
+)}
+
+
+def sklearn_frame(name: str):
+    """A scikit-learn bundled data set as a DataFrame with a ``target`` column (class names as text)."""
+    from sklearn import datasets
+
+    bunch = getattr(datasets, f"load_{name}")(as_frame=True)
+    frame = bunch.frame.copy()
+    if "target_names" in bunch and DEMOS[name].task == "classification":
+        frame["target"] = [str(bunch.target_names[i]) for i in bunch.target]
+    return frame
+
+
+# ---- option parsing helpers ------------------------------------------------------------------------
+def parse_sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise UsageError(f"--hidden takes positive layer sizes separated by commas, such as 10 or 20,10; got {text!r}")
+    return sizes
+
+
+def parse_division(text: str) -> tuple[float, float, float]:
+    try:
+        ratios = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        ratios = ()
+    if len(ratios) != 3 or min(ratios) < 0 or ratios[0] <= 0:
+        raise UsageError(f"--division takes three non-negative ratios train,validation,test with train > 0, such as "
+                         f"{DEFAULT_DIVISION}; got {text!r}")
+    return ratios
+
+
+def check_choice(value: str, valid: Sequence[str], option: str) -> str:
+    if value not in valid:
+        raise UsageError(f"unknown {option} {value!r}; choose one of {', '.join(valid)}")
+    return value
+
+
+# ---- training on a table ---------------------------------------------------------------------------
+@dataclass
+class Settings:
+    hidden: tuple[int, ...]
+    activation: str
+    solver: str | None
+    epochs: int | None
+    learning_rate: float
+    batch_size: int | None
+    alpha: float
+    division: tuple[float, float, float]
+    scaling: str
+    max_fail: int
+    seed: int
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    from bpnn.core.activations import HIDDEN_ACTIVATIONS, get_activation
+
+    try:
+        activation = get_activation(args.activation, hidden=True).name
+    except ValueError:
+        raise UsageError(f"unknown --activation {args.activation!r}; choose one of {', '.join(HIDDEN_ACTIVATIONS)}") from None
+    if args.epochs is not None and args.epochs < 1:
+        raise UsageError(f"--epochs must be at least 1; got {args.epochs}")
+    return Settings(parse_sizes(args.hidden), activation, args.solver, args.epochs, args.learning_rate, args.batch_size,
+                    args.alpha, parse_division(args.division), check_choice(args.scaling, SCALINGS, "--scaling"),
+                    args.max_fail, args.seed)
+
+
+def choose_solver(settings: Settings, task: str, n_inputs: int, n_outputs: int) -> str:
+    """The solver asked for, else LM for a small regression network (like fitnet) and Adam otherwise."""
+    from bpnn.core.solvers import FULL_BATCH_SOLVERS
+    from bpnn.core.solvers.lm import LM_MAX_PARAMS
+    from bpnn.estimators import STEPWISE_SOLVERS
+
+    solvers = (*STEPWISE_SOLVERS, *FULL_BATCH_SOLVERS)
+    if settings.solver is not None:
+        solver = check_choice(settings.solver, solvers, "--solver")
+        if solver in ("lm", "br") and task == "classification":
+            raise UsageError(f"solver {solver!r} minimises squared errors, which suits regression; for classification "
+                             f"use scg, rprop, lbfgs or adam")
+        return solver
+    sizes = [n_inputs, *settings.hidden, n_outputs]
+    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    return "lm" if task == "regression" and n_params <= LM_MAX_PARAMS else "adam"
+
+
+def build_scalers(settings: Settings, task: str):
+    """(input scaler, target scaler or None): constant inputs removed, then the chosen scaling."""
+    from bpnn.preprocessing import Chain, RemoveConstant, make_scaler
+
+    x_steps = [RemoveConstant()] + ([] if settings.scaling == "none" else [make_scaler(settings.scaling)])
+    y_scaler = make_scaler(settings.scaling) if task == "regression" and settings.scaling != "none" else None
+    return Chain(x_steps), y_scaler
+
+
+@dataclass
+class Fitted:
+    """A trained table model: the estimator and everything around it that the model file keeps."""
+
+    estimator: object
+    encoder: object  # bpnn.io.FeatureEncoder
+    x_scaler: object
+    y_scaler: object | None
+    task: str
+    target_names: list
+    source: str
+
+    def inputs(self, frame, source: str):
+        return self.x_scaler.transform(self.encoder.transform(frame, source))
+
+    def predict(self, X):
+        """Predictions for network inputs ``X`` (scaled): labels, or values in original units."""
+        prediction = self.estimator.predict(X)
+        if self.y_scaler is None:
+            return prediction
+        values = self.y_scaler.inverse_transform(prediction.reshape(len(prediction), -1))
+        return values[:, 0] if prediction.ndim == 1 else values
+
+    def info(self, extra: dict) -> dict:
+        return {"task": self.task, "source": self.source, "targets": self.target_names, "features": self.encoder.to_dict(),
+                "x_scaling": self.x_scaler.to_dict(), "y_scaling": None if self.y_scaler is None else self.y_scaler.to_dict(),
+                **extra}
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> tuple[Fitted, dict]:
+        from bpnn.io import FeatureEncoder
+        from bpnn.modelfile import read
+        from bpnn.preprocessing import scaler_from_dict
+
+        contents = read(path)
+        info = contents.info
+        if "features" not in info:
+            raise UsageError(f"{path} holds a model saved without its table encoding ({contents.kind}); "
+                             f"bpnn predict and evaluate need a model from bpnn train")
+        y_scaling = info.get("y_scaling")
+        fitted = cls(contents.build(), FeatureEncoder.from_dict(info["features"]), scaler_from_dict(info["x_scaling"]),
+                     None if y_scaling is None else scaler_from_dict(y_scaling), info["task"], info["targets"],
+                     info.get("source", ""))
+        return fitted, contents.header
+
+
+def divide_rows(dataset, ratios: tuple[float, float, float], seed: int) -> dict:
+    """Row indices of each split (empty splits left out), every class present in the training rows."""
+    import numpy as np
+
+    from bpnn.io import DataError
+    from bpnn.preprocessing import dividerand
+
+    n = len(dataset.X)
+    try:
+        division = dividerand(n, *ratios, random_state=seed)
+    except ValueError as error:
+        raise DataError(f"{dataset.source}: {error}; use more rows or a larger training share in --division") from None
+    rows = {name: part for name, part in zip(SPLITS, (division.train, division.val, division.test)) if part.size}
+    if dataset.task == "classification":
+        labels, counts = np.unique(dataset.y, return_counts=True)
+        missing = np.setdiff1d(labels, dataset.y[rows["Training"]])
+        if missing.size:
+            label = missing[0]
+            raise DataError(f"{dataset.source}: class {label!r} has {counts[labels == label][0]} row(s), none of which "
+                            f"fell into the training set of the division {ratios}; add rows of that class or give "
+                            f"the training set a larger share with --division")
+    return rows
+
+
+def make_estimator(task: str, settings: Settings, solver: str, epochs: int, has_validation: bool, callbacks: list):
+    from bpnn.estimators import BPClassifier, BPRegressor
+
+    stepwise = solver not in MATLAB_SOLVERS and solver != "lbfgs"
+    params = {"hidden_layer_sizes": settings.hidden, "activation": settings.activation, "solver": solver,
+              "alpha": settings.alpha, "max_iter": epochs, "random_state": settings.seed, "callbacks": callbacks,
+              "learning_rate_init": settings.learning_rate,
+              "batch_size": "auto" if settings.batch_size is None else settings.batch_size,
+              "early_stopping": stepwise and has_validation, "n_iter_no_change": settings.max_fail,
+              "solver_options": {"max_fail": settings.max_fail} if solver in MATLAB_SOLVERS else None}
+    return (BPClassifier if task == "classification" else BPRegressor)(**params)
+
+
+def test_curve(estimator, X_test, y_test, task: str, series: list):
+    """A training callback appending the test set's performance each epoch (never trained on): the
+    cross-entropy for classification, the mean squared error of the (scaled) targets for regression."""
+    import numpy as np
+
+    def measure(epoch, history, network) -> None:
+        if task == "classification":
+            proba = estimator.predict_proba(X_test)
+            index = np.searchsorted(estimator.classes_, y_test)
+            series.append(float(-np.mean(np.log(np.maximum(proba[np.arange(len(y_test)), index], 1e-300)))))
+        else:
+            error = estimator.predict(X_test).reshape(len(y_test), -1) - y_test.reshape(len(y_test), -1)
+            series.append(float(np.mean(error**2)))
+
+    return measure
+
+
+def fit_dataset(dataset, settings: Settings, quiet: bool, title: str):
+    """Train on a :class:`bpnn.io.Dataset`; returns the :class:`Fitted` model and the :class:`bpnn.report.Run`."""
+    import warnings
+
+    import numpy as np
+
+    from bpnn.progress import TrainingProgress
+
+    rows = divide_rows(dataset, settings.division, settings.seed)
+    x_scaler, y_scaler = build_scalers(settings, dataset.task)
+    x_scaler.fit(dataset.X[rows["Training"]])
+    X = x_scaler.transform(dataset.X)
+    y = dataset.y
+    if y_scaler is not None:
+        y_scaler.fit(y[rows["Training"]].reshape(len(rows["Training"]), -1))
+        y = y_scaler.transform(y.reshape(len(y), -1))
+        y = y[:, 0] if dataset.y.ndim == 1 else y
+    if dataset.task == "regression":
+        n_outputs = dataset.y.shape[1] if dataset.y.ndim == 2 else 1
+    else:
+        n_classes = len(np.unique(dataset.y))
+        n_outputs = 1 if n_classes == 2 else n_classes  # one sigmoid unit for two classes, softmax otherwise
+    solver = choose_solver(settings, dataset.task, X.shape[1], n_outputs)
+    epochs = settings.epochs or (STEPWISE_EPOCHS if solver not in (*MATLAB_SOLVERS, "lbfgs") else FULL_BATCH_EPOCHS)
+    test_series: list = []
+    progress = TrainingProgress(epochs, f"{solver} on {dataset.source}", quiet=quiet,
+                                max_fail=settings.max_fail if "Validation" in rows else None)
+    callbacks = [progress.callback]
+    estimator = make_estimator(dataset.task, settings, solver, epochs, "Validation" in rows, callbacks)
+    if "Test" in rows:
+        callbacks.append(test_curve(estimator, X[rows["Test"]], y[rows["Test"]], dataset.task, test_series))
+    validation = (X[rows["Validation"]], y[rows["Validation"]]) if "Validation" in rows else None
     started = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught, progress:
+        warnings.simplefilter("always")
+        try:
+            estimator.fit(X[rows["Training"]], y[rows["Training"]], validation_data=validation)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+    seconds = time.perf_counter() - started
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"bpnn: note: {message}", file=sys.stderr)
+    estimator.set_params(callbacks=None)  # callbacks hold the training data; the model file keeps none
+    fitted = Fitted(estimator, dataset.encoder, x_scaler, y_scaler, dataset.task, dataset.target_names, dataset.source)
+    run = describe_run(fitted, dataset, X, rows, settings, solver, seconds, test_series, title)
+    return fitted, run
 
-    def show(epoch: int, cost: float) -> None:
-        done = epoch + 1
-        if done % every and done != total:
-            return
-        filled = int(30 * done / total)
-        line = (f"epoch {done:>{len(str(total))}}/{total} [{'#' * filled}{'.' * (30 - filled)}] "
-                f"cost {cost:.6f}  {time.perf_counter() - started:.1f}s")
-        stream.write(("\r" + line) if interactive else line + "\n")
-        if interactive and done == total:
-            stream.write("\n")
-        stream.flush()
 
-    return show
+def split_results(fitted: Fitted, dataset, X, rows: dict) -> dict:
+    """Per split (and "All" when there are several): (targets, outputs) for regression, (labels, predicted,
+    probabilities) otherwise."""
+    import numpy as np
+
+    every = {**rows, "All": np.arange(len(X))} if len(rows) > 1 else rows
+    if fitted.task == "regression":
+        return {name: (dataset.y[index], fitted.predict(X[index])) for name, index in every.items()}
+    return {name: (dataset.y[index], fitted.estimator.predict(X[index]), fitted.estimator.predict_proba(X[index]))
+            for name, index in every.items()}
 
 
-def run_demo(args: argparse.Namespace) -> int:
-    from bpnn.datasets import GENERATED
-    from bpnn.seed import TwoLayerNet
+def split_metrics(task: str, results: dict, classes) -> dict:
+    from bpnn.metrics import classification_metrics, regression_metrics
 
-    if args.name not in GENERATED:
-        raise UsageError(f"unknown data set {args.name!r}; choose one of {', '.join(GENERATED)}")
-    X, y = GENERATED[args.name](random_state=args.seed)
-    print(f"bpnn demo: the seed's two-layer network (sigmoid hidden layer of {args.hidden}, sigmoid output, "
-          f"cross-entropy 8-11) on {args.name!r}: {X.shape[0]} samples, 2 features")
-    net = TwoLayerNet(2, args.hidden, seed=args.seed)
-    costs = net.fit(X.T, (y[None, :] > 0).astype(float), learning_rate=args.learning_rate, epochs=args.epochs,
-                    callback=progress_printer(args.epochs, max(1, args.epochs // 50)))
-    accuracy = float((net.predict(X.T).ravel() == (y > 0)).mean())
-    print(f"final cost {costs[-1]:.6f} (first {costs[0]:.6f}); training accuracy {accuracy:.2%}")
+    if task == "regression":
+        return {name: regression_metrics(t, y) for name, (t, y) in results.items()}
+    return {name: classification_metrics(labels, predicted, classes, proba[:, 1] if len(classes) == 2 else None)
+            for name, (labels, predicted, proba) in results.items()}
+
+
+def layer_labels(network) -> list[str]:
+    names = [g.name for g in network.activations]
+    return ["Input", *(f"Hidden {i + 1}\n{name}" for i, name in enumerate(names[:-1])), f"Output\n{names[-1]}"]
+
+
+def describe_run(fitted: Fitted, dataset, X, rows: dict, settings: Settings, solver: str, seconds: float,
+                 test_series: list, title: str):
+    import numpy as np
+
+    from bpnn.report import Run
+
+    estimator = fitted.estimator
+    history, network = estimator.history_, estimator.network_
+    results = split_results(fitted, dataset, X, rows)
+    classes = estimator.classes_.tolist() if fitted.task == "classification" else None
+    k = network.layer_sizes[-1]
+    to_perf = (lambda J: 2 * J / k) if fitted.task == "regression" else (lambda J: J)  # J = K/2 · MSE for squared error
+    curves = {"Training": [to_perf(J) for J in history.loss], "Validation": [to_perf(J) for J in history.val_loss],
+              "Test": test_series}
+    state = {name: history.extra[name] for name in ("gradient", "mu", "val_fail", "gamma") if name in history.extra}
+    if len(set(history.learning_rate)) > 1:
+        state["learning_rate"] = history.learning_rate
+    boundary = None
+    if fitted.task == "classification" and len(fitted.encoder.input_names) == 2 and X.shape[1] == 2:
+        boundary = (lambda G: estimator.predict_proba(fitted.x_scaler.transform(G)), dataset.X, dataset.y)
+    measure = "Mean squared error" + (" (scaled targets)" if fitted.y_scaler is not None else "") \
+        if fitted.task == "regression" else "Cross-entropy"
+    return Run(
+        title=title, task=fitted.task,
+        data={"source": dataset.source, "rows": len(X), "feature columns": len(fitted.encoder.columns),
+              "network inputs": len(fitted.encoder.input_names), "targets": ", ".join(map(str, fitted.target_names)),
+              **({"classes": ", ".join(map(str, classes))} if classes else {}),
+              **{f"{name} rows": len(index) for name, index in rows.items()}},
+        settings={"solver": solver, "hidden layers": ",".join(map(str, settings.hidden)), "activation": settings.activation,
+                  "epochs (maximum)": estimator.max_iter, "division": ",".join(f"{r:g}" for r in settings.division),
+                  "scaling": settings.scaling, "validation checks (max_fail)": settings.max_fail, "alpha": settings.alpha,
+                  **({"learning rate": settings.learning_rate} if solver not in (*MATLAB_SOLVERS, "lbfgs") else {}),
+                  "seed": settings.seed, "training time (s)": round(seconds, 3)},
+        model={"layers": " → ".join(map(str, network.layer_sizes)), "parameters": network.n_params,
+               "activations": ", ".join(g.name for g in network.activations), "dtype": network.dtype.name,
+               "inputs": ", ".join(fitted.encoder.input_names)},
+        layer_sizes=network.layer_sizes, layer_labels=layer_labels(network),
+        curves={name: values for name, values in curves.items() if values}, measure=measure,
+        best_epoch=history.best_epoch, stop_reason=history.stop_reason,
+        metrics=split_metrics(fitted.task, results, classes), counts={name: len(r[0]) for name, r in results.items()},
+        results=results, state=state, classes=classes, feature_names=fitted.encoder.input_names,
+        target_names=fitted.target_names, boundary=boundary and (boundary[0], np.asarray(boundary[1]), boundary[2]))
+
+
+def print_run(run, quiet: bool) -> None:
+    """The stop reason and the metrics table on standard output (nothing when quiet)."""
+    if quiet:
+        return
+    from bpnn.metrics import table
+    from bpnn.progress import print_table
+
+    epochs = max((len(values) for values in run.curves.values()), default=0)
+    best = f", best epoch {run.best_epoch + 1}" if run.best_epoch is not None else ""
+    print(f"{run.title}: {epochs} epochs, stopped by {run.stop_reason or 'the epoch limit'}{best}")
+    print_table(*table(run.metrics, run.counts), title="Metrics")
+
+
+def write_outputs(run, report: str | None, plots: str | None) -> list[Path]:
+    """Figures into ``plots`` (a temporary folder when only a report is asked for) and the HTML report."""
+    from bpnn.plots import draw_run
+    from bpnn.report import run_report
+
+    written: list[Path] = []
+    if not (report or plots):
+        return written
+    with tempfile.TemporaryDirectory() as scratch:
+        figures = draw_run(run, plots or scratch)
+        if plots:
+            written += [path for path, _ in figures]
+        if report:
+            written.append(run_report(run, figures).write(report))
+    return written
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from bpnn.io import prepare, read_table
+    from bpnn.modelfile import save
+
+    settings = settings_of(args)
+    data = Path(args.data)
+    frame = read_table(data, args.encoding)
+    dataset = prepare(frame, args.target, args.features, args.task, source=data.name)
+    fitted, run = fit_dataset(dataset, settings, args.quiet, f"bpnn train {data.name}")
+    out = Path(args.out) if args.out else Path(data.stem + ".bpnn")
+    save(fitted.estimator, out, fitted.info({"metrics": run.metrics, "settings": run.settings, "data": run.data,
+                                             "training": training_record(run)}))
+    written = [out, *write_outputs(run, args.report, args.plots)]
+    print_run(run, args.quiet)
+    if not args.quiet:
+        print("wrote " + ", ".join(map(str, written)))
     return 0
 
 
+def training_record(run) -> dict:
+    epochs = max((len(values) for values in run.curves.values()), default=0)
+    return {"epochs": epochs, "best_epoch": None if run.best_epoch is None else run.best_epoch + 1,
+            "stop_reason": run.stop_reason, "curves": run.curves}
+
+
+# ---- using a saved model ---------------------------------------------------------------------------
+def write_table(frame, path: str | None) -> None:
+    """A DataFrame to ``path`` (CSV, TSV, .xlsx or .parquet by its extension) or, without one, CSV on stdout."""
+    import io
+
+    from bpnn.modelfile import atomic_write
+
+    if path is None:
+        frame.to_csv(sys.stdout, index=False)
+        return
+    suffix = Path(path).suffix.lower()
+    buffer = io.BytesIO()
+    if suffix == ".xlsx":
+        frame.to_excel(buffer, index=False)
+    elif suffix == ".parquet":
+        frame.to_parquet(buffer, index=False)
+    elif suffix in (".csv", ".tsv", ".txt"):
+        buffer.write(frame.to_csv(index=False, sep="\t" if suffix == ".tsv" else ",").encode("utf-8"))
+    else:
+        raise UsageError(f"cannot tell the format of {path!r} from its extension; use .csv, .tsv, .xlsx or .parquet")
+    atomic_write(path, buffer.getvalue())
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    from bpnn.io import check_values, read_table
+
+    fitted, _ = Fitted.from_file(args.model)
+    data = Path(args.data)
+    frame = read_table(data, args.encoding)
+    check_values(frame[fitted.encoder.feature_names] if set(fitted.encoder.feature_names) <= set(frame.columns)
+                 else frame, data.name)
+    X = fitted.inputs(frame, data.name)
+    out = frame.copy()
+    if fitted.task == "classification":
+        target = fitted.target_names[0]
+        out[f"{target}_predicted"] = fitted.estimator.predict(X)
+        for label, column in zip(fitted.estimator.classes_, fitted.estimator.predict_proba(X).T):
+            out[f"P({target}={label})"] = column
+    else:
+        values = fitted.predict(X).reshape(len(frame), -1)
+        for target, column in zip(fitted.target_names, values.T):
+            out[f"{target}_predicted"] = column
+    write_table(out, args.output)
+    if args.output:
+        print(f"wrote {len(out)} rows with predictions to {args.output}", file=sys.stderr)
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from bpnn.io import DataError, check_values, read_table, target_values
+    from bpnn.metrics import table
+    from bpnn.progress import print_table
+
+    fitted, _ = Fitted.from_file(args.model)
+    data = Path(args.data)
+    frame = read_table(data, args.encoding)
+    targets = args.target or fitted.target_names
+    from bpnn.io import check_columns
+
+    check_columns(targets, frame, data.name, "target")
+    check_columns(fitted.encoder.feature_names, frame, data.name, "feature")
+    check_values(frame[[*fitted.encoder.feature_names, *targets]], data.name)
+    X = fitted.inputs(frame, data.name)
+    y = target_values(frame, targets, fitted.task, data.name)
+    if fitted.task == "classification":
+        classes = fitted.estimator.classes_
+        unseen = np.setdiff1d(y, classes.astype(y.dtype) if y.dtype.kind == "U" else classes)
+        if unseen.size:
+            raise DataError(f"{data.name}: class label {unseen[0].item()!r} was not seen at training (known: "
+                            f"{', '.join(map(str, classes))}); evaluate on rows of those classes only")
+        results = {"All": (y, fitted.estimator.predict(X), fitted.estimator.predict_proba(X))}
+    else:
+        results = {"All": (y, fitted.predict(X))}
+    metrics = split_metrics(fitted.task, results, classes.tolist() if fitted.task == "classification" else None)
+    print_table(*table(metrics, {"All": len(y)}), title=f"Metrics of {Path(args.model).name} on {data.name}")
+    if fitted.task == "classification":
+        names = list(map(str, classes))
+        print_table(["true \\ predicted", *names], [[name, *row] for name, row in zip(names, metrics["All"]["confusion"])],
+                    title="Confusion matrix")
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    from bpnn.metrics import table
+    from bpnn.modelfile import read
+    from bpnn.progress import print_table
+
+    contents = read(args.model)
+    header, info, meta = contents.header, contents.info, contents.meta
+    rows = [("file", args.model), ("model", contents.kind), ("format version", header["format_version"]),
+            ("written by bpnn", header["bpnn_version"]), ("created", header["created"]),
+            ("layers", " → ".join(map(str, meta["layer_sizes"]))),
+            ("activations", ", ".join([*meta["activations"], meta["output_activation"]])), ("dtype", meta["dtype"])]
+    if "task" in info:
+        rows += [("task", info["task"]), ("data", info.get("source", "")), ("targets", ", ".join(info["targets"])),
+                 ("features", ", ".join(column["name"] + ("" if column["categories"] is None else
+                                                          f" (text: {', '.join(column['categories'])})")
+                                        for column in info["features"]["columns"]))]
+        rows += [("input scaling", scaling_summary(info["x_scaling"])),
+                 ("target scaling", scaling_summary(info["y_scaling"]) if info["y_scaling"] else "none")]
+    if "classes" in meta or "classes" in contents.arrays:
+        classes = meta["classes"] if "classes" in meta else contents.arrays["classes"].tolist()
+        rows.append(("classes", ", ".join(map(str, classes))))
+    training = info.get("training", {})
+    if training:
+        rows += [("epochs", training["epochs"]), ("best epoch", training["best_epoch"]),
+                 ("stop reason", training["stop_reason"])]
+    rows += [(name, value) for name, value in info.get("settings", {}).items() if name in ("solver", "division", "seed")]
+    print_table(["", "value"], rows, title=f"bpnn model {Path(args.model).name}")
+    if info.get("metrics"):
+        counts = {name: info["data"].get(f"{name} rows") for name in info["metrics"]}
+        counts["All"] = info["data"].get("rows")
+        print_table(*table(info["metrics"], counts), title="Metrics at training")
+    return 0
+
+
+def scaling_summary(scaling: dict) -> str:
+    from bpnn.export import steps_of
+
+    parts = []
+    for step in steps_of(scaling):
+        if step["kind"] == "removeconstant":
+            removed = [i for i, keep in enumerate(step["keep"]) if not keep]
+            parts.append(f"removeconstant ({len(removed)} removed)" if removed else "removeconstant (none removed)")
+        elif step["kind"] == "mapminmax":
+            parts.append(f"mapminmax to [{step['ymin']:g}, {step['ymax']:g}]")
+        else:
+            parts.append(step["kind"])
+    return " → ".join(parts)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from bpnn.export import Predictor, export_python, steps_of
+    from bpnn.modelfile import read
+
+    contents = read(args.model)
+    model, info = contents.build(), contents.info
+    network = getattr(model, "network_", model)
+    classes = model.classes_.tolist() if hasattr(model, "classes_") else info.get("classes")
+    features = [(c["name"], c["categories"]) for c in info["features"]["columns"]] if "features" in info else []
+    predictor = Predictor(network, classes, steps_of(info.get("x_scaling")), steps_of(info.get("y_scaling")), features,
+                          Path(args.model).name)
+    try:
+        path = export_python(predictor, args.file)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    print(f"wrote {path}: predict(X){' and predict_proba(X)' if classes is not None else ''}, NumPy only")
+    return 0
+
+
+# ---- demos -------------------------------------------------------------------------------------------
+def run_datasets(args: argparse.Namespace) -> int:
+    for demo in DEMOS.values():
+        print(f"{demo.name:<14} {demo.source:<13} {demo.task:<15} {demo.description}")
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    demo = DEMOS.get(args.name)
+    if demo is None:
+        raise UsageError(f"unknown data set {args.name!r}; choose one of {', '.join(DEMOS)}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if demo.source == "generated":
+        run = seed_demo(demo, args)
+    else:
+        from bpnn.io import prepare
+        from bpnn.modelfile import save
+
+        dataset = prepare(sklearn_frame(demo.name), ["target"], source=demo.name)
+        settings = Settings(parse_sizes(args.hidden or DEFAULT_HIDDEN), DEFAULT_ACTIVATION, None, args.epochs,
+                            args.learning_rate or DEFAULT_LEARNING_RATE, None, 0.0, parse_division(DEFAULT_DIVISION),
+                            "mapminmax", 6, args.seed)
+        fitted, run = fit_dataset(dataset, settings, args.quiet, f"bpnn demo {demo.name}")
+        save(fitted.estimator, out / f"{demo.name}.bpnn", fitted.info({"metrics": run.metrics, "settings": run.settings,
+                                                                        "data": run.data, "training": training_record(run)}))
+    report = write_outputs(run, str(out / "report.html"), str(out))[-1]
+    print_run(run, args.quiet)
+    print(f"report: {report}")
+    return 0
+
+
+def seed_demo(demo: Demo, args: argparse.Namespace):
+    """Train the seed's TwoLayerNet by its own gradient-descent steps (8-11 … 8-19) on a generated set,
+    keeping the weights of the epoch with the lowest validation cost."""
+    import numpy as np
+
+    from bpnn.datasets import GENERATED
+    from bpnn.preprocessing import dividerand
+    from bpnn.progress import TrainingProgress
+    from bpnn.report import Run
+    from bpnn.seed import TwoLayerNet
+
+    hidden, epochs = int(args.hidden or demo.hidden), args.epochs or demo.epochs
+    learning_rate = args.learning_rate or demo.learning_rate
+    X, y = GENERATED[demo.name](random_state=args.seed)
+    classes = np.unique(y)
+    Y = (y[None, :] == classes[1]).astype(float) if len(classes) == 2 else (y[None, :] == classes[:, None]).astype(float)
+    division = dividerand(len(y), 0.7, 0.15, 0.15, random_state=args.seed) if len(y) >= 20 else None
+    rows = {"Training": np.arange(len(y))} if division is None else \
+        {"Training": division.train, "Validation": division.val, "Test": division.test}
+    net = TwoLayerNet(2, hidden, Y.shape[0], seed=args.seed)
+    if not args.quiet:
+        print(f"bpnn demo: the seed's two-layer network ({hidden} sigmoid hidden units, {Y.shape[0]} sigmoid "
+              f"output{'s' if Y.shape[0] > 1 else ''}, cross-entropy 8-11, gradient descent α = {learning_rate:g}) on "
+              f"{demo.name!r}: {len(y)} samples, 2 features, {len(classes)} classes")
+    x_of = {name: X[index].T for name, index in rows.items()}  # the seed's samples are columns
+    y_of = {name: Y[:, index] for name, index in rows.items()}
+    curves: dict[str, list] = {name: [] for name in rows}
+    gradient, val_fail = [], []
+    best = (np.inf, None, 0)  # (validation cost, weights, epoch)
+    monitored = "Validation" if "Validation" in rows else "Training"
+    with TrainingProgress(epochs, f"seed network on {demo.name}", quiet=args.quiet,
+                          max_fail=None) as progress:
+        for epoch in range(epochs):
+            cache = net.forward(x_of["Training"])
+            curves["Training"].append(net.cost(cache.a2, y_of["Training"]))  # J (8-11)
+            for name in rows.keys() - {"Training"}:
+                curves[name].append(net.cost(net.forward(x_of[name]).a2, y_of[name]))
+            grads = net.backward(x_of["Training"], y_of["Training"], cache)  # 8-12 … 8-19
+            gradient.append(float(np.sqrt(sum(np.sum(grads[g] ** 2) for g in ("dw1", "db1", "dw2", "db2")))))
+            if curves[monitored][-1] < best[0]:
+                best = (curves[monitored][-1], {k: v.copy() for k, v in net.params.items()}, epoch)
+            val_fail.append(epoch - best[2])
+            net.update(grads, learning_rate)  # w ← w - α dw, b ← b - α db
+            progress.update(epoch, loss=curves["Training"][-1], val_loss=curves.get("Validation", [None])[-1],
+                            gradient=gradient[-1], val_fail=val_fail[-1])
+    for name, value in best[1].items():
+        getattr(net, name)[...] = value
+
+    def predict_proba(G):
+        a2 = net.predict_proba(np.asarray(G, dtype=float).T).T
+        return np.hstack([1 - a2, a2]) if len(classes) == 2 else a2 / a2.sum(axis=1, keepdims=True)
+
+    results = {}
+    for name, index in {**rows, "All": np.arange(len(y))}.items():
+        proba = predict_proba(X[index])
+        results[name] = (y[index], classes[proba.argmax(axis=1)], proba)
+    if division is None:
+        del results["All"]
+    metrics = split_metrics("classification", results, classes.tolist())
+    labels = ["Input\nx", "Hidden\nsigmoid", "Output\nsigmoid"]
+    return Run(
+        title=f"bpnn demo {demo.name}", task="classification",
+        data={"source": f"{demo.name} (generated)", "rows": len(y), "features": 2, "classes": ", ".join(map(str, classes)),
+              **{f"{name} rows": len(index) for name, index in rows.items()}},
+        settings={"network": "the seed's TwoLayerNet (formulas 8-11 … 8-19)", "hidden units": hidden,
+                  "learning rate α": learning_rate, "epochs": epochs, "division": "0.7,0.15,0.15" if division else "none",
+                  "seed": args.seed},
+        model={"layers": f"2 → {hidden} → {Y.shape[0]}", "parameters": 3 * hidden + (hidden + 1) * Y.shape[0],
+               "activations": "sigmoid, sigmoid", "loss": "cross-entropy (8-11)",
+               "kept weights": f"epoch {best[2] + 1}, lowest {monitored.lower()} cost"},
+        layer_sizes=[2, hidden, Y.shape[0]], layer_labels=labels, curves=curves, measure="Cross-entropy",
+        best_epoch=best[2], stop_reason="maximum epochs", metrics=metrics,
+        counts={name: len(r[0]) for name, r in results.items()}, results=results,
+        state={"gradient": gradient, **({"val_fail": val_fail} if "Validation" in rows else {})},
+        classes=classes.tolist(), feature_names=["x1", "x2"], boundary=(predict_proba, X, y))
+
+
+# ---- the parser --------------------------------------------------------------------------------------
+def add_training_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("network and training")
+    group.add_argument("--hidden", default=DEFAULT_HIDDEN,
+                       help=f"hidden layer sizes, e.g. 10 or 20,10 (default {DEFAULT_HIDDEN})")
+    group.add_argument("--activation", default=DEFAULT_ACTIVATION,
+                       help=f"hidden activation: tanh (tansig), sigmoid (logsig), relu, … (default {DEFAULT_ACTIVATION})")
+    group.add_argument("--solver", help="lm, br, rprop, scg, lbfgs, adam, sgd, rmsprop (default: lm for a small "
+                                        "regression network, like fitnet; adam otherwise)")
+    group.add_argument("--epochs", type=int, help=f"maximum epochs (default {FULL_BATCH_EPOCHS} for full-batch solvers, "
+                                                  f"{STEPWISE_EPOCHS} for adam, sgd, rmsprop)")
+    group.add_argument("--learning-rate", type=float, default=DEFAULT_LEARNING_RATE,
+                       help=f"learning rate of adam, sgd, rmsprop (default {DEFAULT_LEARNING_RATE})")
+    group.add_argument("--batch-size", type=int, help="mini-batch size of adam, sgd, rmsprop (default min(200, rows))")
+    group.add_argument("--alpha", type=float, default=0.0, help="L2 penalty α (default 0)")
+    group.add_argument("--division", default=DEFAULT_DIVISION,
+                       help=f"random train,validation,test ratios (default {DEFAULT_DIVISION}; 1,0,0 trains on every row)")
+    group.add_argument("--scaling", default="mapminmax", help="mapminmax (to [-1, 1]), standard or none (default mapminmax)")
+    group.add_argument("--max-fail", type=int, default=6, help="validation checks: epochs without a lower validation "
+                                                               "loss before stopping (default 6)")
+    group.add_argument("--seed", type=int, default=0, help="random seed of initialisation, division and shuffling (default 0)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bpnn", description="Backpropagation neural networks.")
+    parser = argparse.ArgumentParser(prog="bpnn", description="Backpropagation neural networks: train on a table, "
+                                     "predict, evaluate, export; demos and the seed's derivation.")
     parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--traceback", action="store_true", help="show the full traceback of an internal error")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo = commands.add_parser("demo", help="train the seed's two-layer network on built-in 2-D data")
+
+    train = commands.add_parser("train", help="train a network on a CSV, TSV, Excel or Parquet table",
+                                description="Train a network on a table (CSV, TSV, .xlsx or Parquet, UTF-8 or GBK) "
+                                            "and save it with its metrics; optionally write plots and an HTML report.")
+    train.add_argument("data", help="the data file")
+    train.add_argument("--target", nargs="+", required=True, metavar="COL", help="target column(s)")
+    train.add_argument("--features", nargs="+", metavar="COL", help="feature columns (default: all other columns)")
+    train.add_argument("--task", choices=TASKS, help="override the detected task")
+    train.add_argument("--encoding", help="text encoding of the file (default: UTF-8, else GBK)")
+    add_training_options(train)
+    train.add_argument("--out", metavar="MODEL", help="model file (default: the data file's name with .bpnn, here)")
+    train.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
+    train.add_argument("--plots", metavar="DIR", help="write the figures as PNG files into DIR")
+    train.add_argument("--quiet", action="store_true", help="no progress display and no tables")
+    train.set_defaults(handler=run_train)
+
+    predict = commands.add_parser("predict", help="append predictions to the rows of a table",
+                                  description="Predict for every row of DATA: the input rows with the predicted "
+                                              "label and per-class probabilities, or values in original units.")
+    predict.add_argument("model", help="a model file from bpnn train")
+    predict.add_argument("data", help="the data file (the feature columns of training)")
+    predict.add_argument("-o", "--output", help="output file: .csv, .tsv, .xlsx or .parquet (default: CSV on stdout)")
+    predict.add_argument("--encoding", help="text encoding of the data file")
+    predict.set_defaults(handler=run_predict)
+
+    evaluate = commands.add_parser("evaluate", help="metrics of a model on a labelled table")
+    evaluate.add_argument("model", help="a model file from bpnn train")
+    evaluate.add_argument("data", help="the data file, with the target column(s)")
+    evaluate.add_argument("--target", nargs="+", metavar="COL", help="target column(s) (default: those of training)")
+    evaluate.add_argument("--encoding", help="text encoding of the data file")
+    evaluate.set_defaults(handler=run_evaluate)
+
+    info = commands.add_parser("info", help="architecture, scaling, classes, training record and metrics of a model")
+    info.add_argument("model", help="a model file")
+    info.set_defaults(handler=run_info)
+
+    export = commands.add_parser("export", help="write a standalone NumPy-only Python module that predicts")
+    export.add_argument("model", help="a model file")
+    export.add_argument("--to", choices=("python",), required=True, help="the target language (python)")
+    export.add_argument("file", metavar="FILE.py", help="the module to write")
+    export.set_defaults(handler=run_export)
+
+    demo = commands.add_parser("demo", help="train on built-in data and write a report (bpnn datasets lists them)",
+                               description="Train on a built-in data set and write a report into --out. The 2-D "
+                                           "sets train the seed's two-layer sigmoid network by gradient descent; "
+                                           "the scikit-learn sets train like bpnn train.")
     demo.add_argument("name", nargs="?", default="flower", help="data set (default: flower)")
-    demo.add_argument("--hidden", type=int, default=4, help="hidden units (default 4)")
-    demo.add_argument("--epochs", type=int, default=5000, help="gradient-descent epochs (default 5000)")
-    demo.add_argument("--learning-rate", type=float, default=2.0, help="learning rate α (default 2.0)")
+    demo.add_argument("--hidden", help="hidden units (seed network) or layer sizes (default: per data set)")
+    demo.add_argument("--epochs", type=int, help="epochs (default: per data set)")
+    demo.add_argument("--learning-rate", type=float, help="learning rate α (default: per data set)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument("--out", default="bpnn-demo", help="output folder (default bpnn-demo)")
+    demo.add_argument("--quiet", action="store_true", help="no progress display and no tables")
     demo.set_defaults(handler=run_demo)
+
+    datasets = commands.add_parser("datasets", help="list the built-in data sets")
+    datasets.set_defaults(handler=run_datasets)
+
+    cli_explain.register(commands)
     return parser
 
 
@@ -82,14 +803,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    from bpnn.io import DataError
+    from bpnn.modelfile import ModelFileError
+
     try:
         return args.handler(args)
-    except UsageError as error:
+    except (UsageError, DataError, ModelFileError) as error:
         print(f"bpnn: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("bpnn: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # an internal error: one line, the traceback on request
+        if args.traceback:
+            raise
+        print(f"bpnn: internal error: {type(error).__name__}: {error} (run again with bpnn --traceback to see where)",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
