@@ -6,7 +6,7 @@ same per feature). Every scaler has ``fit(X)``, ``transform(X)``, ``inverse_tran
 plain JSON-able values (``"kind"`` names the class), so model files can store the scaling.
 
 - :class:`MapMinMax` (mapminmax): y = (ymax - ymin)(x - xmin)/(xmax - xmin) + ymin per column, default range
-  [-1, 1]. A constant column (xmax = xmin) maps to the middle of the range, (ymin + ymax)/2.
+  [-1, 1]. A constant column (xmax = xmin) gets gain 1 and its constant maps to the middle of the range, (ymin + ymax)/2.
 - :class:`Standardize` (mapstd): y = (x - mean)/std per column; a constant column maps to 0.
 - :class:`RemoveConstant` (removeconstantrows): drops the columns whose range is <= ``max_range`` at fit,
   the same columns at transform (whatever their values then); the inverse puts the fitted constants back.
@@ -76,8 +76,8 @@ class MapMinMax(_Scaler):
     def _gain_offset(self) -> tuple[Array, Array]:
         xrange = self.xmax - self.xmin
         constant = xrange == 0
-        gain = (self.ymax - self.ymin) / np.where(constant, 1.0, xrange)  # (ymax - ymin)/(xmax - xmin)
-        offset = np.where(constant, (self.ymin + self.ymax) / 2, self.ymin)  # a constant column goes to the middle
+        gain = np.where(constant, 1.0, (self.ymax - self.ymin) / np.where(constant, 1.0, xrange))  # (ymax - ymin)/(xmax - xmin)
+        offset = np.where(constant, (self.ymin + self.ymax) / 2, self.ymin)  # a constant column: gain 1, centred
         return gain, offset
 
     def transform(self, X: Array) -> Array:

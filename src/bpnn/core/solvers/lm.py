@@ -40,12 +40,14 @@ def warn_if_large(network: Network, solver: str) -> None:
 
 
 def damped_solve(H: Array, g: Array, mu: float) -> Array | None:
-    """Δ with (H + μI) Δ = -g: Cholesky, least squares when that fails; None when no finite Δ exists."""
+    """Δ with (H + μI) Δ = -g; least squares when the matrix is singular; None when no finite Δ exists.
+
+    An ill-conditioned system gives a poor Δ, which the caller's cost test rejects (and μ grows).
+    """
     A = H + mu * np.eye(g.shape[0])
     try:
-        L = np.linalg.cholesky(A)  # H + μI = L Lᵀ
-        delta = np.linalg.solve(L.T, np.linalg.solve(L, -g))
-    except np.linalg.LinAlgError:  # not positive definite in floating point
+        delta = np.linalg.solve(A, -g)  # LU: one factorisation, cheaper than Cholesky plus two general solves
+    except np.linalg.LinAlgError:  # exactly singular
         try:
             delta = np.linalg.lstsq(A, -g, rcond=None)[0]
         except np.linalg.LinAlgError:  # non-finite entries

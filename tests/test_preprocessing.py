@@ -1,0 +1,115 @@
+"""MATLAB-style scaling and data division: hand-worked numbers, scikit-learn as a reference, JSON round trips."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+from bpnn.preprocessing import (
+    Chain,
+    MapMinMax,
+    RemoveConstant,
+    Standardize,
+    divide,
+    divideblock,
+    divideind,
+    divideint,
+    dividerand,
+    make_scaler,
+    scaler_from_dict,
+)
+
+X = np.array([[1.0, 10.0, 7.0], [3.0, 20.0, 7.0], [5.0, 30.0, 7.0]])  # the last column is constant
+
+
+def test_mapminmax_formula_by_hand_and_its_reverse():
+    scaler = MapMinMax().fit(X)
+    # y = (ymax - ymin)(x - xmin)/(xmax - xmin) + ymin = 2(x - 1)/4 - 1 for column 0, 2(x - 10)/20 - 1 for column 1;
+    # the constant column goes to the middle of [-1, 1]
+    expected = np.array([[-1.0, -1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 1.0, 0.0]])
+    np.testing.assert_allclose(scaler.transform(X), expected)
+    np.testing.assert_allclose(scaler.transform([[2.0, 35.0, 9.0]]), [[-0.5, 1.5, 2.0]])  # linear beyond the range
+    np.testing.assert_allclose(scaler.inverse_transform(scaler.transform(X)), X)
+    unit = MapMinMax(0, 1).fit(X)
+    np.testing.assert_allclose(unit.transform(X)[:, :2], [[0, 0], [0.5, 0.5], [1, 1]])  # (x - xmin)/(xmax - xmin)
+
+
+def test_mapminmax_and_standardize_match_scikit_learn():
+    data = np.random.default_rng(0).normal(3.0, 5.0, (50, 4))
+    np.testing.assert_allclose(MapMinMax(-1, 1).fit_transform(data),
+                               MinMaxScaler(feature_range=(-1, 1)).fit_transform(data), atol=1e-12)
+    np.testing.assert_allclose(Standardize().fit_transform(data), StandardScaler().fit_transform(data), atol=1e-12)
+    scaler = Standardize().fit(X)
+    assert np.all(scaler.transform(X)[:, 2] == 0)  # a constant column becomes 0, not nan
+    np.testing.assert_allclose(scaler.inverse_transform(scaler.transform(X)), X)
+
+
+def test_constant_columns_removed_at_fit_and_at_transform_and_restored_by_the_inverse():
+    remover = RemoveConstant().fit(X)
+    assert remover.removed.tolist() == [2]
+    np.testing.assert_array_equal(remover.transform(X), X[:, :2])
+    new = np.array([[4.0, 15.0, 99.0]])  # the column varies now: it was constant at fit, so it is still dropped
+    np.testing.assert_array_equal(remover.transform(new), [[4.0, 15.0]])
+    np.testing.assert_array_equal(remover.inverse_transform([[4.0, 15.0]]), [[4.0, 15.0, 7.0]])
+    assert RemoveConstant(max_range=15).fit(X).removed.tolist() == [0, 2]  # ranges 4, 20, 0
+    with pytest.raises(ValueError, match="every one of the 2 columns is constant"):
+        RemoveConstant().fit(np.ones((4, 2)))
+    with pytest.raises(ValueError, match="expects 3 columns; got 2"):
+        remover.transform(np.ones((1, 2)))
+
+
+@pytest.mark.parametrize("scaler", [MapMinMax(-2, 3), Standardize(), RemoveConstant(),
+                                    Chain([RemoveConstant(), MapMinMax()])], ids=lambda s: s.kind)
+def test_every_scaler_survives_a_json_round_trip(scaler):
+    scaler.fit(X)
+    rebuilt = scaler_from_dict(json.loads(json.dumps(scaler.to_dict())))
+    probe = np.array([[2.0, 12.0, 7.0], [6.0, 40.0, 7.0]])
+    np.testing.assert_array_equal(rebuilt.transform(probe), scaler.transform(probe))
+    np.testing.assert_allclose(rebuilt.inverse_transform(rebuilt.transform(probe)), probe)
+
+
+def test_chain_removes_then_scales_and_reverses_in_reverse_order():
+    chain = Chain([RemoveConstant(), MapMinMax()]).fit(X)
+    np.testing.assert_allclose(chain.transform(X), [[-1, -1], [0, 0], [1, 1]])
+    np.testing.assert_allclose(chain.inverse_transform([[0.5, -0.5]]), [[4.0, 15.0, 7.0]])
+
+
+def test_unknown_names_and_unfitted_scalers_raise_clear_errors():
+    assert isinstance(make_scaler("mapstd"), Standardize) and make_scaler("mapminmax", ymin=0).ymin == 0
+    with pytest.raises(ValueError, match="unknown scaler 'minmax'; valid scalers are mapminmax, standard, removeconstant"):
+        make_scaler("minmax")
+    with pytest.raises(ValueError, match="not fitted yet"):
+        MapMinMax().transform(X)
+    with pytest.raises(ValueError, match="ymin < ymax"):
+        MapMinMax(1, 1)
+
+
+@pytest.mark.parametrize("n,sizes", [(100, (70, 15, 15)), (41, (29, 6, 6)), (7, (5, 1, 1))])
+def test_dividerand_sizes_cover_every_row_once_and_repeat_with_a_seed(n, sizes):
+    division = dividerand(n, random_state=3)
+    assert (division.train.size, division.val.size, division.test.size) == sizes
+    np.testing.assert_array_equal(np.sort(np.concatenate([division.train, division.val, division.test])), np.arange(n))
+    again = dividerand(n, random_state=3)
+    assert all(np.array_equal(a, b) for a, b in zip(division.to_dict().values(), again.to_dict().values()))
+    assert not np.array_equal(dividerand(n, random_state=4).train, division.train)
+
+
+def test_divideblock_divideint_and_divideind():
+    block = divideblock(20)  # 14 / 3 / 3
+    assert block.train.tolist() == list(range(14)) and block.val.tolist() == [14, 15, 16] and block.test.tolist() == [17, 18, 19]
+    interleaved = divideint(20)
+    assert (interleaved.train.size, interleaved.val.size, interleaved.test.size) == (14, 3, 3)
+    assert np.all(np.diff(interleaved.val) >= 5) and np.all(np.diff(interleaved.test) >= 5)  # spread, not clumped
+    assert interleaved.val.min() < 10 < interleaved.val.max()
+    given = divideind(6, [0, 2, 4], [1], [5])
+    assert given.train.tolist() == [0, 2, 4] and given.val.tolist() == [1] and given.test.tolist() == [5]
+    assert divide("dividerand", 10, train_ratio=0.8, val_ratio=0.2, test_ratio=0.0, random_state=0).test.size == 0
+    with pytest.raises(ValueError, match="must be disjoint"):
+        divideind(6, [0, 1], [1])
+    with pytest.raises(ValueError, match=r"must lie in \[0, 6\)"):
+        divideind(6, [0, 6])
+    with pytest.raises(ValueError, match="unknown division 'random'; valid divisions are dividerand"):
+        divide("random", 10)
+    with pytest.raises(ValueError, match="leave no training sample"):
+        dividerand(2, 0.1, 0.5, 0.5)
