@@ -83,6 +83,12 @@ def test_bad_selections_and_values_name_column_and_row(frame, target, features, 
         prepare(frame, target, features)
 
 
+def test_a_column_of_numbers_written_as_text_is_a_category_not_a_stray():
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "digit": pd.array(["0", "7", "0"], dtype="str")})
+    dataset = prepare(frame, ["digit"])
+    assert dataset.task == "classification" and dataset.y.tolist() == ["0", "7", "0"]
+
+
 def test_regression_of_a_text_target_is_refused():
     with pytest.raises(DataError, match="target column 'label' holds text, so it cannot be a regression target"):
         prepare(FRAME, ["label"], task="regression")

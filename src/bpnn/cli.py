@@ -17,7 +17,7 @@ import argparse
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -288,8 +288,10 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str):
     solver = choose_solver(settings, dataset.task, X.shape[1], n_outputs)
     epochs = settings.epochs or (STEPWISE_EPOCHS if solver not in (*MATLAB_SOLVERS, "lbfgs") else FULL_BATCH_EPOCHS)
     test_series: list = []
+    measure, to_measure = performance_measure(dataset.task, n_outputs, y_scaler is not None)
     progress = TrainingProgress(epochs, f"{solver} on {dataset.source}", quiet=quiet,
-                                max_fail=settings.max_fail if "Validation" in rows else None)
+                                max_fail=settings.max_fail if "Validation" in rows else None, measure=measure,
+                                to_measure=to_measure)
     callbacks = [progress.callback]
     estimator = make_estimator(dataset.task, settings, solver, epochs, "Validation" in rows, callbacks)
     if "Test" in rows:
@@ -309,6 +311,14 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str):
     fitted = Fitted(estimator, dataset.encoder, x_scaler, y_scaler, dataset.task, dataset.target_names, dataset.source)
     run = describe_run(fitted, dataset, X, rows, settings, solver, seconds, test_series, title)
     return fitted, run
+
+
+def performance_measure(task: str, n_outputs: int, scaled: bool) -> tuple[str, Callable[[float], float]]:
+    """What the performance curves show, and the map from the trainer's cost J to it (J without penalty)."""
+    if task == "classification":
+        return "Cross-entropy", float
+    # squared error: J = 1/m Σ_i ½‖e_i‖² = (K/2)·MSE, so MSE = 2J/K
+    return "Mean squared error" + (" (scaled targets)" if scaled else ""), lambda J: 2 * J / n_outputs
 
 
 def split_results(fitted: Fitted, dataset, X, rows: dict) -> dict:
@@ -347,18 +357,15 @@ def describe_run(fitted: Fitted, dataset, X, rows: dict, settings: Settings, sol
     history, network = estimator.history_, estimator.network_
     results = split_results(fitted, dataset, X, rows)
     classes = estimator.classes_.tolist() if fitted.task == "classification" else None
-    k = network.layer_sizes[-1]
-    to_perf = (lambda J: 2 * J / k) if fitted.task == "regression" else (lambda J: J)  # J = K/2 · MSE for squared error
-    curves = {"Training": [to_perf(J) for J in history.loss], "Validation": [to_perf(J) for J in history.val_loss],
-              "Test": test_series}
+    measure, to_measure = performance_measure(fitted.task, network.layer_sizes[-1], fitted.y_scaler is not None)
+    curves = {"Training": [to_measure(J) for J in history.loss],
+              "Validation": [to_measure(J) for J in history.val_loss], "Test": test_series}
     state = {name: history.extra[name] for name in ("gradient", "mu", "val_fail", "gamma") if name in history.extra}
     if len(set(history.learning_rate)) > 1:
         state["learning_rate"] = history.learning_rate
     boundary = None
     if fitted.task == "classification" and len(fitted.encoder.input_names) == 2 and X.shape[1] == 2:
         boundary = (lambda G: estimator.predict_proba(fitted.x_scaler.transform(G)), dataset.X, dataset.y)
-    measure = "Mean squared error" + (" (scaled targets)" if fitted.y_scaler is not None else "") \
-        if fitted.task == "regression" else "Cross-entropy"
     return Run(
         title=title, task=fitted.task,
         data={"source": dataset.source, "rows": len(X), "feature columns": len(fitted.encoder.columns),
@@ -487,7 +494,7 @@ def run_predict(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from bpnn.io import DataError, check_values, read_table, target_values
+    from bpnn.io import DataError, check_columns, check_values, read_table, target_values
     from bpnn.metrics import table
     from bpnn.progress import print_table
 
@@ -495,8 +502,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
     data = Path(args.data)
     frame = read_table(data, args.encoding)
     targets = args.target or fitted.target_names
-    from bpnn.io import check_columns
-
     check_columns(targets, frame, data.name, "target")
     check_columns(fitted.encoder.feature_names, frame, data.name, "feature")
     check_values(frame[[*fitted.encoder.feature_names, *targets]], data.name)
@@ -650,14 +655,14 @@ def seed_demo(demo: Demo, args: argparse.Namespace):
     gradient, val_fail = [], []
     best = (np.inf, None, 0)  # (validation cost, weights, epoch)
     monitored = "Validation" if "Validation" in rows else "Training"
-    with TrainingProgress(epochs, f"seed network on {demo.name}", quiet=args.quiet,
-                          max_fail=None) as progress:
+    with TrainingProgress(epochs, f"seed network on {demo.name}", quiet=args.quiet, measure="Cross-entropy") as progress:
         for epoch in range(epochs):
             cache = net.forward(x_of["Training"])
             curves["Training"].append(net.cost(cache.a2, y_of["Training"]))  # J (8-11)
             for name in rows.keys() - {"Training"}:
                 curves[name].append(net.cost(net.forward(x_of[name]).a2, y_of[name]))
-            grads = net.backward(x_of["Training"], y_of["Training"], cache)  # 8-12 … 8-19
+            with np.errstate(divide="ignore", invalid="ignore"):  # da2 (8-12) is 0/0 where a2 saturates; dz2 is not
+                grads = net.backward(x_of["Training"], y_of["Training"], cache)  # 8-12 … 8-19
             gradient.append(float(np.sqrt(sum(np.sum(grads[g] ** 2) for g in ("dw1", "db1", "dw2", "db2")))))
             if curves[monitored][-1] < best[0]:
                 best = (curves[monitored][-1], {k: v.copy() for k, v in net.params.items()}, epoch)

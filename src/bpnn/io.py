@@ -153,9 +153,9 @@ def check_values(frame, source: str) -> None:
                 raise DataError(f"{source}: column {name!r} row {bad[0] + 2} holds {float(column.iloc[bad[0]])}; "
                                 f"replace non-finite numbers with finite ones")
             continue
-        as_numbers = pd.to_numeric(column, errors="coerce")
-        if as_numbers.notna().mean() >= 0.5:  # mostly numbers: the text is a stray, not a category
-            row = int(np.flatnonzero(as_numbers.isna().to_numpy())[0])
+        text = np.flatnonzero(pd.to_numeric(column, errors="coerce").isna().to_numpy())
+        if 0 < text.size <= len(column) / 2:  # mostly numbers: the text is a stray, not a category
+            row = int(text[0])
             raise DataError(f"{source}: column {name!r} is numeric but row {row + 2} holds the text "
                             f"{column.iloc[row]!r}; correct or remove that value")
 

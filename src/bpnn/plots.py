@@ -22,7 +22,7 @@ import matplotlib
 import numpy as np
 from matplotlib import font_manager
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from bpnn.metrics import regression_metrics
 from bpnn.modelfile import atomic_write
@@ -113,9 +113,10 @@ def plot_performance(curves: dict[str, Sequence[float]], path: str | Path, best_
         axes.set_title(f"{measure} per epoch")
     if all(len(values) and np.min(values) > 0 for values in curves.values()):
         axes.set_yscale("log")
-        plain = FuncFormatter(lambda value, _: f"{value:g}")  # 0.2, 0.3 rather than 2×10⁻¹ within a decade
+        plain = FuncFormatter(lambda value, _: f"{value:g}")  # 0.2, 0.3 rather than 2×10⁻¹
         axes.yaxis.set_major_formatter(plain)
-        axes.yaxis.set_minor_formatter(plain)
+        low, high = min(np.min(v) for v in curves.values()), max(np.max(v) for v in curves.values())
+        axes.yaxis.set_minor_formatter(plain if high < 10 * low else NullFormatter())  # label minor ticks within a decade
     epochs = max((len(values) for values in curves.values()), default=0)
     axes.set_xlabel(f"Epoch ({epochs} in all{', stopped by ' + stop_reason if stop_reason else ''})")
     axes.set_ylabel(measure)
@@ -218,7 +219,8 @@ def plot_predictions(targets: Array, outputs: Array, path: str | Path, title: st
 
 @with_fonts
 def plot_confusion(splits: dict[str, Array], classes: Sequence, path: str | Path) -> Path:
-    """Confusion matrices per split: counts and share of all samples, row-normalised shading."""
+    """Confusion matrices per split: counts (and, up to six classes, the share of all samples) in the non-empty
+    cells, shading by the share of the true class."""
     size = min(0.75 * len(classes) + 2.2, 8.0)
     figure, axes_list = grid(len(splits), width=size + 0.6, height=size)
     names = [str(c) for c in classes]
@@ -228,8 +230,10 @@ def plot_confusion(splits: dict[str, Array], classes: Sequence, path: str | Path
         share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
         axes.imshow(share, cmap="Blues", vmin=0, vmax=1)
         for i, j in np.ndindex(counts.shape):
-            axes.text(j, i, f"{counts[i, j]}\n{counts[i, j] / total:.1%}", ha="center", va="center", fontsize=8,
-                      color="white" if share[i, j] > 0.6 else "black")
+            if counts[i, j] == 0:
+                continue  # empty cells stay blank, so the errors stand out
+            text = f"{counts[i, j]}\n{counts[i, j] / total:.1%}" if len(names) <= 6 else str(counts[i, j])
+            axes.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if share[i, j] > 0.6 else "black")
         axes.set_xticks(range(len(names)), names, rotation=45 if max(map(len, names)) > 4 else 0)
         axes.set_yticks(range(len(names)), names)
         axes.set_xlabel("Predicted class")
@@ -315,7 +319,7 @@ def plot_network(layer_sizes: Sequence[int], layer_labels: Sequence[str], path: 
         color = "tab:green" if l == 0 else ("tab:red" if l == len(layer_sizes) - 1 else "tab:blue")
         axes.scatter(np.full(heights.size, l), heights, s=260, color=color, edgecolors="black", zorder=2)
         if size > max_shown:
-            axes.text(l, heights[-1] + step, "⋮", ha="center", va="center", fontsize=18, fontweight="bold", zorder=3)
+            axes.text(l, heights[-1] + step, "⋮", ha="center", va="center", fontsize=18, zorder=3)
         axes.text(l, 0.02, f"{label}\n{size} unit{'s' if size != 1 else ''}", ha="center", va="top", fontsize=9)
     axes.set_xlim(-0.6, len(layer_sizes) - 0.4)
     axes.set_ylim(-0.14, 0.98)

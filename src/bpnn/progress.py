@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -22,9 +22,9 @@ from rich.text import Text
 from bpnn.report import cell
 
 REFRESH_PER_SECOND = 8
-ROWS = (  # value name -> label in the panel
-    ("loss", "Performance (training)"),
-    ("val_loss", "Performance (validation)"),
+ROWS = (  # value name -> label in the panel ({} is what the losses measure)
+    ("loss", "{} (training)"),
+    ("val_loss", "{} (validation)"),
     ("gradient", "Gradient"),
     ("mu", "μ"),
     ("val_fail", "Validation checks"),
@@ -35,8 +35,11 @@ class TrainingProgress:
     """A context manager around a training run; pass :meth:`callback` to the trainer (core signature
     ``(epoch, history, network)``) or call :meth:`update` yourself."""
 
-    def __init__(self, max_epochs: int, title: str, *, quiet: bool = False, max_fail: int | None = None) -> None:
+    def __init__(self, max_epochs: int, title: str, *, quiet: bool = False, max_fail: int | None = None,
+                 measure: str = "Loss", to_measure: Callable[[float], float] = float) -> None:
+        """``to_measure`` maps the trainer's loss J to what ``measure`` names (e.g. J to MSE)."""
         self.max_epochs, self.title, self.max_fail = max_epochs, title, max_fail
+        self.measure, self.to_measure = measure, to_measure
         self.enabled = not quiet and sys.stderr.isatty()
         self.epoch = 0
         self.values: dict[str, float] = {}
@@ -62,9 +65,9 @@ class TrainingProgress:
 
     def callback(self, epoch: int, history, network) -> None:
         """Core training callback: reads the latest epoch of ``history``; never stops training."""
-        values = {"loss": history.loss[-1]}
+        values = {"loss": self.to_measure(history.loss[-1])}
         if history.val_loss:
-            values["val_loss"] = history.val_loss[-1]
+            values["val_loss"] = self.to_measure(history.val_loss[-1])
         for name in ("gradient", "mu", "val_fail"):
             if history.extra.get(name):
                 values[name] = history.extra[name][-1]
@@ -80,7 +83,7 @@ class TrainingProgress:
             if name in self.values:
                 value = self.values[name]
                 shown = f"{int(value)}/{self.max_fail}" if name == "val_fail" and self.max_fail else cell(float(value))
-                body.add_row(Text(label, style="cyan"), shown)
+                body.add_row(Text(label.format(self.measure), style="cyan"), shown)
         return Group(head, body)
 
 
