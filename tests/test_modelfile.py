@@ -135,3 +135,27 @@ def test_atomic_write_keeps_the_old_file_when_the_rename_fails(tmp_path, monkeyp
         atomic_write(path, b"new")
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["m.bpnn"]  # no temporary file left behind
+
+
+@pytest.mark.filterwarnings("ignore:.*maximum iterations")
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_estimators_save_and_load_bit_identically(tmp_path, kind):
+    import bpnn
+    from bpnn.estimators import BPClassifier, BPRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    if kind == "classifier":
+        estimator = BPClassifier((8,), "tanh", max_iter=30, random_state=0)
+        estimator.fit(X, np.array(["a", "b", "c"])[X[:, 0].argsort() % 3])
+    else:
+        estimator = BPRegressor(hidden_layer_sizes=(8,), activation="tanh", max_iter=30, random_state=0)
+        estimator.fit(X, X @ [1.0, 2.0, 3.0, 4.0])
+    path = bpnn.save(estimator, tmp_path / "model.bpnn")
+    loaded = bpnn.load(path)
+    assert type(loaded) is type(estimator) and read(path).kind == type(estimator).__name__
+    X_new = rng.normal(size=(25, 4))
+    np.testing.assert_array_equal(loaded.predict(X_new), estimator.predict(X_new))
+    if kind == "classifier":
+        np.testing.assert_array_equal(loaded.predict_proba(X_new), estimator.predict_proba(X_new))
+    assert loaded.loss_curve_ == estimator.loss_curve_
