@@ -76,7 +76,7 @@ def test_classification_csv_trains_predicts_evaluates_and_exports(tmp_path, monk
     import bpnn
     from bpnn.cli import Fitted
 
-    fitted, _ = Fitted.from_file("flowers.bpnn")
+    fitted = Fitted.from_file("flowers.bpnn")
     reloaded = bpnn.load("flowers.bpnn")
     X = fitted.inputs(new, "new.csv")
     np.testing.assert_array_equal(reloaded.predict_proba(X), fitted.estimator.predict_proba(X))

@@ -31,6 +31,7 @@ DEFAULT_ACTIVATION = "tanh"
 DEFAULT_DIVISION = "0.7,0.15,0.15"  # MATLAB's dividerand
 DEFAULT_LEARNING_RATE = 0.01  # Adam on mapminmax-scaled inputs: 200 epochs of small tables converge at 0.01, not at 0.001
 MATLAB_SOLVERS = ("lm", "br", "rprop", "scg")  # full-batch solvers with MATLAB's max_fail validation stop
+FULL_BATCH = (*MATLAB_SOLVERS, "lbfgs")  # the others (adam, sgd, rmsprop) step through mini-batches
 STEPWISE_EPOCHS, FULL_BATCH_EPOCHS = 200, 1000
 
 
@@ -176,6 +177,11 @@ class Fitted:
     source: str
 
     def inputs(self, frame, source: str):
+        """The network inputs for the rows of ``frame``: checked, encoded and scaled as at training."""
+        from bpnn.io import check_columns, check_values
+
+        check_columns(self.encoder.feature_names, frame, source, "feature")
+        check_values(frame[self.encoder.feature_names], source)
         return self.x_scaler.transform(self.encoder.transform(frame, source))
 
     def predict(self, X):
@@ -192,7 +198,7 @@ class Fitted:
                 **extra}
 
     @classmethod
-    def from_file(cls, path: str | Path) -> tuple[Fitted, dict]:
+    def from_file(cls, path: str | Path) -> Fitted:
         from bpnn.io import FeatureEncoder
         from bpnn.modelfile import read
         from bpnn.preprocessing import scaler_from_dict
@@ -203,10 +209,9 @@ class Fitted:
             raise UsageError(f"{path} holds a model saved without its table encoding ({contents.kind}); "
                              f"bpnn predict and evaluate need a model from bpnn train")
         y_scaling = info.get("y_scaling")
-        fitted = cls(contents.build(), FeatureEncoder.from_dict(info["features"]), scaler_from_dict(info["x_scaling"]),
-                     None if y_scaling is None else scaler_from_dict(y_scaling), info["task"], info["targets"],
-                     info.get("source", ""))
-        return fitted, contents.header
+        return cls(contents.build(), FeatureEncoder.from_dict(info["features"]), scaler_from_dict(info["x_scaling"]),
+                   None if y_scaling is None else scaler_from_dict(y_scaling), info["task"], info["targets"],
+                   info.get("source", ""))
 
 
 def divide_rows(dataset, ratios: tuple[float, float, float], seed: int) -> dict:
@@ -236,17 +241,16 @@ def divide_rows(dataset, ratios: tuple[float, float, float], seed: int) -> dict:
 def make_estimator(task: str, settings: Settings, solver: str, epochs: int, has_validation: bool, callbacks: list):
     from bpnn.estimators import BPClassifier, BPRegressor
 
-    stepwise = solver not in MATLAB_SOLVERS and solver != "lbfgs"
     params = {"hidden_layer_sizes": settings.hidden, "activation": settings.activation, "solver": solver,
               "alpha": settings.alpha, "max_iter": epochs, "random_state": settings.seed, "callbacks": callbacks,
               "learning_rate_init": settings.learning_rate,
               "batch_size": "auto" if settings.batch_size is None else settings.batch_size,
-              "early_stopping": stepwise and has_validation, "n_iter_no_change": settings.max_fail,
+              "early_stopping": solver not in FULL_BATCH and has_validation, "n_iter_no_change": settings.max_fail,
               "solver_options": {"max_fail": settings.max_fail} if solver in MATLAB_SOLVERS else None}
     return (BPClassifier if task == "classification" else BPRegressor)(**params)
 
 
-def test_curve(estimator, X_test, y_test, task: str, series: list):
+def test_set_curve(estimator, X_test, y_test, task: str, series: list):
     """A training callback appending the test set's performance each epoch (never trained on): the
     cross-entropy for classification, the mean squared error of the (scaled) targets for regression."""
     import numpy as np
@@ -286,7 +290,7 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str):
         n_classes = len(np.unique(dataset.y))
         n_outputs = 1 if n_classes == 2 else n_classes  # one sigmoid unit for two classes, softmax otherwise
     solver = choose_solver(settings, dataset.task, X.shape[1], n_outputs)
-    epochs = settings.epochs or (STEPWISE_EPOCHS if solver not in (*MATLAB_SOLVERS, "lbfgs") else FULL_BATCH_EPOCHS)
+    epochs = settings.epochs or (FULL_BATCH_EPOCHS if solver in FULL_BATCH else STEPWISE_EPOCHS)
     test_series: list = []
     measure, to_measure = performance_measure(dataset.task, n_outputs, y_scaler is not None)
     progress = TrainingProgress(epochs, f"{solver} on {dataset.source}", quiet=quiet,
@@ -295,7 +299,7 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str):
     callbacks = [progress.callback]
     estimator = make_estimator(dataset.task, settings, solver, epochs, "Validation" in rows, callbacks)
     if "Test" in rows:
-        callbacks.append(test_curve(estimator, X[rows["Test"]], y[rows["Test"]], dataset.task, test_series))
+        callbacks.append(test_set_curve(estimator, X[rows["Test"]], y[rows["Test"]], dataset.task, test_series))
     validation = (X[rows["Validation"]], y[rows["Validation"]]) if "Validation" in rows else None
     started = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught, progress:
@@ -375,7 +379,7 @@ def describe_run(fitted: Fitted, dataset, X, rows: dict, settings: Settings, sol
         settings={"solver": solver, "hidden layers": ",".join(map(str, settings.hidden)), "activation": settings.activation,
                   "epochs (maximum)": estimator.max_iter, "division": ",".join(f"{r:g}" for r in settings.division),
                   "scaling": settings.scaling, "validation checks (max_fail)": settings.max_fail, "alpha": settings.alpha,
-                  **({"learning rate": settings.learning_rate} if solver not in (*MATLAB_SOLVERS, "lbfgs") else {}),
+                  **({"learning rate": settings.learning_rate} if solver not in FULL_BATCH else {}),
                   "seed": settings.seed, "training time (s)": round(seconds, 3)},
         model={"layers": " → ".join(map(str, network.layer_sizes)), "parameters": network.n_params,
                "activations": ", ".join(g.name for g in network.activations), "dtype": network.dtype.name,
@@ -467,13 +471,11 @@ def write_table(frame, path: str | None) -> None:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    from bpnn.io import check_values, read_table
+    from bpnn.io import read_table
 
-    fitted, _ = Fitted.from_file(args.model)
+    fitted = Fitted.from_file(args.model)
     data = Path(args.data)
     frame = read_table(data, args.encoding)
-    check_values(frame[fitted.encoder.feature_names] if set(fitted.encoder.feature_names) <= set(frame.columns)
-                 else frame, data.name)
     X = fitted.inputs(frame, data.name)
     out = frame.copy()
     if fitted.task == "classification":
@@ -498,13 +500,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from bpnn.metrics import table
     from bpnn.progress import print_table
 
-    fitted, _ = Fitted.from_file(args.model)
+    fitted = Fitted.from_file(args.model)
     data = Path(args.data)
     frame = read_table(data, args.encoding)
     targets = args.target or fitted.target_names
     check_columns(targets, frame, data.name, "target")
-    check_columns(fitted.encoder.feature_names, frame, data.name, "feature")
-    check_values(frame[[*fitted.encoder.feature_names, *targets]], data.name)
+    check_values(frame[targets], data.name)
     X = fitted.inputs(frame, data.name)
     y = target_values(frame, targets, fitted.task, data.name)
     if fitted.task == "classification":
@@ -604,6 +605,7 @@ def run_demo(args: argparse.Namespace) -> int:
     demo = DEMOS.get(args.name)
     if demo is None:
         raise UsageError(f"unknown data set {args.name!r}; choose one of {', '.join(DEMOS)}")
+    started = time.perf_counter()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if demo.source == "generated":
@@ -621,7 +623,7 @@ def run_demo(args: argparse.Namespace) -> int:
                                                                         "data": run.data, "training": training_record(run)}))
     report = write_outputs(run, str(out / "report.html"), str(out))[-1]
     print_run(run, args.quiet)
-    print(f"report: {report}")
+    print(f"report: {report} ({time.perf_counter() - started:.1f} s in all)")
     return 0
 
 
