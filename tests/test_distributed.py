@@ -174,3 +174,92 @@ def test_read_partitioned_reads_csv_and_parquet_by_partition(tmp_path, suffix):
     np.testing.assert_array_equal(y.compute().to_numpy(), frame["label"].to_numpy())
     with pytest.raises(ValueError, match="no column 'target'; the columns are a, b, label"):
         read_partitioned(path, ["target"])
+
+
+# ---- estimators --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def threads_client():
+    """Two single-threaded in-process workers (fast to start)."""
+    from distributed import Client, LocalCluster
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    blas = max([pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"], default=1)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster, set_as_default=False) as client:
+        yield client
+    threadpool_limits(blas, user_api="blas")  # fit set one BLAS thread in this process, where the workers ran
+
+
+@pytest.fixture(scope="module")
+def process_client():
+    """Two single-threaded worker processes: data and models really travel between processes."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster, set_as_default=False) as client:
+        yield client
+
+
+def classification(n=2000, seed=0):
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import train_test_split
+
+    X, y = make_classification(n, 8, n_informative=5, n_redundant=0, class_sep=2.0, random_state=seed)
+    return train_test_split(X, y, random_state=0)
+
+
+def regression(n=1200, seed=0):
+    from sklearn.datasets import make_regression
+    from sklearn.model_selection import train_test_split
+
+    X, y = make_regression(n, 8, noise=5, random_state=seed)
+    return train_test_split(X, y / y.std(), random_state=0)
+
+
+FITS = [("lbfgs", 30, "classifier"), ("lm", 10, "regressor"), ("adam", 15, "classifier"), ("adam", 15, "regressor")]
+
+
+def fit_both(client, solver, epochs, task):
+    from bpnn.distributed import DaskBPClassifier, DaskBPRegressor
+    from bpnn.estimators import BPClassifier, BPRegressor
+
+    local_class, dask_class, data = {"classifier": (BPClassifier, DaskBPClassifier, classification),
+                                     "regressor": (BPRegressor, DaskBPRegressor, regression)}[task]
+    X_train, X_test, y_train, y_test = data()
+    options = dict(hidden_layer_sizes=(8,), solver=solver, max_iter=epochs, random_state=0, learning_rate_init=0.02,
+                   batch_size=32)
+    remote = dask_class(client=client, **options).fit(da.from_array(X_train, chunks=750), da.from_array(y_train, chunks=500))
+    local = local_class(**options).fit(X_train, y_train)
+    predicted = remote.predict(da.from_array(X_test, chunks=100))
+    assert isinstance(predicted, da.Array) and predicted.chunks[0] == (100,) * (len(y_test) // 100)
+    return remote, local, predicted.compute(scheduler=client), X_test, y_test
+
+
+def check_close_to_local(remote, local, predicted, X_test, y_test):
+    from sklearn.metrics import accuracy_score, r2_score
+
+    score = accuracy_score if hasattr(local, "classes_") else r2_score
+    assert abs(score(y_test, predicted) - local.score(X_test, y_test)) <= 0.01
+    assert remote.n_iter_ == len(remote.loss_curve_) > 0
+    if local.solver != "adam":  # the same full-batch steps, up to summation order
+        np.testing.assert_allclose(remote.loss_curve_, local.loss_curve_, rtol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver, epochs, task", FITS)
+def test_fit_and_predict_on_threads_match_the_local_fit(threads_client, solver, epochs, task):
+    skip_without_seam(solver)
+    check_close_to_local(*fit_both(threads_client, solver, epochs, task))
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver, epochs, task", FITS[:3])
+def test_fit_and_predict_on_two_processes_match_the_local_fit(process_client, solver, epochs, task):
+    skip_without_seam(solver)
+    check_close_to_local(*fit_both(process_client, solver, epochs, task))
+
+
+def skip_without_seam(solver):
+    if solver != "adam" and "objective" not in inspect.signature(get_solver(solver)).parameters:
+        pytest.skip(f"solver {solver!r} does not take objective= yet (the seam of bpnn.core.objective)")
