@@ -2,10 +2,14 @@
 
 Conventions: an optimizer updates one flat parameter vector ``params`` in place from a flat gradient
 ``grad`` of the same layout (see :mod:`bpnn.core.network`), so each rule is a few whole-vector array
-operations and never a Python loop over layers. The operations write into the state vectors and one
-reused scratch vector (``out=``), so an update allocates nothing; ``grad`` is never modified. ``t`` counts
-updates. Optimizer state (velocities, moments) lives in flat vectors too and is exposed by ``state()`` /
-``set_state()`` for checkpoints.
+operations and never a Python loop over layers. ``t`` counts updates. Optimizer state (velocities,
+moments) lives in flat vectors too and is exposed by ``state()`` / ``set_state()`` for checkpoints.
+
+An update allocates nothing: its operations write into the state vectors and one work vector (``out=``).
+The work vector is the optimizer's own (allocated on first use), or, with ``overwrite_grad=True``, the
+gradient itself: the training loop passes that, since it recomputes the gradient every step, and saves
+one parameter-sized vector. Without it ``grad`` is left unchanged. Either way the arithmetic is the same,
+so the results are identical.
 
 A schedule maps the epoch number (0-based, the epoch that just ended) and the training loss to the
 learning rate of the next epoch.
@@ -26,15 +30,17 @@ class GradientDescent:
 
     learning_rate: float = 0.01
     t: int = 0
-    scratch: Array | None = field(default=None, init=False, repr=False, compare=False)  # reused work vector
+    scratch: Array | None = field(default=None, init=False, repr=False, compare=False)  # the own work vector
 
-    def update(self, params: Array, grad: Array) -> None:
+    def update(self, params: Array, grad: Array, overwrite_grad: bool = False) -> None:
         self.t += 1
-        step = np.multiply(grad, self.learning_rate, out=self.work_vector(params))
+        step = np.multiply(grad, self.learning_rate, out=self.work_vector(params, grad, overwrite_grad))
         params -= step  # θ ← θ - η ∇J
 
-    def work_vector(self, params: Array) -> Array:
-        """The scratch vector for intermediate results, allocated on first use (and if ``params`` changes)."""
+    def work_vector(self, params: Array, grad: Array, overwrite_grad: bool) -> Array:
+        """Where intermediate results go: ``grad`` when it may be overwritten, else the own work vector."""
+        if overwrite_grad:
+            return grad
         if self.scratch is None or self.scratch.shape != params.shape or self.scratch.dtype != params.dtype:
             self.scratch = np.empty_like(params)
         return self.scratch
@@ -46,6 +52,9 @@ class GradientDescent:
         for key, value in state.items():
             setattr(self, key, value.copy() if isinstance(value, np.ndarray) else value)
 
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "scratch": None}  # pickles and copies leave the work vector behind
+
 
 @dataclass
 class Momentum(GradientDescent):
@@ -55,12 +64,12 @@ class Momentum(GradientDescent):
     nesterov: bool = False
     velocity: Array | None = field(default=None, repr=False)
 
-    def update(self, params: Array, grad: Array) -> None:
+    def update(self, params: Array, grad: Array, overwrite_grad: bool = False) -> None:
         if self.velocity is None:
             self.velocity = np.zeros_like(params)
         self.t += 1
         v = self.velocity
-        step = np.multiply(grad, self.learning_rate, out=self.work_vector(params))  # η g
+        step = np.multiply(grad, self.learning_rate, out=self.work_vector(params, grad, overwrite_grad))  # η g
         v *= self.momentum
         v -= step  # v ← μ v - η g
         if self.nesterov:  # θ ← θ + μ v - η g
@@ -84,19 +93,20 @@ class Adam(GradientDescent):
     first_moment: Array | None = field(default=None, repr=False)
     second_moment: Array | None = field(default=None, repr=False)
 
-    def update(self, params: Array, grad: Array) -> None:
+    def update(self, params: Array, grad: Array, overwrite_grad: bool = False) -> None:
         if self.first_moment is None:
             self.first_moment = np.zeros_like(params)
             self.second_moment = np.zeros_like(params)
         self.t += 1
-        m, v, work = self.first_moment, self.second_moment, self.work_vector(params)
-        m *= self.beta_1
-        m += np.multiply(grad, 1 - self.beta_1, out=work)  # m ← β1 m + (1-β1) g
-        v *= self.beta_2
-        np.multiply(grad, grad, out=work)
-        work *= 1 - self.beta_2
+        m, v, b1, b2 = self.first_moment, self.second_moment, self.beta_1, self.beta_2
+        work = np.multiply(grad, 1 - b1, out=self.work_vector(params, grad, overwrite_grad))  # (1-β1) g; grad not read again
+        m *= b1
+        m += work  # m ← β1 m + (1-β1) g
+        work *= work
+        work *= (1 - b2) / (1 - b1) ** 2  # (1-β2) g², from ((1-β1) g)²
+        v *= b2
         v += work  # v ← β2 v + (1-β2) g²
-        rate = self.learning_rate * np.sqrt(1 - self.beta_2 ** self.t) / (1 - self.beta_1 ** self.t)
+        rate = self.learning_rate * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
         # θ ← θ - η_t m / (√v + ε),  η_t = η √(1-β2^t) / (1-β1^t)
         np.sqrt(v, out=work)
         work += self.epsilon
@@ -117,11 +127,11 @@ class RMSprop(GradientDescent):
     epsilon: float = 1e-8
     mean_square: Array | None = field(default=None, repr=False)
 
-    def update(self, params: Array, grad: Array) -> None:
+    def update(self, params: Array, grad: Array, overwrite_grad: bool = False) -> None:
         if self.mean_square is None:
             self.mean_square = np.zeros_like(params)
         self.t += 1
-        s, work = self.mean_square, self.work_vector(params)
+        s, work = self.mean_square, self.work_vector(params, grad, False)  # g is needed after g²: the own vector
         s *= self.rho
         np.multiply(grad, grad, out=work)
         work *= 1 - self.rho

@@ -114,7 +114,7 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
     loss = get_loss(loss) if isinstance(loss, str) else loss
     rng = np.random.default_rng(rng)
     history = History() if history is None else history
-    X, Y = network.as_input(X), network.as_input(Y)
+    X, Y = network.as_input(X), _targets(network, Y)
     n = X.shape[0]
     weights = None if sample_weight is None else np.asarray(sample_weight, dtype=network.dtype).reshape(-1)
     _, total = sample_weights(n, weights, network.dtype)
@@ -137,7 +137,10 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
             else:  # gathered into the reused buffers; mode="clip" writes directly ("raise" would buffer a copy)
                 work = workspaces[len(rows)]
                 X_batch = np.take(X, rows, axis=0, out=work.X, mode="clip")
-                Y_batch = np.take(Y, rows, axis=0, out=work.Y, mode="clip")
+                Y_batch = np.take(Y, rows, axis=0, out=work.Y, mode="clip") if Y.dtype == network.dtype else Y[rows]
+            if Y_batch.dtype != network.dtype:  # compact targets, converted one batch at a time
+                np.copyto(work.Y, Y_batch)
+                Y_batch = work.Y
             if weights is None:
                 w, batch_total = 1.0 / work.m, work.m
             else:
@@ -146,7 +149,7 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
             data_loss += batch_loss * batch_total / total
             if not math.isfinite(batch_loss):
                 break
-            optimizer.update(network.params, work.grad)
+            optimizer.update(network.params, work.grad, overwrite_grad=True)  # the next step recomputes it
         epoch_loss = data_loss + (penalty_per_norm * _squared_weight_norm(network) if alpha else 0.0)
         if not (np.isfinite(epoch_loss) and np.all(np.isfinite(network.params))):
             network.unpack(last_finite)
@@ -178,6 +181,13 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
     if early_stopping is not None and early_stopping.restore_best and early_stopping.best_params is not None:
         network.unpack(early_stopping.best_params)
     return history
+
+
+def _targets(network: Network, Y: Array) -> Array:
+    """Boolean or integer targets (one-hot indicators, say) stay as they are, 1 byte an entry for booleans,
+    and are converted batch by batch; anything else is converted to the network's dtype once."""
+    Y = np.asarray(Y)
+    return np.ascontiguousarray(Y) if Y.dtype.kind in "biu" else network.as_input(Y)
 
 
 def _squared_weight_norm(network: Network) -> float:

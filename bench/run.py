@@ -1,0 +1,423 @@
+"""Training speed of bpnn's core against scikit-learn's MLP and PyTorch (when installed), workloads W1–W5.
+
+    python bench/run.py              # the full run (about half an hour); writes docs/bench.json, docs/bench.md
+    python bench/run.py --quick      # a smoke run (a minute or two): fewer epochs and rows; prints only
+    python bench/run.py --only W2,W3 --out /tmp/bench    # a subset, written elsewhere
+
+Protocol (see :mod:`workloads` for how each framework is set up identically):
+- BLAS threads are pinned with threadpoolctl to ``--threads`` (default 1) for every framework, and PyTorch's
+  intra-op threads to the same count.
+- For each workload, dtype (float64, float32) and optimizer (SGD, Adam) the frameworks run in turn, the
+  order rotated every repetition; the time per epoch is the median of ``--repeats`` (default 3) runs of a
+  whole fit divided by its epochs. The final training losses are checked to be comparable.
+- Achieved GFLOP/s counts 6 × parameters × samples per epoch (forward 2, backward 4 FLOPs per weight and
+  sample). The same-run GEMM reference times the step's matrix products alone at the same shapes and dtype
+  (``workloads.gemm_reference``), between the frameworks' runs; "GEMM share" is that GEMM-only time per epoch
+  over bpnn's time per epoch, i.e. bpnn's rate on the exact GEMM FLOP count as a fraction of the reference.
+- Peak memory above the data: each framework trains one epoch in a fresh subprocess; tracemalloc's peak
+  (NumPy buffers, for bpnn and scikit-learn) and the peak resident set above the resident set before the
+  fit (/proc VmHWM after resetting it, for all three). Both include the model.
+- Import times: median of 5 wall times of ``python -c "import bpnn"`` and ``bpnn --help`` minus that of a
+  bare ``python -c pass``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from workloads import (
+    FRAMEWORKS,
+    QUICK,
+    WORKLOADS,
+    Workload,
+    gemm_reference,
+    initial_params,
+    load,
+    torch_available,
+    update_reference,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+DTYPES = ("float64", "float32")
+OPTIMIZERS = ("sgd", "adam")
+TARGETS = {"W1": (0.5, 0.25), "W2": (0.4, 0.25), "W3": (0.4, 0.25), "W4": (0.65, 0.75), "W5": (0.65, 0.75)}  # vs (sklearn, torch)
+HEAVY = ("sklearn", "scipy", "pandas", "matplotlib", "rich", "dask", "threadpoolctl", "torch")
+
+
+def comparable(a: float, b: float) -> bool:
+    """Final losses agree to 25% of the larger, or 0.02 absolute (same start, different shuffles)."""
+    return abs(a - b) <= 0.02 + 0.25 * max(abs(a), abs(b))
+
+
+def settings(name: str, quick: bool) -> tuple[Workload, int, int | None]:
+    work = WORKLOADS[name]
+    options = QUICK[name] if quick else {}
+    return work, options.get("epochs", work.epochs), options.get("rows")
+
+
+# ---- timing ----------------------------------------------------------------------------------------
+def time_workload(name: str, dtype: str, frameworks: list, repeats: int, quick: bool) -> dict:
+    work, epochs, rows = settings(name, quick)
+    X, y = load(name, np.dtype(dtype), rows)
+    init = initial_params(work, X.shape[1], X.dtype)
+    results = {}
+    for optimizer in OPTIMIZERS:
+        runs = {fw: [] for fw in frameworks}
+        losses = {fw: [] for fw in frameworks}
+        gemm, updates = [], []
+        for rep in range(repeats):
+            order = frameworks[rep % len(frameworks):] + frameworks[:rep % len(frameworks)]
+            for fw in order:
+                gc.collect()
+                seconds, loss = FRAMEWORKS[fw](work, X, y, optimizer, epochs, init)
+                runs[fw].append(seconds / epochs)
+                losses[fw].append(loss)
+            gemm.append(gemm_reference(work, X.shape[1], X.shape[0], X.dtype))
+            updates.append(update_reference(work.n_params(X.shape[1]), X.dtype))
+        per_epoch = {fw: statistics.median(times) for fw, times in runs.items()}
+        gemm_step = statistics.median(g["seconds_per_step"] for g in gemm)
+        gemm_epoch = gemm_step * gemm[0]["seconds_per_epoch"] / gemm[0]["seconds_per_step"]
+        steps = gemm[0]["seconds_per_epoch"] / gemm[0]["seconds_per_step"]
+        flops_6pn = 6 * work.n_params(X.shape[1]) * X.shape[0]
+        entry = {
+            "epochs": epochs, "rows": X.shape[0], "batch_size": work.batch_size or X.shape[0],
+            "params": work.n_params(X.shape[1]), "per_epoch_s": per_epoch, "runs_s": runs,
+            "final_loss": {fw: losses[fw][-1] for fw in frameworks},
+            "gflops_6pn": {fw: flops_6pn / t / 1e9 for fw, t in per_epoch.items()},
+            "gemm_flops_per_step": gemm[0]["flops_per_step"], "gemm_s_per_step": gemm_step,
+            "gemm_gflops": gemm[0]["flops_per_step"] / gemm_step / 1e9, "gemm_s_per_epoch": gemm_epoch,
+            "gemm_share": {fw: gemm_epoch / t for fw, t in per_epoch.items()},
+            "update_s_per_step": {key: statistics.median(u[key] for u in updates) for key in updates[0]},
+            "steps_per_epoch": steps,
+            "ratio": {fw: per_epoch["bpnn"] / per_epoch[fw] for fw in frameworks if fw != "bpnn"},
+            "spread": {fw: max(times) / min(times) for fw, times in runs.items()},
+        }
+        entry["losses_comparable"] = all(comparable(entry["final_loss"]["bpnn"], entry["final_loss"][fw])
+                                         for fw in frameworks if fw != "bpnn")
+        results[optimizer] = entry
+        line = "  ".join(f"{fw} {1e3 * t:9.3f} ms" for fw, t in per_epoch.items())
+        ratios = "  ".join(f"x{fw} {r:.2f}" for fw, r in entry["ratio"].items())
+        print(f"{name} {dtype:7s} {optimizer:4s}  {line}   {ratios}   GEMM share {entry['gemm_share']['bpnn']:.0%}  "
+              f"loss {' / '.join(f'{v:.4f}' for v in entry['final_loss'].values())}", flush=True)
+    return results
+
+
+def thread_study(names: list, quick: bool, repeats: int) -> dict:
+    """bpnn's time per epoch with 1 and 2 BLAS threads (float64, SGD, alternated, median of ``repeats``)."""
+    study = {}
+    for name in names:
+        work, epochs, rows = settings(name, quick)
+        epochs = max(1, epochs // 5) if name in ("W1", "W2", "W3") else 1
+        X, y = load(name, np.dtype("float64"), rows)
+        init = initial_params(work, X.shape[1], X.dtype)
+        times = {1: [], 2: []}
+        for rep in range(repeats):
+            for threads in ((1, 2) if rep % 2 == 0 else (2, 1)):
+                with threadpool_limits(limits=threads, user_api="blas"):
+                    seconds, _ = FRAMEWORKS["bpnn"](work, X, y, "sgd", epochs, init)
+                times[threads].append(seconds / epochs)
+        study[name] = {str(k): statistics.median(v) for k, v in times.items()}
+        print(f"threads {name}: 1 thread {1e3 * study[name]['1']:.3f} ms/epoch, 2 threads {1e3 * study[name]['2']:.3f} ms/epoch",
+              flush=True)
+    return study
+
+
+# ---- memory (one subprocess per measurement) --------------------------------------------------------
+def memory_probe(name: str, dtype: str, optimizer: str, framework: str, quick: bool, threads: int) -> dict:
+    """Run in a fresh interpreter: one epoch of ``framework``, peak memory above the loaded data."""
+    import tracemalloc
+
+    work, _, rows = settings(name, quick)
+    X, y = load(name, np.dtype(dtype), rows)
+    init = initial_params(work, X.shape[1], X.dtype)
+    if framework == "torch":
+        import torch
+        torch.set_num_threads(threads)
+    elif framework == "sklearn":
+        import sklearn.neural_network  # noqa: F401
+    else:
+        import bpnn.core  # noqa: F401
+    gc.collect()
+    resident = _status_kb("VmRSS")
+    resettable = _reset_peak_resident()
+    tracemalloc.start()
+    with threadpool_limits(limits=threads, user_api="blas"):
+        FRAMEWORKS[framework](work, X, y, optimizer, 1, init)
+    traced = tracemalloc.get_traced_memory()[1] if framework != "torch" else None
+    tracemalloc.stop()
+    peak = _status_kb("VmHWM") - resident if resettable else None
+    return {"tracemalloc_mb": None if traced is None else traced / 2**20, "rss_mb": None if peak is None else peak / 2**10}
+
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def _reset_peak_resident() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")  # resets VmHWM to the current resident set
+        return True
+    except OSError:
+        return False
+
+
+def measure_memory(names: list, frameworks: list, quick: bool, threads: int) -> dict:
+    memory = {}
+    for name in names:
+        for dtype in DTYPES:
+            for optimizer in OPTIMIZERS:
+                for fw in frameworks:
+                    command = [sys.executable, __file__, "--memory-probe", name, dtype, optimizer, fw,
+                               "--threads", str(threads)] + (["--quick"] if quick else [])
+                    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+                    if done.returncode:
+                        raise RuntimeError(f"memory probe {name} {dtype} {optimizer} {fw} failed:\n{done.stderr}")
+                    memory.setdefault(name, {}).setdefault(dtype, {}).setdefault(optimizer, {})[fw] = \
+                        json.loads(done.stdout.strip().splitlines()[-1])
+                row = memory[name][dtype]
+                print(f"memory {name} {dtype} {optimizer}: " + "  ".join(
+                    f"{fw} {_mb(row[optimizer][fw]['tracemalloc_mb'])} traced / {_mb(row[optimizer][fw]['rss_mb'])} RSS"
+                    for fw in frameworks), flush=True)
+    return memory
+
+
+def _mb(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f} MB"
+
+
+# ---- import times ----------------------------------------------------------------------------------
+def import_times(repeats: int = 5) -> dict:
+    python = sys.executable
+    script = Path(python).with_name("bpnn")
+    help_command = [str(script), "--help"] if script.exists() else [python, "-m", "bpnn.cli", "--help"]
+    commands = {"bare": [python, "-c", "pass"], "import bpnn": [python, "-c", "import bpnn"], "bpnn --help": help_command,
+                "import sklearn.neural_network": [python, "-c", "import sklearn.neural_network"]}
+    if torch_available():
+        commands["import torch"] = [python, "-c", "import torch"]
+    walls = {key: [] for key in commands}
+    for _ in range(repeats):
+        for key, command in commands.items():  # interleaved, so load changes hit every command alike
+            started = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+            walls[key].append(time.perf_counter() - started)
+    bare = statistics.median(walls["bare"])
+    result = {"bare_s": bare, "above_bare_s": {key: statistics.median(v) - bare for key, v in walls.items() if key != "bare"}}
+    probe = ("import sys\nfrom bpnn.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+             f"print(','.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))), file=sys.stderr)")
+    result["heavy_after_import"] = _heavy_modules([python, "-c", f"import sys, bpnn; print(','.join(sorted({{m.split('.')[0] "
+                                                   f"for m in sys.modules}} & set({HEAVY!r}))), file=sys.stderr)"])
+    result["heavy_after_help"] = _heavy_modules([python, "-c", probe])
+    return result
+
+
+def _heavy_modules(command: list) -> list:
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=True)
+    line = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+    return [m for m in line.split(",") if m]
+
+
+# ---- report ----------------------------------------------------------------------------------------
+def environment(threads: int) -> dict:
+    import sklearn
+
+    with open("/proc/cpuinfo") as cpuinfo:
+        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), platform.processor())
+    info = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "numpy": np.__version__, "sklearn": sklearn.__version__, "blas": threadpool_info(), "threads": threads,
+            "openblas_env": {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP", "MKL"))},
+            "load_average_start": os.getloadavg()}
+    if torch_available():
+        import torch
+        info["torch"] = torch.__version__
+    return info
+
+
+def check_targets(timing: dict, memory: dict, imports: dict | None) -> list:
+    """[(target, measured, holds)] for every acceptance target the run covers."""
+    checks = []
+    for name, (vs_sklearn, vs_torch) in TARGETS.items():
+        for dtype, by_optimizer in timing.get(name, {}).items():
+            for optimizer, entry in by_optimizer.items():
+                for fw, limit in (("sklearn", vs_sklearn), ("torch", vs_torch)):
+                    if fw in entry["ratio"]:
+                        ratio = entry["ratio"][fw]
+                        checks.append((f"{name} {dtype} {optimizer}: bpnn/{fw} <= {limit}", f"{ratio:.2f}", ratio <= limit))
+    for name in ("W4", "W5"):
+        for dtype, by_optimizer in timing.get(name, {}).items():
+            share = by_optimizer["sgd"]["gemm_share"]["bpnn"]
+            checks.append((f"{name} {dtype} sgd: >= 70% of same-run GEMM GFLOP/s (exact GEMM count)", f"{share:.0%}",
+                           share >= 0.7))
+    for dtype, by_optimizer in timing.get("W4", {}).items():
+        extra = by_optimizer["adam"]["per_epoch_s"]["bpnn"] / by_optimizer["sgd"]["per_epoch_s"]["bpnn"] - 1
+        checks.append((f"W4 {dtype}: Adam <= 15% more per epoch than SGD", f"{extra:+.0%}", extra <= 0.15))
+    for dtype, by_optimizer in memory.get("W4", {}).items():
+        for optimizer, row in by_optimizer.items():
+            if "sklearn" in row:
+                ours, theirs = row["bpnn"]["tracemalloc_mb"], row["sklearn"]["tracemalloc_mb"]
+                checks.append((f"W4 {dtype} {optimizer}: training memory <= sklearn's (tracemalloc)",
+                               f"{ours:.1f} vs {theirs:.1f} MB", ours <= theirs))
+    if imports:
+        for key, limit in (("import bpnn", 0.150), ("bpnn --help", 0.300)):
+            above = imports["above_bare_s"][key]
+            checks.append((f"{key} < {1e3 * limit:.0f} ms above a bare interpreter", f"{1e3 * above:.0f} ms", above < limit))
+    return checks
+
+
+def markdown(report: dict) -> str:
+    env, timing, memory = report["environment"], report["timing"], report["memory"]
+    frameworks = report["frameworks"]
+    peers = [fw for fw in frameworks if fw != "bpnn"]
+    lines = ["# bpnn training benchmark", "",
+             f"Generated by `python bench/run.py{' --quick' if report['quick'] else ''}` on {env['date']}: {env['cpu']}, "
+             f"{env['cores']} cores, Python {env['python']}, NumPy {env['numpy']}, scikit-learn {env['sklearn']}"
+             f"{', PyTorch ' + env['torch'] if 'torch' in env else ''}; BLAS "
+             f"{_blas_text(env['blas'])}; "
+             f"{env['threads']} BLAS thread(s) for every framework. "
+             f"Load average {env['load_average_start'][0]:.2f} at the start, "
+             f"{env['load_average_end'][0]:.2f} at the end (this machine is shared).", ""]
+    if "torch" not in frameworks:
+        lines += ["PyTorch is not installed here: its columns are skipped.", ""]
+    header = ["workload", "dtype", "opt", "bpnn ms/epoch"] + [f"{fw} ms/epoch" for fw in peers] + [f"bpnn/{fw}" for fw in peers]
+    names = " / ".join(frameworks)
+    header += ["bpnn GFLOP/s (6PN)", "GEMM GFLOP/s", f"GEMM share {names}", f"final loss {names}", f"peak MB above data {names}"]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name in timing:
+        for dtype in timing[name]:
+            for optimizer, entry in timing[name][dtype].items():
+                t = entry["per_epoch_s"]
+                mem = memory.get(name, {}).get(dtype, {}).get(optimizer, {})
+                peak = " / ".join(_mb_short(mem.get(fw, {})) for fw in frameworks)
+                losses = " / ".join(f"{entry['final_loss'][fw]:.4f}" for fw in frameworks)
+                losses += "" if entry["losses_comparable"] else " (!)"
+                row = [name, dtype, optimizer, f"{1e3 * t['bpnn']:.3f}"] + [f"{1e3 * t[fw]:.3f}" for fw in peers]
+                row += [f"{entry['ratio'][fw]:.2f}" for fw in peers]
+                shares = " / ".join(f"{entry['gemm_share'][fw]:.0%}" for fw in frameworks)
+                row += [f"{entry['gflops_6pn']['bpnn']:.1f}", f"{entry['gemm_gflops']:.1f}", shares, losses, peak or "–"]
+                lines.append("| " + " | ".join(row) + " |")
+    lines += ["", "- ms/epoch: median of the runs' fit time / epochs (whole fit: one-hot targets, model, training).",
+              "- GFLOP/s (6PN): 6 × parameters × samples per epoch / time per epoch.",
+              "- GEMM GFLOP/s: the step's matrix products alone (forward, weight gradient, and input gradient below the "
+              "top layer) at the workload's shapes and dtype, timed in the same run, exact FLOP count. GEMM share: that "
+              "GEMM-only time per epoch / bpnn's time per epoch.",
+              "- Final loss: last epoch's training loss; (!) marks losses that differ by more than 25% + 0.02.",
+              "- Peak memory above the data: one epoch in a fresh process; tracemalloc peak (NumPy buffers, incl. the "
+              "model), and in brackets the peak resident set above the resident set before the fit (/proc VmHWM).", ""]
+    adam = _adam_lines(timing)
+    if adam:
+        lines += ["## Adam against SGD on W4", ""] + adam + [""]
+    if report.get("threads_study"):
+        lines += ["## BLAS threads (bpnn, float64, SGD)", "", "| workload | 1 thread ms/epoch | 2 threads ms/epoch | 2 / 1 |",
+                  "|---|---|---|---|"]
+        for name, row in report["threads_study"].items():
+            lines.append(f"| {name} | {1e3 * row['1']:.3f} | {1e3 * row['2']:.3f} | {row['2'] / row['1']:.2f} |")
+        lines.append("")
+    if report.get("imports"):
+        imports = report["imports"]
+        lines += ["## Import times (median of 5, above a bare interpreter)", "",
+                  f"Bare interpreter: {1e3 * imports['bare_s']:.0f} ms.", ""]
+        lines += [f"- `{key}`: {1e3 * value:.0f} ms" for key, value in imports["above_bare_s"].items()]
+        lines += [f"- heavy modules after `import bpnn`: {', '.join(imports['heavy_after_import']) or 'none'}; "
+                  f"after `bpnn --help`: {', '.join(imports['heavy_after_help']) or 'none'}", ""]
+    lines += ["## Targets", "", "| target | measured | holds |", "|---|---|---|"]
+    lines += [f"| {target} | {measured} | {'yes' if holds else '**no**'} |" for target, measured, holds in report["targets"]]
+    return "\n".join(lines) + "\n"
+
+
+def _blas_text(libraries: list) -> str:
+    return ", ".join(f"{lib.get('internal_api')} {lib.get('version')} ({lib.get('architecture')})" for lib in libraries)
+
+
+def _adam_lines(timing: dict) -> list:
+    """Why Adam costs what it costs on W4: its update alone against SGD's, per step, from the same run."""
+    lines = []
+    for dtype, by_optimizer in timing.get("W4", {}).items():
+        sgd, adam = by_optimizer["sgd"], by_optimizer["adam"]
+        update = adam["update_s_per_step"]
+        predicted = (update["adam"] - update["sgd"]) * adam["steps_per_epoch"] / sgd["per_epoch_s"]["bpnn"]
+        measured = adam["per_epoch_s"]["bpnn"] / sgd["per_epoch_s"]["bpnn"] - 1
+        lines.append(f"- W4 {dtype}: the Adam update alone takes {1e3 * update['adam']:.3f} ms per step against "
+                     f"{1e3 * update['sgd']:.3f} ms for SGD's; one whole-vector pass (w = 0.5 g over {adam['params']} "
+                     f"parameters) takes {1e3 * update['one_pass']:.3f} ms, so Adam's update is "
+                     f"{update['adam'] / update['one_pass']:.1f} passes. Over {adam['steps_per_epoch']:.0f} steps that "
+                     f"predicts {predicted:+.0%} per epoch over SGD; measured {measured:+.0%}.")
+    return lines
+
+
+def _mb_short(measured: dict) -> str:
+    traced, rss = measured.get("tracemalloc_mb"), measured.get("rss_mb")
+    return ("n/a" if traced is None else f"{traced:.1f}") + ("" if rss is None else f" ({rss:.0f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer epochs and rows, for a smoke run")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS (and PyTorch) threads for every framework")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per framework and setting (median)")
+    parser.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated workloads, e.g. W2,W3")
+    parser.add_argument("--out", default=None, help="folder for bench.json and bench.md (default: docs/ for a full run)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
+    parser.add_argument("--no-threads-study", action="store_true", help="skip the 1-vs-2 BLAS threads study")
+    parser.add_argument("--memory-probe", nargs=4, metavar=("WORKLOAD", "DTYPE", "OPTIMIZER", "FRAMEWORK"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_probe:
+        print(json.dumps(memory_probe(*args.memory_probe, quick=args.quick, threads=args.threads)))
+        return
+    names = [name.strip() for name in args.only.split(",")]
+    unknown = [name for name in names if name not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload(s) {', '.join(unknown)}; valid workloads are {', '.join(WORKLOADS)}")
+    frameworks = ["bpnn", "sklearn"] + (["torch"] if torch_available() else [])
+    if "torch" not in frameworks:
+        print("PyTorch is not installed: its columns are skipped.")
+    env = environment(args.threads)
+    imports = import_times()
+    print("import times above a bare interpreter: "
+          + ", ".join(f"{key} {1e3 * value:.0f} ms" for key, value in imports["above_bare_s"].items()))
+    import sklearn.neural_network  # noqa: F401
+
+    import bpnn.core  # noqa: F401  (imported before timing, like the peers below)
+    if "torch" in frameworks:
+        import torch
+        torch.set_num_threads(args.threads)
+    timing = {}
+    with threadpool_limits(limits=args.threads, user_api="blas"):
+        for name in names:
+            print(f"{name}: {WORKLOADS[name].title}", flush=True)
+            timing[name] = {dtype: time_workload(name, dtype, frameworks, args.repeats, args.quick) for dtype in DTYPES}
+    study = {} if args.no_threads_study else thread_study(names, args.quick, args.repeats)
+    memory = {} if args.no_memory else measure_memory(names, frameworks, args.quick, args.threads)
+    env["load_average_end"] = os.getloadavg()
+    report = {"environment": env, "quick": args.quick, "frameworks": frameworks, "timing": timing, "memory": memory,
+              "threads_study": study, "imports": imports}
+    report["targets"] = check_targets(timing, memory, imports)
+    text = markdown(report)
+    print()
+    print(text)
+    out = args.out or (None if args.quick else str(ROOT / "docs"))
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        (Path(out) / "bench.json").write_text(json.dumps(report, indent=1, default=float) + "\n")
+        (Path(out) / "bench.md").write_text(text)
+        print(f"wrote {Path(out) / 'bench.json'} and {Path(out) / 'bench.md'}")
+
+
+if __name__ == "__main__":
+    main()
