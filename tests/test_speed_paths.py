@@ -1,0 +1,163 @@
+"""The training hot path gives the numbers of the plain formulas: reused buffers, in-place activations,
+gathered batches, compact targets and optimizers working in the gradient's buffer."""
+
+import pickle
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from bpnn.core import ACTIVATIONS, Network, get_loss, make_optimizer, train
+from bpnn.core.activations import HIDDEN_ACTIVATIONS
+from bpnn.core.network import Workspace
+
+CASES = [("binary_cross_entropy", "sigmoid"), ("categorical_cross_entropy", "softmax"), ("squared_error", "identity"),
+         ("squared_error", "tanh"), ("binary_cross_entropy", "identity")]
+
+
+def targets(rng, loss, m, k):
+    if loss == "categorical_cross_entropy":
+        return np.eye(k)[rng.integers(0, k, m)]
+    if loss == "binary_cross_entropy":
+        return (rng.random((m, k)) > 0.5).astype(float)
+    return rng.standard_normal((m, k))
+
+
+def network(hidden, output, loss, seed=0, sizes=(5, 6, 4, 3), dtype=np.float64):
+    net = Network(list(sizes), hidden, output, dtype=dtype, init="glorot_normal", random_state=seed)
+    if output == "identity" and loss == "binary_cross_entropy":  # keep identity outputs inside (0, 1)
+        net.weights[-1][...] *= 0.01
+        net.biases[-1][...] = 0.5
+    return net
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+@pytest.mark.parametrize("loss,output", CASES)
+@pytest.mark.parametrize("hidden", HIDDEN_ACTIVATIONS)
+def test_workspace_step_equals_plain_loss_and_grad(hidden, loss, output, alpha, weighted):
+    rng = np.random.default_rng(1)
+    net = network(hidden, output, loss)
+    work = Workspace(net, 7, get_loss(loss))
+    for _ in range(2):  # the second batch runs in buffers the first one filled: nothing may leak between them
+        X, Y = rng.standard_normal((7, 5)), targets(rng, loss, 7, 3)
+        s = rng.uniform(0.2, 3.0, 7) if weighted else None
+        J, grad = net.loss_and_grad(X, Y, loss, s, alpha)
+        w, total = (1 / 7, 7.0) if s is None else ((s / s.sum())[:, None], s.sum())
+        data_term = work.loss_and_grad(X, Y, w, alpha / total)
+        penalty = alpha / (2 * total) * sum(float(np.vdot(W, W)) for W in net.weights)
+        assert data_term + penalty == pytest.approx(J, rel=1e-14)
+        np.testing.assert_array_equal(work.grad, grad)
+
+
+def test_forward_returns_fresh_arrays():
+    net = network("relu", "softmax", "categorical_cross_entropy")
+    X = np.random.default_rng(0).standard_normal((4, 5))
+    first, second = net.forward(X), net.forward(X)
+    for a, b in zip(first.A[1:] + first.Z[1:], second.A[1:] + second.Z[1:]):
+        assert not np.shares_memory(a, b)
+        np.testing.assert_array_equal(a, b)
+    kept = first.A[-1].copy()
+    net.forward(2 * X)
+    np.testing.assert_array_equal(first.A[-1], kept)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_activations_write_into_out(name, dtype):
+    g = ACTIVATIONS[name]
+    z = np.random.default_rng(2).standard_normal((6, 4)).astype(dtype) * 3
+    a = g.f(z)
+    out = np.full_like(z, np.nan)
+    assert g.f(z, out=out) is out and out.dtype == dtype
+    np.testing.assert_array_equal(out, a)
+    if g.df is not None:
+        d = g.df(z, a)
+        out = np.full_like(z, np.nan)
+        assert g.df(z, a, out=out) is out and d.dtype == dtype
+        np.testing.assert_array_equal(out, d)
+
+
+def test_activation_derivatives_against_closed_forms():
+    z = np.linspace(-4, 4, 33)
+    s = 1 / (1 + np.exp(-z))
+    expected = {"sigmoid": s * (1 - s), "tanh": 1 - np.tanh(z) ** 2, "relu": (z > 0) * 1.0,
+                "leaky_relu": np.where(z > 0, 1, 0.01), "elu": np.where(z > 0, 1, np.exp(z)), "softplus": s,
+                "identity": np.ones_like(z)}
+    for name, values in expected.items():
+        g = ACTIVATIONS[name]
+        np.testing.assert_allclose(g.df(z, g.f(z)), values, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["gd", "momentum", "nesterov", "adam", "rmsprop"])
+def test_optimizer_in_gradient_buffer_is_identical_and_allocation_free(name):
+    rng = np.random.default_rng(3)
+    grads = [rng.standard_normal(1000) for _ in range(4)]
+    own, shared = make_optimizer(name, learning_rate=0.01), make_optimizer(name, learning_rate=0.01)
+    p_own, p_shared = np.linspace(-1, 1, 1000), np.linspace(-1, 1, 1000)
+    for g in grads:
+        kept = g.copy()
+        own.update(p_own, g)
+        np.testing.assert_array_equal(g, kept)  # without overwrite_grad the gradient is left alone
+        shared.update(p_shared, g.copy(), overwrite_grad=True)
+    np.testing.assert_array_equal(p_own, p_shared)
+    tracemalloc.start()
+    own.update(p_own, grads[0])
+    shared.update(p_shared, grads[1], overwrite_grad=True)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 1000  # bytes: no parameter-sized temporary (8000 bytes)
+    restored = pickle.loads(pickle.dumps(own))
+    assert restored.scratch is None and restored.t == own.t
+
+
+def reference_training(net, X, Y, loss, optimizer, epochs, batch_size, seed, alpha=0.0, s=None):
+    """The plain loop: fancy-indexed batches, fresh arrays, network.loss_and_grad, a non-destructive update."""
+    rng = np.random.default_rng(seed)
+    n = X.shape[0]
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            rows = order[start:start + batch_size]
+            J, grad = net.loss_and_grad(X[rows], Y[rows], loss, None if s is None else s[rows], alpha)
+            weight = len(rows) if s is None else s[rows].sum()
+            total += (J - alpha / (2 * weight) * sum(float(np.vdot(W, W)) for W in net.weights)) * weight
+            optimizer.update(net.params, grad)
+        losses.append(total)
+    return losses
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+def test_train_matches_the_plain_loop(optimizer, weighted):
+    rng = np.random.default_rng(4)
+    X, labels = rng.standard_normal((53, 5)), rng.integers(0, 3, 53)  # 53 rows: a short last batch
+    Y = np.eye(3)[labels]
+    s = rng.uniform(0.5, 2.0, 53) if weighted else None
+    fast, plain = network("relu", "softmax", "cce", seed=5), network("relu", "softmax", "cce", seed=5)
+    history = train(fast, X, Y, "cce", make_optimizer(optimizer, learning_rate=0.05), epochs=4, batch_size=16,
+                    rng=np.random.default_rng(6), sample_weight=s, alpha=0.01)
+    losses = reference_training(plain, X, Y, "cce", make_optimizer(optimizer, learning_rate=0.05), 4, 16, 6, 0.01, s)
+    np.testing.assert_array_equal(fast.params, plain.params)
+    total = 53 if s is None else s.sum()
+    penalty = 0.01 / (2 * total) * sum(float(np.vdot(W, W)) for W in fast.weights)  # at the final weights
+    assert history.loss[-1] == pytest.approx(losses[-1] / total + penalty, rel=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compact_targets_train_like_float_targets(dtype):
+    rng = np.random.default_rng(7)
+    X, labels = rng.standard_normal((40, 5)).astype(dtype), rng.integers(0, 3, 40)
+    results = []
+    for Y in (np.eye(3, dtype=dtype)[labels], np.eye(3, dtype=bool)[labels], np.eye(3, dtype=np.int8)[labels]):
+        for batch_size in (None, 16):
+            net = network("tanh", "softmax", "cce", seed=8, dtype=dtype)
+            history = train(net, X, Y, "cce", make_optimizer("adam", learning_rate=0.01), epochs=3,
+                            batch_size=batch_size, rng=np.random.default_rng(9))
+            results.append((batch_size, net.params.copy(), history.loss))
+    for batch_size, params, loss in results[2:]:
+        reference = results[0] if batch_size is None else results[1]
+        np.testing.assert_array_equal(params, reference[1])
+        assert loss == reference[2]
