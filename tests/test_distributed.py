@@ -263,3 +263,82 @@ def test_fit_and_predict_on_two_processes_match_the_local_fit(process_client, so
 def skip_without_seam(solver):
     if solver != "adam" and "objective" not in inspect.signature(get_solver(solver)).parameters:
         pytest.skip(f"solver {solver!r} does not take objective= yet (the seam of bpnn.core.objective)")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_dataframe_with_text_labels_to_local_and_reproducibility(threads_client):
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    from sklearn.base import clone
+
+    from bpnn.distributed import DaskBPClassifier
+    from bpnn.estimators import BPClassifier
+
+    X_train, X_test, y_train, _ = classification(n=600)
+    frame = pd.DataFrame(X_train, columns=[f"x{i}" for i in range(8)]).assign(label=np.array(["no", "yes"])[y_train])
+    data = dd.from_pandas(frame, npartitions=3)
+    features = list(frame.columns[:-1])
+    fits = [DaskBPClassifier((6,), solver="adam", max_iter=3, random_state=1, client=threads_client, local_steps=2)
+            .fit(data[features], data["label"]) for _ in range(2)]
+    np.testing.assert_array_equal(fits[0].network_.params, fits[1].network_.params)  # same random_state, same fit
+    model = fits[0]
+    assert model.classes_.tolist() == ["no", "yes"] and model.feature_names_in_.tolist() == features
+    probabilities = model.predict_proba(data[features])
+    assert isinstance(probabilities, da.Array)
+    local = model.to_local()
+    assert type(local) is BPClassifier and "client" not in local.get_params()
+    np.testing.assert_allclose(probabilities.compute(scheduler=threads_client), local.predict_proba(frame[features]))
+    test = pd.DataFrame(X_test, columns=features)
+    np.testing.assert_array_equal(model.predict(test), local.predict(test))  # in-memory data: in-memory answers
+    copy = clone(model)  # shares the client: a connection cannot be deep-copied
+    assert copy.client is threads_client and copy.local_steps == 2 and not hasattr(copy, "network_")
+
+
+def test_unsupported_options_raise_clear_errors(synchronous):
+    from bpnn.distributed import DaskBPClassifier
+
+    X, y = np.zeros((10, 2)), np.r_[[0] * 5, [1] * 5]
+    with pytest.raises(ValueError, match="early_stopping on a cluster needs validation_data"):
+        DaskBPClassifier(early_stopping=True).fit(X, y)
+    with pytest.raises(ValueError, match="class_weight='balanced' needs class counts over all partitions"):
+        DaskBPClassifier(class_weight="balanced").fit(X, y)
+    with pytest.raises(ValueError, match="local_steps must be None .* or an integer >= 1; got 0"):
+        DaskBPClassifier(local_steps=0).fit(X, y)
+
+
+def test_plain_estimator_refuses_dask_collections_and_points_here():
+    from bpnn.estimators import BPClassifier
+
+    with pytest.raises(TypeError, match="bpnn.distributed"):
+        BPClassifier().fit(da.zeros((10, 2)), np.zeros(10))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_grid_search_runs_on_the_cluster_through_joblib(threads_client):
+    import joblib
+    from distributed import get_task_stream
+    from sklearn.model_selection import GridSearchCV
+
+    from bpnn.estimators import BPClassifier
+
+    X, _, y, _ = classification(n=400)
+    def search():
+        return GridSearchCV(BPClassifier((6,), max_iter=20, random_state=0), {"alpha": [1e-4, 1.0]}, cv=2)
+    expected = search().fit(X, y)
+    with get_task_stream(threads_client) as tasks, joblib.parallel_backend("dask", client=threads_client):
+        found = search().fit(X, y)
+    assert len(tasks.data) >= 4  # the 2 candidates x 2 folds ran as tasks on the cluster
+    assert found.best_params_ == expected.best_params_
+    np.testing.assert_array_equal(found.cv_results_["mean_test_score"], expected.cv_results_["mean_test_score"])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_dask_ml_incremental_trains_the_plain_estimator_block_by_block(synchronous):
+    incremental = pytest.importorskip("dask_ml.wrappers").Incremental
+    from bpnn.estimators import BPClassifier
+
+    X, X_test, y, y_test = classification(n=1000)
+    model = incremental(BPClassifier((8,), learning_rate_init=0.01, random_state=0))
+    for _ in range(5):
+        model.partial_fit(da.from_array(X, chunks=250), da.from_array(y, chunks=250), classes=[0, 1])
+    assert model.estimator_.t_ == 5 * len(X) and model.score(X_test, y_test) > 0.9

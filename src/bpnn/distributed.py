@@ -42,6 +42,7 @@ import dask
 import dask.array as da
 import numpy as np
 from dask.delayed import Delayed, delayed
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
@@ -588,6 +589,12 @@ class _DaskTraining:
                   shuffle=self.shuffle, rng=rng, alpha=self.alpha, validation=data.validation,
                   score=self._validation_score if data.validation is not None else None, schedule=self._schedule,
                   early_stopping=stopping, callbacks=self._callbacks(extra), history=self.history_)
+
+    def __sklearn_clone__(self) -> object:
+        """An unfitted copy sharing ``client``: a connection cannot be deep-copied as clone copies parameters."""
+        params = self.get_params(deep=False)
+        client = params.pop("client")
+        return type(self)(**{name: clone(value, safe=False) for name, value in params.items()}, client=client)
 
     def to_local(self) -> _BPBase:
         """The plain fitted estimator (a copy): same parameters but ``client`` and ``local_steps``, same state."""
