@@ -113,7 +113,7 @@ def fit_bpnn(work: Workload, X: np.ndarray, y: np.ndarray, optimizer: str, epoch
     rule = GradientDescent(learning_rate=rate) if optimizer == "sgd" else Adam(learning_rate=rate)
     history = train(net, X, Y, "binary_cross_entropy" if binary else "categorical_cross_entropy", rule,
                     epochs=epochs, batch_size=work.batch_size, shuffle=True, rng=np.random.default_rng(SEED),
-                    alpha=ALPHA)
+                    alpha=ALPHA, blas_threads=None)  # None: the benchmark pins the same thread count for everyone
     return time.perf_counter() - started, history.loss[-1]
 
 

@@ -161,3 +161,34 @@ def test_compact_targets_train_like_float_targets(dtype):
         reference = results[0] if batch_size is None else results[1]
         np.testing.assert_array_equal(params, reference[1])
         assert loss == reference[2]
+
+
+def blas_threads_seen(net, X, Y, **options):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    blas = lambda: [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]  # noqa: E731
+    train(net, X, Y, "mse", make_optimizer("gd"), epochs=1, batch_size=64, callbacks=[lambda *_: seen.append(blas())],
+          **options)
+    return seen[0], blas()
+
+
+def test_blas_threads_auto_caps_small_networks_only_and_restores():
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(10)
+    small, X_small = Network([8, 16, 1], "relu", "identity"), rng.standard_normal((64, 8))
+    large, X_large = Network([256, 256, 1], "relu", "identity"), rng.standard_normal((64, 256))  # 64·256·256 = 2^22
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert blas_threads_seen(small, X_small, X_small[:, :1]) == ([1], [2])
+        assert blas_threads_seen(large, X_large, X_large[:, :1]) == ([2], [2])
+        assert blas_threads_seen(small, X_small, X_small[:, :1], blas_threads=None) == ([2], [2])
+        assert blas_threads_seen(large, X_large, X_large[:, :1], blas_threads=1) == ([1], [2])
+
+
+def test_import_bpnn_loads_no_threadpoolctl():
+    import subprocess
+    import sys
+
+    code = "import sys, bpnn, bpnn.core.training; print('threadpoolctl' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

@@ -11,10 +11,13 @@ A callback is any callable ``callback(epoch, history, network)``; a truthy retur
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import math
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +29,7 @@ from bpnn.core.optimizers import Constant, GradientDescent
 Array = np.ndarray
 Callback = Callable[[int, "History", Network], object]
 Score = Callable[[Network, Array, Array, Array | None], float]
+SMALL_PRODUCT = 1 << 22  # multiply-adds of a layer's product on one batch; below it, "auto" uses one BLAS thread
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -105,11 +109,18 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
           rng: np.random.Generator | None = None, sample_weight: Array | None = None, alpha: float = 0.0,
           validation: tuple | None = None, score: Score | None = None, schedule: Constant | None = None,
           early_stopping: EarlyStopping | None = None, callbacks: Sequence[Callback] = (),
-          history: History | None = None) -> History:
+          history: History | None = None, blas_threads: int | str | None = "auto") -> History:
     """Train ``network`` in place and return its :class:`History` (appended to ``history`` when given).
 
     ``validation`` is ``(X_val, Y_val)`` or ``(X_val, Y_val, sample_weight_val)``; ``score(network, X, Y,
     sample_weight)`` is evaluated on it each epoch. ``early_stopping`` restores the best weights.
+    ``Y`` may be a boolean or integer indicator matrix: it stays compact and is converted batch by batch.
+
+    ``blas_threads`` caps the BLAS threads during training (restored afterwards): a number, ``None`` to
+    leave BLAS as it is, or ``"auto"``: one thread when every layer's product on a batch is below
+    ``SMALL_PRODUCT`` multiply-adds, where a second thread only adds synchronisation (on a busy machine
+    it made small networks 10–40× slower, see docs/bench.md), and unchanged otherwise. Capping uses
+    threadpoolctl, imported only then; "auto" does nothing without it.
     """
     loss = get_loss(loss) if isinstance(loss, str) else loss
     rng = np.random.default_rng(rng)
@@ -125,62 +136,87 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
     workspaces = {m: Workspace(network, m, loss) for m in {size, n % size} if m}  # the last batch may be smaller
     last_finite = network.pack()
     penalty_per_norm = alpha / (2 * total)
-    for epoch in range(history.epochs, history.epochs + epochs):
-        started = time.perf_counter()
-        last_finite[...] = network.params
-        order = rng.permutation(n) if shuffle and batch_size is not None else None
-        data_loss = 0.0
-        for rows in batches(n, batch_size, order):
-            if order is None:
-                X_batch, Y_batch = X[rows], Y[rows]  # a slice: views, no copy
-                work = workspaces[X_batch.shape[0]]
-            else:  # gathered into the reused buffers; mode="clip" writes directly ("raise" would buffer a copy)
-                work = workspaces[len(rows)]
-                X_batch = np.take(X, rows, axis=0, out=work.X, mode="clip")
-                Y_batch = np.take(Y, rows, axis=0, out=work.Y, mode="clip") if Y.dtype == network.dtype else Y[rows]
-            if Y_batch.dtype != network.dtype:  # compact targets, converted one batch at a time
-                np.copyto(work.Y, Y_batch)
-                Y_batch = work.Y
-            if weights is None:
-                w, batch_total = 1.0 / work.m, work.m
-            else:
-                w, batch_total = sample_weights(work.m, weights[rows], network.dtype)
-            batch_loss = work.loss_and_grad(X_batch, Y_batch, w, alpha / batch_total)  # data term only
-            data_loss += batch_loss * batch_total / total
-            if not math.isfinite(batch_loss):
+    with _blas_threads(blas_threads, network, size):
+        for epoch in range(history.epochs, history.epochs + epochs):
+            started = time.perf_counter()
+            last_finite[...] = network.params
+            order = rng.permutation(n) if shuffle and batch_size is not None else None
+            data_loss = 0.0
+            for rows in batches(n, batch_size, order):
+                if order is None:
+                    X_batch, Y_batch = X[rows], Y[rows]  # a slice: views, no copy
+                    work = workspaces[X_batch.shape[0]]
+                else:  # gathered into the reused buffers; mode="clip" writes directly ("raise" would buffer a copy)
+                    work = workspaces[len(rows)]
+                    X_batch = np.take(X, rows, axis=0, out=work.X, mode="clip")
+                    Y_batch = np.take(Y, rows, axis=0, out=work.Y, mode="clip") if Y.dtype == network.dtype else Y[rows]
+                if Y_batch.dtype != network.dtype:  # compact targets, converted one batch at a time
+                    np.copyto(work.Y, Y_batch)
+                    Y_batch = work.Y
+                if weights is None:
+                    w, batch_total = 1.0 / work.m, work.m
+                else:
+                    w, batch_total = sample_weights(work.m, weights[rows], network.dtype)
+                batch_loss = work.loss_and_grad(X_batch, Y_batch, w, alpha / batch_total)  # data term only
+                data_loss += batch_loss * batch_total / total
+                if not math.isfinite(batch_loss):
+                    break
+                optimizer.update(network.params, work.grad, overwrite_grad=True)  # the next step recomputes it
+            epoch_loss = data_loss + (penalty_per_norm * _squared_weight_norm(network) if alpha else 0.0)
+            if not (np.isfinite(epoch_loss) and np.all(np.isfinite(network.params))):
+                network.unpack(last_finite)
+                history.stop_reason = "diverged"
+                history.message = (f"training diverged at epoch {epoch + 1} (loss {epoch_loss}); the weights of the "
+                                   f"last finite epoch were restored. Lower the learning rate, e.g. to "
+                                   f"{optimizer.learning_rate / 10:g}, or scale the inputs.")
+                warnings.warn(history.message, DivergenceWarning, stacklevel=2)
                 break
-            optimizer.update(network.params, work.grad, overwrite_grad=True)  # the next step recomputes it
-        epoch_loss = data_loss + (penalty_per_norm * _squared_weight_norm(network) if alpha else 0.0)
-        if not (np.isfinite(epoch_loss) and np.all(np.isfinite(network.params))):
-            network.unpack(last_finite)
-            history.stop_reason = "diverged"
-            history.message = (f"training diverged at epoch {epoch + 1} (loss {epoch_loss}); the weights of the "
-                               f"last finite epoch were restored. Lower the learning rate, e.g. to "
-                               f"{optimizer.learning_rate / 10:g}, or scale the inputs.")
-            warnings.warn(history.message, DivergenceWarning, stacklevel=2)
-            break
-        history.loss.append(epoch_loss)
-        history.learning_rate.append(optimizer.learning_rate)
-        if validation is not None:
-            history.val_loss.append(network.cost(network.forward(X_val), Y_val, loss, weights_val, alpha))
-            if score is not None:
-                history.val_score.append(score(network, X_val, Y_val, weights_val))
-        if schedule is not None:
-            optimizer.learning_rate = schedule(epoch, epoch_loss)
-        history.seconds.append(time.perf_counter() - started)
-        if early_stopping is not None:
-            early_stopping.improved(history, network.params)
-            if early_stopping.should_stop:
-                history.stop_reason = f"no improvement of {early_stopping.monitor} in {early_stopping.patience} epochs"
+            history.loss.append(epoch_loss)
+            history.learning_rate.append(optimizer.learning_rate)
+            if validation is not None:
+                history.val_loss.append(network.cost(network.forward(X_val), Y_val, loss, weights_val, alpha))
+                if score is not None:
+                    history.val_score.append(score(network, X_val, Y_val, weights_val))
+            if schedule is not None:
+                optimizer.learning_rate = schedule(epoch, epoch_loss)
+            history.seconds.append(time.perf_counter() - started)
+            if early_stopping is not None:
+                early_stopping.improved(history, network.params)
+                if early_stopping.should_stop:
+                    history.stop_reason = f"no improvement of {early_stopping.monitor} in {early_stopping.patience} epochs"
+                    break
+            if any([bool(callback(epoch, history, network)) for callback in callbacks]):
+                history.stop_reason = "stopped by callback"
                 break
-        if any([bool(callback(epoch, history, network)) for callback in callbacks]):
-            history.stop_reason = "stopped by callback"
-            break
-    else:
-        history.stop_reason = "maximum epochs"
+        else:
+            history.stop_reason = "maximum epochs"
     if early_stopping is not None and early_stopping.restore_best and early_stopping.best_params is not None:
         network.unpack(early_stopping.best_params)
     return history
+
+
+def _blas_threads(threads: int | str | None, network: Network, batch: int) -> AbstractContextManager:
+    """The context that caps BLAS threads for ``train`` (see its ``blas_threads``)."""
+    if threads == "auto":
+        largest = max(batch * n_in * n_out for n_in, n_out in network.shapes)
+        if largest >= SMALL_PRODUCT or importlib.util.find_spec("threadpoolctl") is None:
+            return nullcontext()
+        threads = 1
+    if threads is None:
+        return nullcontext()
+    return _thread_controller().limit(limits=int(threads), user_api="blas")
+
+
+@functools.cache
+def _thread_controller() -> object:
+    """threadpoolctl's handle on the loaded BLAS: imported lazily (importing bpnn never loads it), built once
+    (finding the libraries takes milliseconds)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        raise ImportError("blas_threads needs threadpoolctl (pip install threadpoolctl); pass blas_threads=None "
+                          "to leave BLAS as it is") from None
+    return ThreadpoolController()
 
 
 def _targets(network: Network, Y: Array) -> Array:
