@@ -1,0 +1,732 @@
+"""scikit-learn estimators on the bpnn core: :class:`BPClassifier` and :class:`BPRegressor`.
+
+Conventions:
+- Samples are rows, as in the core. ``X`` is ``(n_samples, n_features)``; ``y`` is ``(n_samples,)`` or
+  ``(n_samples, n_outputs)``. Each estimator owns one core :class:`~bpnn.core.network.Network`
+  (``network_``) and the :class:`~bpnn.core.training.History` of its training (``history_``).
+- Targets become network outputs through ``TASKS``: binary → one sigmoid unit with binary cross-entropy
+  (the seed's output); multiclass → softmax with categorical cross-entropy; multilabel → one sigmoid unit
+  per label; regression (one or several outputs) → identity with squared error.
+- ``coefs_[i]`` is W[i+1] of shape ``(n_in, n_out)`` and ``intercepts_[i]`` is b[i+1]: scikit-learn's
+  orientation, which the core uses too, so both are the network's own views (writing to them changes the
+  model).
+- The cost is the core's J = Σ_i w_i L_i + α/(2S) Σ‖W‖², w_i = s_i/S: sample weights (times class weights)
+  are normalised, so integer weights equal repeated rows.
+- dtype: float32 ``X`` trains and predicts in float32, anything else in float64, unless ``dtype`` is given.
+- Every step that turns user data into network arrays happens in ``_prepare_training_data`` (fit) and
+  ``_prepare_inputs`` (predict): validation, target encoding, sample and class weights, dtype, the
+  validation split.
+- Stepwise solvers (sgd, adam, rmsprop) train through :func:`bpnn.core.training.train`; every name in
+  :data:`bpnn.core.solvers.FULL_BATCH_SOLVERS` through :func:`bpnn.core.solvers.get_solver`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+from scipy.special import expit, log_expit, log_softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d, validate_data
+
+from bpnn._estimator_utils import accuracy, check_interval, plain, r2, random_streams, refuse_dask
+from bpnn.core.network import Network
+from bpnn.core.optimizers import SCHEDULE_ALIASES, GradientDescent, make_optimizer, make_schedule
+from bpnn.core.solvers import FULL_BATCH_SOLVERS, get_solver
+from bpnn.core.training import EarlyStopping, History, train
+
+Array = np.ndarray
+
+# target type -> (output activation, loss)
+TASKS: dict[str, tuple[str, str]] = {
+    "binary": ("sigmoid", "binary_cross_entropy"),
+    "multiclass": ("softmax", "categorical_cross_entropy"),
+    "multilabel": ("sigmoid", "binary_cross_entropy"),
+    "continuous": ("identity", "squared_error"),
+}
+
+# stepwise solver -> the core optimizer built from the estimator's parameters
+STEPWISE_SOLVERS: dict[str, Callable[[BaseEstimator], GradientDescent]] = {
+    "sgd": lambda est: (make_optimizer("nesterov" if est.nesterovs_momentum else "momentum",
+                                       learning_rate=est.learning_rate_init, momentum=est.momentum)
+                        if est.momentum > 0 else make_optimizer("gd", learning_rate=est.learning_rate_init)),
+    "adam": lambda est: make_optimizer("adam", learning_rate=est.learning_rate_init, beta_1=est.beta_1,
+                                       beta_2=est.beta_2, epsilon=est.epsilon),
+    "rmsprop": lambda est: make_optimizer("rmsprop", learning_rate=est.learning_rate_init, epsilon=est.epsilon),
+}
+# full-batch solver -> the options it takes from the estimator's parameters (beyond alpha and max_iter)
+FULL_BATCH_OPTIONS: dict[str, Callable[[BaseEstimator], dict]] = {
+    "lbfgs": lambda est: {"tol": est.tol, "max_fun": est.max_fun},
+    "br": lambda est: {"alpha": 0.0},  # Bayesian regularization estimates its own penalty: alpha is not used
+}
+MIN_LEARNING_RATE = 1e-6  # the "adaptive" schedule stops training once the rate has fallen this low
+UNCONVERGED = ("maximum epochs", "maximum function evaluations")  # stop reasons that warn ConvergenceWarning
+FLOATS = (np.float64, np.float32)
+
+
+@dataclass
+class TrainingData:
+    """What fit hands the solver: arrays in the network's dtype, targets encoded (see the module docstring)."""
+
+    X: Array  # (m, n_features)
+    Y: Array  # (m, n_outputs)
+    sample_weight: Array | None  # (m,) sample weights times class weights, or None
+    validation: tuple | None  # (X_val, Y_val, sample_weight_val) or None
+
+
+class _BPBase(BaseEstimator):
+    """Fitting, prediction and state shared by BPClassifier and BPRegressor."""
+
+    _validation_score: Callable = staticmethod(accuracy)
+
+    # ---- parameters ---------------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        solvers = (*STEPWISE_SOLVERS, *FULL_BATCH_SOLVERS)
+        if self.solver not in solvers:
+            raise ValueError(f"unknown solver {self.solver!r}; valid solvers are {', '.join(solvers)}")
+        for name in ("alpha", "learning_rate_init", "power_t", "max_iter", "tol", "momentum", "validation_fraction",
+                     "beta_1", "beta_2", "epsilon", "n_iter_no_change", "max_fun"):
+            check_interval(name, getattr(self, name))
+        if not (self.batch_size == "auto" or (isinstance(self.batch_size, Integral) and not isinstance(self.batch_size, bool))):
+            raise ValueError(f"batch_size must be 'auto' or a positive integer; got {self.batch_size!r}")
+        if self.monitor not in ("val_loss", "val_score"):
+            raise ValueError(f"unknown monitor {self.monitor!r}; valid monitors are val_loss, val_score")
+        if self.dtype is not None and np.dtype(self.dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(f"dtype must be None, 'float32' or 'float64'; got {self.dtype!r}")
+        if self.callbacks is not None and not all(callable(callback) for callback in self.callbacks):
+            raise ValueError("callbacks must be a list of callables callback(epoch, history, network)")
+        make_schedule(self.learning_rate, self.learning_rate_init)  # raises on an unknown schedule name
+
+    def _hidden_sizes(self) -> list[int]:
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+        if not all(isinstance(n, Integral) and not isinstance(n, bool) and n >= 1 for n in sizes):
+            raise ValueError(f"hidden_layer_sizes must be positive integers, one per hidden layer; "
+                             f"got {self.hidden_layer_sizes!r}")
+        return [int(n) for n in sizes]
+
+    def _make_schedule(self) -> object:
+        name = SCHEDULE_ALIASES.get(self.learning_rate, self.learning_rate)
+        options = {"invscaling": {"power_t": self.power_t},
+                   "plateau": {"patience": self.n_iter_no_change, "tol": self.tol, "min_learning_rate": MIN_LEARNING_RATE}}
+        return make_schedule(name, self.learning_rate_init, **options.get(name, {}))
+
+    # ---- input preparation (the one place where user data becomes network arrays) ------------------
+    def _prepare_training_data(self, X: object, y: object, sample_weight: object, validation_data: tuple | None, *,
+                               classes: object, reset: bool, incremental: bool, split_rng: np.random.Generator) -> TrainingData:
+        X, y = validate_data(self, X, y, reset=reset, dtype=FLOATS, multi_output=True, y_numeric=self._numeric_target)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        dtype = self.network_.dtype if not reset else np.dtype(self.dtype or X.dtype)
+        X = X.astype(dtype, copy=False)
+        Y, class_factor = self._encode_targets(y, classes=classes, reset=reset, incremental=incremental, dtype=dtype)
+        weights = self._weights(sample_weight, X, class_factor)
+        if weights is not None and not weights.all():  # zero-weight rows add nothing to J: drop them
+            if not weights.any():
+                raise ValueError("sample_weight (times class_weight) is zero for every row; nothing to train on")
+            X, Y, weights = X[weights > 0], Y[weights > 0], weights[weights > 0]
+        if validation_data is not None:
+            validation = self._prepare_validation(validation_data, dtype)
+        elif self.early_stopping and not incremental:
+            X, Y, weights, validation = self._split_validation(X, Y, weights, split_rng)
+        else:
+            validation = None
+        return TrainingData(X, Y, weights, validation)
+
+    def _prepare_inputs(self, X: object) -> Array:
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=FLOATS)
+        return X.astype(self.network_.dtype, copy=False)
+
+    def _prepare_validation(self, validation_data: tuple, dtype: np.dtype) -> tuple:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be (X_val, y_val) or (X_val, y_val, sample_weight_val)")
+        X_val, y_val = validate_data(self, validation_data[0], validation_data[1], reset=False, dtype=FLOATS,
+                                     multi_output=True, y_numeric=self._numeric_target)
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        X_val = X_val.astype(dtype, copy=False)
+        Y_val, class_factor = self._encode_targets(y_val, classes=None, reset=False, incremental=False, dtype=dtype)
+        return X_val, Y_val, self._weights(validation_data[2] if len(validation_data) == 3 else None, X_val, class_factor)
+
+    @staticmethod
+    def _weights(sample_weight: object, X: Array, class_factor: Array | None) -> Array | None:
+        """Sample weights times class weights, or None when both are absent (the core's fast path)."""
+        if sample_weight is None:
+            return class_factor
+        weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        return weights if class_factor is None else weights * class_factor
+
+    def _split_validation(self, X: Array, Y: Array, weights: Array | None, rng: np.random.Generator) -> tuple:
+        """Hold out ceil(validation_fraction·n) rows, stratified by class when every class can be split."""
+        n = X.shape[0]
+        n_val = math.ceil(self.validation_fraction * n)
+        if n - n_val < 1:
+            raise ValueError(f"early_stopping holds out validation_fraction={self.validation_fraction} of the "
+                             f"n_samples={n} rows and leaves none to train on; pass more rows, a smaller "
+                             f"validation_fraction or validation_data")
+        strata = self._strata(Y)
+        if strata is not None:
+            counts = np.unique(strata, return_counts=True)[1]
+            if counts.min() < 2 or n_val < len(counts) or n - n_val < len(counts):
+                strata = None  # too few rows of some class to stratify: a plain random split
+        train_rows, val_rows = train_test_split(np.arange(n), test_size=n_val, stratify=strata,
+                                                random_state=int(rng.integers(np.iinfo(np.int32).max)))
+        pick = (lambda rows: None) if weights is None else (lambda rows: weights[rows])
+        return X[train_rows], Y[train_rows], pick(train_rows), (X[val_rows], Y[val_rows], pick(val_rows))
+
+    # ---- fitting ------------------------------------------------------------------------------------
+    def _fit(self, X: object, y: object, sample_weight: object, validation_data: tuple | None, *,
+             incremental: bool, classes: object = None) -> _BPBase:
+        refuse_dask(type(self).__name__, X, y)
+        self._check_params()
+        reset = not hasattr(self, "network_") or not (incremental or self.warm_start)
+        init_rng, split_rng, shuffle_rng = random_streams(self.random_state)
+        data = self._prepare_training_data(X, y, sample_weight, validation_data, classes=classes, reset=reset,
+                                           incremental=incremental, split_rng=split_rng)
+        if reset:
+            output_activation = TASKS[self._target_type][0]
+            sizes = [data.X.shape[1], *self._hidden_sizes(), data.Y.shape[1]]
+            self.network_ = Network(sizes, self.activation, output_activation, dtype=data.X.dtype, init=self.init,
+                                    random_state=init_rng)
+            self.history_ = History()
+            self.t_ = 0
+        else:
+            self._check_architecture()
+        epochs_before = self.history_.epochs
+        if self.solver in FULL_BATCH_SOLVERS:
+            self._train_full_batch(data)
+        else:
+            self._train_stepwise(data, shuffle_rng, incremental)
+        self.t_ += (self.history_.epochs - epochs_before) * data.X.shape[0]
+        if not incremental and self.history_.stop_reason in UNCONVERGED:
+            warnings.warn(f"{self.solver}: maximum iterations ({self.max_iter}) reached and the optimization hasn't "
+                          f"converged yet ({self.history_.message or self.history_.stop_reason}); raise max_iter "
+                          f"or tol", ConvergenceWarning, stacklevel=3)
+        return self
+
+    def _check_architecture(self) -> None:
+        sizes, network = self._hidden_sizes(), self.network_
+        if network.layer_sizes[1:-1] != sizes:
+            raise ValueError(f"warm_start and partial_fit continue the fitted network of hidden sizes "
+                             f"{network.layer_sizes[1:-1]}; got hidden_layer_sizes={self.hidden_layer_sizes!r}. "
+                             f"Set warm_start=False to start a new network.")
+
+    def _stopping(self, data: TrainingData) -> EarlyStopping | None:
+        if self.early_stopping and data.validation is not None:
+            return EarlyStopping(self.monitor, patience=self.n_iter_no_change, min_delta=self.tol)
+        return None
+
+    def _callbacks(self, extra: Sequence[Callable] = ()) -> list[Callable]:
+        callbacks = [*(self.callbacks or ()), *extra]
+        if self.verbose:
+            callbacks.insert(0, _print_epoch)
+        return callbacks
+
+    def _train_full_batch(self, data: TrainingData) -> None:
+        from_params = FULL_BATCH_OPTIONS.get(self.solver, lambda est: {})(self)
+        options = {"alpha": self.alpha, **from_params, **(self.solver_options or {})}
+        solve = get_solver(self.solver)
+        solve(self.network_, data.X, data.Y, TASKS[self._target_type][1], sample_weight=data.sample_weight,
+              max_iter=self.max_iter, validation=data.validation,
+              score=self._validation_score if data.validation is not None else None,
+              early_stopping=self._stopping(data), callbacks=self._callbacks(), history=self.history_, **options)
+
+    def _train_stepwise(self, data: TrainingData, rng: np.random.Generator, incremental: bool) -> None:
+        if not incremental or not hasattr(self, "_optimizer"):
+            self._optimizer = STEPWISE_SOLVERS[self.solver](self)
+            self._schedule = self._make_schedule()
+        n = data.X.shape[0]
+        batch_size = min(200, n) if self.batch_size == "auto" else self.batch_size
+        if not 1 <= batch_size <= n and self.batch_size != "auto":
+            warnings.warn(f"batch_size={self.batch_size} is outside [1, n_samples={n}]; it is clipped", stacklevel=4)
+        stopping, extra = self._stopping(data), []
+        adaptive = SCHEDULE_ALIASES.get(self.learning_rate, self.learning_rate) == "plateau"
+        if incremental:
+            stopping = None
+        elif stopping is None and not adaptive:  # scikit-learn's rule: stop when the training loss stalls
+            stopping = EarlyStopping("loss", patience=self.n_iter_no_change, min_delta=self.tol, restore_best=False)
+        elif stopping is None:  # "adaptive": the schedule lowers the rate on plateaus; stop once it is tiny
+            extra.append(lambda epoch, history, network: self._optimizer.learning_rate <= MIN_LEARNING_RATE)
+        train(self.network_, data.X, data.Y, TASKS[self._target_type][1], self._optimizer,
+              epochs=1 if incremental else self.max_iter, batch_size=max(1, min(batch_size, n)), shuffle=self.shuffle,
+              rng=rng, sample_weight=data.sample_weight, alpha=self.alpha, validation=data.validation,
+              score=self._validation_score if data.validation is not None else None, schedule=self._schedule,
+              early_stopping=stopping, callbacks=self._callbacks(extra), history=self.history_)
+
+    # ---- fitted attributes, all read from network_ and history_ ------------------------------------
+    @property
+    def coefs_(self) -> list[Array]:
+        return self.network_.weights
+
+    @property
+    def intercepts_(self) -> list[Array]:
+        return self.network_.biases
+
+    @property
+    def n_iter_(self) -> int:
+        return self.history_.epochs
+
+    @property
+    def loss_curve_(self) -> list[float]:
+        return self.history_.loss
+
+    @property
+    def validation_loss_curve_(self) -> list[float] | None:
+        return self.history_.val_loss or None
+
+    @property
+    def validation_scores_(self) -> list[float] | None:
+        return self.history_.val_score or None
+
+    @property
+    def best_loss_(self) -> float | None:
+        return min(self.history_.loss, default=None)
+
+    @property
+    def best_validation_score_(self) -> float | None:
+        return max(self.history_.val_score, default=None)
+
+    @property
+    def n_layers_(self) -> int:
+        return len(self.network_.layer_sizes)
+
+    @property
+    def n_outputs_(self) -> int:
+        return self.network_.layer_sizes[-1]
+
+    @property
+    def out_activation_(self) -> str:
+        return self.network_.activations[-1].name
+
+    # ---- prediction ---------------------------------------------------------------------------------
+    def _output_logits(self, X: object) -> Array:
+        """Z[L], the output layer's pre-activation, for X."""
+        X = self._prepare_inputs(X)
+        return self.network_.forward(X).Z[-1]
+
+    def hidden_activations(self, X: object, layer: int = -1) -> Array:
+        """A[layer] for X: the learned features of a hidden layer, ``(n_samples, hidden_layer_sizes[layer])``.
+
+        ``layer`` counts hidden layers as the core numbers layers, from 1 (the first hidden layer); negative
+        values count from the last hidden layer (-1, the default).
+        """
+        X = self._prepare_inputs(X)
+        n_hidden = self.n_layers_ - 2
+        number = layer + n_hidden + 1 if isinstance(layer, Integral) and layer < 0 else layer
+        if not (isinstance(layer, Integral) and 1 <= number <= n_hidden):
+            raise ValueError(f"layer must be a hidden layer number 1..{n_hidden} or -{n_hidden}..-1; got {layer!r}")
+        return self.network_.forward(X).A[number]
+
+    def _sklearn_state_setup(self) -> None:
+        """Re-point the network's weight and bias views at its parameter vector (lost when pickled)."""
+        network = self.__dict__.get("network_")
+        if network is not None:
+            network.weights, network.biases = network.split(network.params)
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self._sklearn_state_setup()
+
+    # ---- state for model files ----------------------------------------------------------------------
+    def _to_state(self) -> tuple[dict, dict[str, Array]]:
+        """(meta, arrays): JSON-able values and NumPy arrays holding everything to predict and inspect."""
+        check_is_fitted(self)
+        network, history = self.network_, self.history_
+        params = {name: value for name, value in self.get_params().items() if name != "callbacks"}
+        if isinstance(params.get("class_weight"), dict):
+            params["class_weight"] = [[plain(key), plain(value)] for key, value in params["class_weight"].items()]
+        if not (params["random_state"] is None or isinstance(params["random_state"], Integral)):
+            params["random_state"] = None  # a RandomState or Generator has no JSON form
+        meta = {
+            "params": {name: plain(value) for name, value in params.items()},
+            "layer_sizes": network.layer_sizes,
+            "activations": [g.name for g in network.activations[:-1]],
+            "output_activation": network.activations[-1].name,
+            "loss": TASKS[self._target_type][1],
+            "dtype": network.dtype.name,
+            "target_type": self._target_type,
+            "n_features_in": int(self.n_features_in_),
+            "feature_names_in": self.feature_names_in_.tolist() if hasattr(self, "feature_names_in_") else None,
+            "n_iter": self.n_iter_,
+            "t": int(self.t_),
+            "best_loss": self.best_loss_,
+            "history": {"best_epoch": history.best_epoch, "stop_reason": history.stop_reason,
+                        "message": history.message, "extra": list(history.extra)},
+        }
+        arrays = {"params": network.params, **{f"history/{name}": np.asarray(getattr(history, name), dtype=np.float64)
+                                               for name in HISTORY_SERIES}}
+        arrays.update({f"history/extra/{name}": np.asarray(values, dtype=np.float64) for name, values in history.extra.items()})
+        optimizer = getattr(self, "_optimizer", None)
+        if optimizer is not None:
+            state = optimizer.state()
+            meta["optimizer"] = {key: value for key, value in state.items()
+                                 if value is not None and not isinstance(value, np.ndarray)}
+            arrays.update({f"optimizer/{key}": value for key, value in state.items() if isinstance(value, np.ndarray)})
+        self._classes_to_state(meta, arrays)
+        return meta, arrays
+
+    @classmethod
+    def _from_state(cls, meta: dict, arrays: dict[str, Array]) -> _BPBase:
+        """The fitted estimator that ``_to_state`` described."""
+        params = dict(meta["params"])
+        if isinstance(params.get("class_weight"), list):
+            params["class_weight"] = {key: value for key, value in params["class_weight"]}
+        if isinstance(params.get("hidden_layer_sizes"), list):
+            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        est = cls(**params)
+        est.network_ = Network(meta["layer_sizes"], meta["activations"], meta["output_activation"], dtype=meta["dtype"])
+        est.network_.unpack(arrays["params"])
+        history = meta["history"]
+        est.history_ = History(**{name: arrays[f"history/{name}"].tolist() for name in HISTORY_SERIES},
+                               extra={name: arrays[f"history/extra/{name}"].tolist() for name in history["extra"]},
+                               best_epoch=history["best_epoch"], stop_reason=history["stop_reason"],
+                               message=history["message"])
+        est._target_type = meta["target_type"]
+        est.n_features_in_ = meta["n_features_in"]
+        if meta["feature_names_in"] is not None:
+            est.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
+        est.t_ = meta["t"]
+        if "optimizer" in meta:
+            prefix = "optimizer/"
+            est._optimizer = STEPWISE_SOLVERS[est.solver](est)
+            est._optimizer.set_state({**meta["optimizer"], **{key[len(prefix):]: value for key, value in arrays.items()
+                                                              if key.startswith(prefix)}})
+            est._schedule = est._make_schedule()
+        est._classes_from_state(meta, arrays)
+        return est
+
+    def _classes_to_state(self, meta: dict, arrays: dict) -> None:
+        """Regressors have no classes; BPClassifier stores its classes_."""
+
+    def _classes_from_state(self, meta: dict, arrays: dict) -> None:
+        """Regressors have no classes; BPClassifier restores its classes_."""
+
+
+HISTORY_SERIES = ("loss", "val_loss", "val_score", "learning_rate", "seconds")
+
+
+def _print_epoch(epoch: int, history: History, network: Network) -> None:
+    line = f"Iteration {epoch + 1}, loss = {history.loss[-1]:.8f}"
+    if history.val_loss:
+        line += f", validation loss = {history.val_loss[-1]:.8f}"
+    if history.val_score:
+        line += f", validation score = {history.val_score[-1]:.6f}"
+    print(line)
+
+
+def _keep_arguments(estimator: BaseEstimator, arguments: dict) -> None:
+    """scikit-learn's rule for __init__: store every argument unchanged under its own name, nothing else."""
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
+_PARAMETERS = """
+    Parameters shared with scikit-learn's MLP keep its names and meanings; the defaults are bpnn's and are
+    listed here (chosen on bench/bench_estimators.py, see the project README).
+
+    hidden_layer_sizes : int or sequence of int, default=(100,)
+        Units of each hidden layer; an empty sequence gives a network without hidden layers.
+    activation : str or list of str, default="relu"
+        Hidden activation: one name for every hidden layer or a list with one per hidden layer. Names:
+        sigmoid (alias logistic), tanh, relu, leaky_relu, elu, softplus, identity.
+    solver : str, default="adam"
+        "sgd", "adam" and "rmsprop" take mini-batch steps; "lbfgs" (SciPy's L-BFGS-B) and the full-batch
+        solvers of :mod:`bpnn.core.solvers` ("lm", "br", "rprop", "scg") work on the whole training set.
+    alpha : float, default=1e-4
+        L2 penalty α in J = Σ w_i L_i + α/(2S) Σ‖W‖² (weights only, not biases). Solver "br" estimates
+        its own penalty and does not use alpha.
+    batch_size : int or "auto", default="auto"
+        Rows per mini-batch; "auto" is min(200, n_samples).
+    learning_rate : str, default="constant"
+        Schedule of the step size of the stepwise solvers (all three, not only sgd): "constant",
+        "invscaling" (η0 / (epoch + 1)^power_t, per epoch), "adaptive" (divide by 5 after
+        n_iter_no_change epochs without a tol drop of the training loss; stop at 1e-6), "step",
+        "exponential".
+    learning_rate_init : float, default=1e-3
+        Initial step size η0 of the stepwise solvers.
+    power_t : float, default=0.5
+        Exponent of "invscaling".
+    max_iter : int, default=200
+        Epochs (stepwise solvers) or iterations (full-batch solvers).
+    shuffle : bool, default=True
+        Shuffle the rows every epoch (stepwise solvers).
+    random_state : None, int, numpy RandomState or Generator, default=None
+        Seeds weight initialisation, the validation split and shuffling; the same int gives bit-identical fits.
+    tol : float, default=1e-4
+        Improvement that counts: of the training loss (stepwise solvers, when not early stopping), of the
+        monitored validation value (early stopping), or the projected-gradient tolerance of "lbfgs".
+    verbose : bool, default=False
+        Print the loss (and validation values) after every epoch.
+    warm_start : bool, default=False
+        Continue from the fitted network on the next fit instead of starting afresh.
+    momentum : float, default=0.9
+        Momentum of "sgd"; 0 gives plain gradient descent.
+    nesterovs_momentum : bool, default=True
+        Nesterov's look-ahead form of the momentum step.
+    early_stopping : bool, default=False
+        Hold out validation_fraction of the rows (stratified by class where possible) or use the
+        ``validation_data`` given to fit; stop when ``monitor`` has not improved by tol for
+        n_iter_no_change epochs and restore the best weights.
+    validation_fraction : float, default=0.1
+        Share of the rows held out for early stopping when no validation_data is given.
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's moment decay rates and its (and RMSprop's) ε. RMSprop's decay rate ρ is 0.9.
+    n_iter_no_change : int, default=10
+        Patience, in epochs, of the stop rules above.
+    max_fun : int, default=15000
+        Most loss evaluations of "lbfgs".
+    monitor : {"val_loss", "val_score"}, default="val_loss"
+        What early stopping watches: the validation loss (lower is better) or the validation score
+        (SCORE; higher is better). scikit-learn's MLP always watches the score.
+    init : str, default="auto"
+        Weight initialiser: "auto" (He uniform for the relu family, Glorot uniform otherwise),
+        "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "small_normal" (the seed's
+        0.01·randn). Biases start at zero.
+    dtype : None, "float32" or "float64", default=None
+        Compute dtype; None keeps float32 input in float32 and uses float64 for everything else.
+    callbacks : list of callables, default=None
+        ``callback(epoch, history, network)`` after every epoch; a truthy return stops training.
+    solver_options : dict, default=None
+        Extra keyword arguments for a full-batch solver, e.g. ``{"mu": 0.01}`` for "lm".
+"""
+
+_ATTRIBUTES = """
+    Attributes
+    ----------
+    network_ : bpnn.core.Network
+        The trained network (samples are rows; W[l] is (n_in, n_out)).
+    history_ : bpnn.core.training.History
+        Per-epoch loss, validation loss and score, learning rate, seconds, solver series, stop reason.
+    coefs_, intercepts_ : list of ndarray
+        W[l] ``(n_in, n_out)`` and b[l] ``(n_out,)``, views into ``network_.params``.
+    n_iter_, t_ : int
+        Epochs run (over all fits) and training rows seen.
+    loss_curve_, validation_loss_curve_, validation_scores_ : list of float
+        Per epoch; the validation ones are None without validation data.
+    best_loss_, best_validation_score_ : float
+        Lowest training loss and highest validation score.
+    n_features_in_, feature_names_in_, n_layers_, n_outputs_, out_activation_
+        As in scikit-learn (out_activation_ uses bpnn's names: sigmoid, softmax, identity).
+"""
+
+
+class BPClassifier(ClassifierMixin, _BPBase):
+    __doc__ = f"""A backpropagation network classifier with scikit-learn's MLPClassifier API and more.
+
+    Binary targets train one sigmoid output with binary cross-entropy, multiclass targets a softmax output
+    with categorical cross-entropy, multilabel indicator targets one sigmoid output per label. The seed's
+    network (sigmoid hidden layer, one sigmoid output, cross-entropy) is ``BPClassifier(activation="sigmoid")``
+    on a binary target.
+
+    Parameters
+    ----------
+    {_PARAMETERS.replace("SCORE", "accuracy")}
+    class_weight : None, "balanced" or dict, default=None
+        Weights per class, multiplied into the sample weights: a dict {{label: weight}} (labels left out
+        weigh 1) or "balanced", n_samples / (n_classes · count of the class). Binary and multiclass targets.
+    {_ATTRIBUTES}
+    classes_ : ndarray
+        The class labels (for multilabel targets, the label indices 0..n_labels-1).
+    """
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=1e-4, batch_size="auto",
+                 learning_rate="constant", learning_rate_init=1e-3, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
+                 early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, monitor="val_loss", class_weight=None, init="auto", dtype=None,
+                 callbacks=None, solver_options=None):
+        _keep_arguments(self, locals())
+
+    _numeric_target = False
+
+    def fit(self, X: object, y: object, sample_weight: object = None, validation_data: tuple | None = None) -> BPClassifier:
+        """Train on (X, y); ``validation_data`` = (X_val, y_val[, sample_weight_val]) is scored every epoch
+        (``validation_loss_curve_``, ``validation_scores_``) and used by early stopping."""
+        return self._fit(X, y, sample_weight, validation_data, incremental=False)
+
+    @available_if(lambda est: est.solver in STEPWISE_SOLVERS)
+    def partial_fit(self, X: object, y: object, classes: object = None, sample_weight: object = None) -> BPClassifier:
+        """One epoch over (X, y); ``classes`` (every label) is required on the first call unless y is multilabel.
+        No validation split and no stop rule apply."""
+        return self._fit(X, y, sample_weight, None, incremental=True, classes=classes)
+
+    def predict_proba(self, X: object) -> Array:
+        """Class probabilities ``(n_samples, n_classes)``; for multilabel targets, each label's probability."""
+        z = self._output_logits(X)
+        if self._target_type == "binary":
+            return np.hstack([expit(-z), expit(z)])  # [1 - σ(z), σ(z)], each accurate even when tiny
+        return expit(z) if self._target_type == "multilabel" else self.network_.activations[-1].f(z)
+
+    def predict_log_proba(self, X: object) -> Array:
+        """log of predict_proba, computed from the output pre-activation so it never underflows to -inf."""
+        z = self._output_logits(X)
+        if self._target_type == "binary":
+            return np.hstack([log_expit(-z), log_expit(z)])  # log σ(z) = -softplus(-z)
+        return log_expit(z) if self._target_type == "multilabel" else log_softmax(z, axis=1)
+
+    def predict(self, X: object) -> Array:
+        z = self._output_logits(X)
+        if self._target_type == "multilabel":
+            return (z > 0).astype(int)  # σ(z) > 0.5  ⟺  z > 0
+        if self._target_type == "binary":
+            return self.classes_[(z[:, 0] > 0).astype(int)]
+        return self.classes_[z.argmax(axis=1)]
+
+    def _encode_targets(self, y: Array, *, classes: object, reset: bool, incremental: bool,
+                        dtype: np.dtype) -> tuple[Array, Array | None]:
+        """(Y, class-weight factors): y as network targets in ``dtype`` and each row's class weight (or None)."""
+        check_classification_targets(y)
+        kind = type_of_target(y, input_name="y")
+        if kind not in ("binary", "multiclass", "multilabel-indicator"):
+            raise ValueError(f"BPClassifier takes binary, multiclass or multilabel-indicator targets; got {kind}")
+        if reset:
+            if kind == "multilabel-indicator":
+                labels = np.arange(y.shape[1])
+            elif classes is None and incremental:
+                raise ValueError("classes must be passed on the first call to partial_fit: every label y will ever hold")
+            else:
+                labels = np.unique(y if classes is None else np.asarray(classes))
+            if len(labels) < 2:
+                raise ValueError(f"BPClassifier needs at least 2 classes to learn; y holds one class: {labels.tolist()}")
+            self.classes_ = labels
+            self._target_type = "multilabel" if kind == "multilabel-indicator" else "binary" if len(labels) == 2 else "multiclass"
+        elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
+            raise ValueError(f"classes={np.asarray(classes).tolist()} differ from the first partial_fit call's "
+                             f"{self.classes_.tolist()}")
+        if (kind == "multilabel-indicator") != (self._target_type == "multilabel"):
+            raise ValueError(f"y is {kind} but the model was fitted on {self._target_type} targets")
+        if self._target_type == "multilabel":
+            if y.shape[1] != len(self.classes_):
+                raise ValueError(f"y has {y.shape[1]} labels; the model was fitted on {len(self.classes_)}")
+            if self.class_weight is not None:
+                raise ValueError("class_weight applies to binary and multiclass targets; weight multilabel rows "
+                                 "with sample_weight")
+            return y.astype(dtype), None
+        index = np.searchsorted(self.classes_, y)
+        unseen = (index >= len(self.classes_)) | (self.classes_[np.minimum(index, len(self.classes_) - 1)] != y)
+        if unseen.any():
+            raise ValueError(f"y holds labels {np.unique(y[unseen]).tolist()} that are not among the model's "
+                             f"classes {self.classes_.tolist()}")
+        if self._target_type == "binary":
+            Y = index[:, None].astype(dtype)
+        else:
+            Y = np.zeros((len(y), len(self.classes_)), dtype=dtype)
+            Y[np.arange(len(y)), index] = 1  # one-hot rows
+        return Y, self._class_factor(index, incremental)
+
+    def _class_factor(self, index: Array, incremental: bool) -> Array | None:
+        """Each row's class weight, from class_weight and the class index of the row."""
+        k = len(self.classes_)
+        if self.class_weight is None:
+            return None
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            if incremental:
+                raise ValueError("class_weight='balanced' needs the class counts of the whole training set, which "
+                                 "partial_fit does not see; pass a dict, e.g. from "
+                                 "sklearn.utils.class_weight.compute_class_weight")
+            counts = np.bincount(index, minlength=k)
+            per_class = len(index) / (k * np.maximum(counts, 1))  # n_samples / (n_classes · n_c)
+        elif isinstance(self.class_weight, dict):
+            known = set(self.classes_.tolist())
+            unknown = [label for label in self.class_weight if label not in known]
+            if unknown:
+                raise ValueError(f"class_weight names labels {unknown} that are not among the classes {sorted(known)}")
+            per_class = np.array([float(self.class_weight.get(label, 1.0)) for label in self.classes_.tolist()])
+        else:
+            raise ValueError(f"class_weight must be None, 'balanced' or a dict {{label: weight}}; got {self.class_weight!r}")
+        return per_class[index]
+
+    def _strata(self, Y: Array) -> Array | None:
+        """Class index of each row for a stratified split; None for multilabel targets."""
+        if self._target_type == "multilabel":
+            return None
+        return Y[:, 0] if self._target_type == "binary" else Y.argmax(axis=1)
+
+    def _classes_to_state(self, meta: dict, arrays: dict) -> None:
+        if self.classes_.dtype.kind in "biuf":
+            arrays["classes"] = self.classes_
+        else:
+            meta["classes"] = self.classes_.tolist()  # strings and other labels travel in JSON
+
+    def _classes_from_state(self, meta: dict, arrays: dict) -> None:
+        self.classes_ = arrays["classes"] if "classes" in arrays else np.asarray(meta["classes"], dtype=object)
+
+    def __sklearn_tags__(self):  # noqa: ANN204 - scikit-learn's Tags
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class BPRegressor(RegressorMixin, _BPBase):
+    __doc__ = f"""A backpropagation network regressor with scikit-learn's MLPRegressor API and more.
+
+    One or several outputs; an identity output layer trained on the squared error
+    L = 1/2 Σ_k (ŷ_k - y_k)² averaged over (weighted) samples.
+
+    Parameters
+    ----------
+    loss : "squared_error", default="squared_error"
+        The only loss; accepted so that MLPRegressor's first positional argument carries over.
+    {_PARAMETERS.replace("SCORE", "R²")}
+    {_ATTRIBUTES}
+    """
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=1e-4, batch_size="auto", learning_rate="constant", learning_rate_init=1e-3, power_t=0.5,
+                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, monitor="val_loss", init="auto",
+                 dtype=None, callbacks=None, solver_options=None):
+        _keep_arguments(self, locals())
+
+    _numeric_target = True
+    _validation_score = staticmethod(r2)
+
+    def _check_params(self) -> None:
+        if self.loss != "squared_error":
+            raise ValueError(f"unknown loss {self.loss!r}; BPRegressor's only loss is squared_error")
+        super()._check_params()
+
+    def fit(self, X: object, y: object, sample_weight: object = None, validation_data: tuple | None = None) -> BPRegressor:
+        """Train on (X, y); ``validation_data`` = (X_val, y_val[, sample_weight_val]) is scored every epoch
+        (``validation_loss_curve_``, ``validation_scores_`` as R²) and used by early stopping."""
+        return self._fit(X, y, sample_weight, validation_data, incremental=False)
+
+    @available_if(lambda est: est.solver in STEPWISE_SOLVERS)
+    def partial_fit(self, X: object, y: object, sample_weight: object = None) -> BPRegressor:
+        """One epoch over (X, y), without validation split or stop rule."""
+        return self._fit(X, y, sample_weight, None, incremental=True)
+
+    def predict(self, X: object) -> Array:
+        """Predictions ``(n_samples,)`` for one output, ``(n_samples, n_outputs)`` for several."""
+        X = self._prepare_inputs(X)
+        out = self.network_.predict(X)
+        return out[:, 0] if out.shape[1] == 1 else out
+
+    def _encode_targets(self, y: Array, *, classes: object, reset: bool, incremental: bool,
+                        dtype: np.dtype) -> tuple[Array, None]:
+        Y = y.reshape(len(y), -1).astype(dtype)
+        if reset:
+            self._target_type = "continuous"
+        elif Y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {Y.shape[1]} outputs; the model was fitted on {self.n_outputs_}")
+        return Y, None
+
+    def _strata(self, Y: Array) -> None:
+        return None
+
+    def __sklearn_tags__(self):  # noqa: ANN204 - scikit-learn's Tags
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags

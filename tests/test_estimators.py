@@ -1,0 +1,434 @@
+"""BPClassifier and BPRegressor: tasks, scikit-learn workflows, weights, dtypes, validation, early stopping,
+incremental training, state round trips; checked against scikit-learn, the seed network and hand-written
+forward passes."""
+
+import io
+import json
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_iris, make_classification, make_multilabel_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, log_loss, r2_score, recall_score
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+import bpnn
+from bpnn.core.solvers import FULL_BATCH_SOLVERS
+from bpnn.estimators import BPClassifier, BPRegressor
+from bpnn.seed import TwoLayerNet
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # short runs on purpose
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    with threadpool_limits(1):  # small matrices: extra BLAS threads only add contention
+        yield
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    return train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+
+
+@pytest.fixture(scope="module")
+def binary():
+    X, y = make_classification(n_samples=300, n_features=6, n_informative=4, random_state=0)
+    return StandardScaler().fit_transform(X), y
+
+
+def relu(z):
+    return np.maximum(z, 0)
+
+
+def manual_logits(est, X):
+    """Z[L] computed from coefs_ / intercepts_ alone, scikit-learn's way: a @ W + b, relu between layers."""
+    a = X
+    for i, (W, b) in enumerate(zip(est.coefs_, est.intercepts_)):
+        z = a @ W + b
+        a = relu(z) if i < len(est.coefs_) - 1 else z
+    return z
+
+
+# ---- tasks -----------------------------------------------------------------------------------------
+def test_binary_is_one_sigmoid_unit_with_cross_entropy(binary):
+    X, y = binary
+    est = BPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", alpha=0.1, max_iter=50, random_state=0).fit(X, y)
+    assert est.n_outputs_ == 1 and est.out_activation_ == "sigmoid" and est.n_layers_ == 3
+    assert [W.shape for W in est.coefs_] == [(6, 8), (8, 1)]  # scikit-learn's orientation (n_in, n_out)
+    z = manual_logits(est, X)[:, 0]
+    p = 1 / (1 + np.exp(-z))
+    np.testing.assert_allclose(est.predict_proba(X), np.column_stack([1 / (1 + np.exp(z)), p]), rtol=1e-12)
+    np.testing.assert_array_equal(est.predict(X), est.classes_[(p > 0.5).astype(int)])
+    # full batch: the last loss is J at the final weights, binary cross-entropy plus α/(2m) Σ‖W‖²
+    penalty = 0.1 / (2 * len(y)) * sum(float((W**2).sum()) for W in est.coefs_)
+    assert est.loss_curve_[-1] == pytest.approx(log_loss(y, p) + penalty, rel=1e-10)
+
+
+def test_multiclass_is_softmax(iris):
+    X_train, X_test, y_train, y_test = iris
+    est = BPClassifier(hidden_layer_sizes=(16,), max_iter=300, learning_rate_init=0.01, random_state=0).fit(X_train, y_train)
+    assert est.out_activation_ == "softmax" and est.n_outputs_ == 3
+    z = manual_logits(est, X_test)
+    expected = np.exp(z - z.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(est.predict_proba(X_test), expected, rtol=1e-12)
+    np.testing.assert_allclose(est.predict_log_proba(X_test), np.log(expected), rtol=1e-10)
+    assert est.score(X_test, y_test) >= 0.9
+
+
+def test_string_labels_and_multilabel():
+    X, Y = make_multilabel_classification(n_samples=200, n_features=8, n_classes=3, random_state=0)
+    est = BPClassifier(hidden_layer_sizes=(16,), max_iter=200, learning_rate_init=0.01, random_state=0).fit(X, Y)
+    assert est.out_activation_ == "sigmoid" and est.n_outputs_ == 3
+    np.testing.assert_array_equal(est.classes_, [0, 1, 2])
+    proba = est.predict_proba(X)
+    assert proba.shape == (200, 3)
+    np.testing.assert_array_equal(est.predict(X), (proba > 0.5).astype(int))
+    assert est.score(X, Y) == accuracy_score(Y, est.predict(X))
+    labels = np.array(["cat", "dog", "emu"])[load_iris(return_X_y=True)[1]]
+    est = BPClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0).fit(load_iris(return_X_y=True)[0], labels)
+    assert set(est.predict(load_iris(return_X_y=True)[0])) <= {"cat", "dog", "emu"}
+
+
+def test_log_proba_stays_finite_when_probabilities_saturate(binary):
+    X, y = binary
+    est = BPClassifier(hidden_layer_sizes=(8,), max_iter=30, random_state=0).fit(X, y)
+    log_proba = est.predict_log_proba(X * 1e4)
+    assert np.all(np.isfinite(log_proba))
+    z = manual_logits(est, X * 1e4)[:, 0]
+    np.testing.assert_allclose(log_proba[:, 1], -np.logaddexp(0, -z), rtol=1e-12)  # log σ(z) = -log(1 + e^-z)
+
+
+def test_regression_one_and_several_outputs():
+    X, y = make_regression(n_samples=200, n_features=5, n_targets=2, noise=1.0, random_state=0)
+    y = y / y.std(axis=0)
+    est = BPRegressor(hidden_layer_sizes=(32,), max_iter=300, learning_rate_init=0.01, random_state=0).fit(X, y)
+    assert est.out_activation_ == "identity" and est.predict(X).shape == (200, 2)
+    np.testing.assert_allclose(est.predict(X), manual_logits(est, X), rtol=1e-12)
+    assert est.score(X, y) == pytest.approx(r2_score(y, est.predict(X)))
+    assert est.score(X, y) > 0.95
+    single = BPRegressor(hidden_layer_sizes=(8,), max_iter=20, random_state=0).fit(X, y[:, 0])
+    assert single.predict(X).shape == (200,)
+
+
+def test_hidden_activations_are_the_learned_features(iris):
+    X_train, _, y_train, _ = iris
+    est = BPClassifier(hidden_layer_sizes=(7, 5), activation=["tanh", "relu"], max_iter=20, random_state=0)
+    est.fit(X_train, y_train)
+    first = np.tanh(X_train @ est.coefs_[0] + est.intercepts_[0])
+    second = relu(first @ est.coefs_[1] + est.intercepts_[1])
+    np.testing.assert_allclose(est.hidden_activations(X_train, layer=1), first, rtol=1e-12)
+    np.testing.assert_allclose(est.hidden_activations(X_train), second, rtol=1e-12)
+    np.testing.assert_allclose(est.hidden_activations(X_train, layer=-2), first, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"hidden layer number 1\.\.2"):
+        est.hidden_activations(X_train, layer=3)
+
+
+def test_seed_configuration_is_the_seed_network():
+    # BPClassifier(activation="sigmoid") on a binary target with full-batch gradient descent is the seed's
+    # TwoLayerNet: start both from the same weights, train 40 epochs, compare every weight and the costs.
+    X, y = make_classification(n_samples=60, n_features=3, n_informative=3, n_redundant=0, random_state=1)
+    seed = TwoLayerNet(n_x=3, n_h=4, seed=0)
+    est = BPClassifier(hidden_layer_sizes=(4,), activation="sigmoid", solver="sgd", momentum=0.0, alpha=0.0,
+                       batch_size=60, shuffle=False, learning_rate_init=0.5, max_iter=1, warm_start=True,
+                       n_iter_no_change=100, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, y)
+    for W, b, w, bias in zip(est.coefs_, est.intercepts_, (seed.w1, seed.w2), (seed.b1, seed.b2)):
+        W[...], b[...] = w.T, bias[:, 0]  # coefs_ are views: this sets the network's weights
+    costs = seed.fit(X.T, y[None, :], learning_rate=0.5, epochs=40)
+    est.set_params(max_iter=40)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, y)
+    np.testing.assert_allclose(est.coefs_[0], seed.w1.T, rtol=1e-10)
+    np.testing.assert_allclose(est.coefs_[1], seed.w2.T, rtol=1e-10)
+    np.testing.assert_allclose(est.intercepts_[1], seed.b2[:, 0], rtol=1e-10)
+    np.testing.assert_allclose(est.loss_curve_[1:], costs, rtol=1e-10)
+
+
+# ---- scikit-learn workflows ------------------------------------------------------------------------
+def test_pipeline_in_grid_search_and_cross_val_score(binary):
+    X, y = binary
+    pipeline = make_pipeline(StandardScaler(), BPClassifier(batch_size=32, max_iter=60, random_state=0))
+    grid = {"bpclassifier__hidden_layer_sizes": [(2,), (32,)], "bpclassifier__activation": ["relu", "tanh"]}
+    search = GridSearchCV(pipeline, grid, cv=3).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert search.best_params_["bpclassifier__hidden_layer_sizes"] == (32,) and search.best_score_ > 0.85
+    scores = cross_val_score(search.best_estimator_, X, y, cv=3)
+    linear = cross_val_score(make_pipeline(StandardScaler(), LogisticRegression()), X, y, cv=3)
+    assert scores.shape == (3,) and scores.mean() > linear.mean() + 0.1  # this set is not linearly separable
+
+
+def never_stop(epoch, history, network):
+    return False
+
+
+def test_clone_and_pickle(binary):
+    X, y = binary
+    est = BPClassifier(hidden_layer_sizes=(8,), max_iter=10, random_state=0, callbacks=[never_stop])
+    assert clone(est).get_params()["hidden_layer_sizes"] == (8,)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, y)
+    copy = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(copy.predict_proba(X), est.predict_proba(X))
+    # the copy's coefs_ are still views of its parameter vector: training the copy moves them
+    before = copy.coefs_[0].copy()
+    copy.partial_fit(X, y)
+    est.partial_fit(X, y)
+    assert not np.array_equal(copy.coefs_[0], before)
+    np.testing.assert_array_equal(copy.predict_proba(X), est.predict_proba(X))
+
+
+def test_same_random_state_gives_bit_identical_fits(iris):
+    X_train, _, y_train, _ = iris
+    fits = [BPClassifier(hidden_layer_sizes=(8,), max_iter=30, early_stopping=True, random_state=3).fit(X_train, y_train)
+            for _ in range(2)]
+    np.testing.assert_array_equal(fits[0].network_.params, fits[1].network_.params)
+    other = BPClassifier(hidden_layer_sizes=(8,), max_iter=30, early_stopping=True, random_state=4).fit(X_train, y_train)
+    assert not np.array_equal(other.network_.params, fits[0].network_.params)
+
+
+# ---- weights -----------------------------------------------------------------------------------------
+def test_integer_sample_weight_equals_repeated_rows(binary):
+    X, y = binary
+    weights = np.random.default_rng(0).integers(0, 4, len(y))
+    params = dict(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=40, random_state=0)
+    weighted = BPClassifier(**params).fit(X, y, sample_weight=weights)
+    repeated = BPClassifier(**params).fit(np.repeat(X, weights, axis=0), np.repeat(y, weights))
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-6, atol=1e-9)
+
+
+def test_class_weight_balanced_raises_minority_recall():
+    X, y = make_classification(n_samples=600, n_features=5, weights=[0.93], class_sep=0.5, flip_y=0.02, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, random_state=0, stratify=y)
+    params = dict(hidden_layer_sizes=(16,), max_iter=100, random_state=0)
+    plain = BPClassifier(**params).fit(X_train, y_train)
+    balanced = BPClassifier(class_weight="balanced", **params).fit(X_train, y_train)
+    plain_recall = recall_score(y_test, plain.predict(X_test))
+    balanced_recall = recall_score(y_test, balanced.predict(X_test))
+    assert balanced_recall > plain_recall + 0.2
+
+
+def test_class_weight_dict_equals_sample_weight(binary):
+    X, y = binary
+    params = dict(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=30, random_state=0)
+    by_class = BPClassifier(class_weight={1: 3.0}, **params).fit(X, y)
+    by_sample = BPClassifier(**params).fit(X, y, sample_weight=np.where(y == 1, 3.0, 1.0))
+    np.testing.assert_array_equal(by_class.network_.params, by_sample.network_.params)
+    with pytest.raises(ValueError, match=r"labels \[7\] that are not among the classes \[0, 1\]"):
+        BPClassifier(class_weight={7: 2.0}).fit(X, y)
+
+
+# ---- dtypes ------------------------------------------------------------------------------------------
+def test_float32_in_float32_out(iris):
+    X_train, X_test, y_train, _ = iris
+    est = BPClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0).fit(X_train.astype(np.float32), y_train)
+    assert all(W.dtype == np.float32 for W in est.coefs_ + est.intercepts_)
+    assert est.predict_proba(X_test.astype(np.float32)).dtype == np.float32
+    assert est.predict_proba(X_test).dtype == np.float32  # the model's dtype decides, as in the core
+    forced = BPRegressor(hidden_layer_sizes=(4,), max_iter=5, dtype="float32", random_state=0).fit(X_train, y_train)
+    assert forced.predict(X_test).dtype == np.float32
+
+
+# ---- validation data and early stopping ------------------------------------------------------------
+def test_validation_data_is_scored_every_epoch(iris):
+    X_train, X_test, y_train, y_test = iris
+    est = BPClassifier(hidden_layer_sizes=(8,), max_iter=25, random_state=0, n_iter_no_change=100)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X_train, y_train, validation_data=(X_test, y_test))
+    assert len(est.validation_loss_curve_) == len(est.validation_scores_) == est.n_iter_ == 25
+    assert est.validation_scores_[-1] == pytest.approx(est.score(X_test, y_test))
+    Y_test = np.eye(3)[y_test]
+    network = est.network_
+    expected = network.cost(network.forward(X_test), Y_test, "categorical_cross_entropy", alpha=est.alpha)
+    assert est.validation_loss_curve_[-1] == pytest.approx(expected, rel=1e-12)
+
+
+def test_early_stopping_restores_the_best_weights(binary):
+    X, y = binary
+    est = BPClassifier(hidden_layer_sizes=(64,), learning_rate_init=0.05, max_iter=300, early_stopping=True,
+                       validation_fraction=0.3, n_iter_no_change=5, random_state=0).fit(X, y)
+    history = est.history_
+    assert history.stop_reason.startswith("no improvement of val_loss") and est.n_iter_ < 300
+    assert history.best_epoch == int(np.argmin(est.validation_loss_curve_))
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+    by_score = BPClassifier(hidden_layer_sizes=(64,), learning_rate_init=0.05, max_iter=300, early_stopping=True,
+                            monitor="val_score", validation_fraction=0.3, n_iter_no_change=5, random_state=0)
+    by_score.fit(X_train, y_train, validation_data=(X_val, y_val))
+    assert by_score.history_.best_epoch == int(np.argmax(by_score.validation_scores_))
+    assert by_score.score(X_val, y_val) == max(by_score.validation_scores_)
+
+
+def test_early_stopping_split_is_stratified():
+    X, y = make_classification(n_samples=200, n_features=4, weights=[0.9], random_state=0)
+    seen = []
+    est = BPClassifier(hidden_layer_sizes=(4,), max_iter=1, early_stopping=True, validation_fraction=0.2, random_state=0,
+                       callbacks=[lambda epoch, history, network: seen.append(history.val_score)])
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, y)
+    assert est.t_ == 160  # 200 rows less the 40 held out
+    minority = np.sum(y == 1)
+    # stratified: the 40 validation rows hold the minority class in proportion (20 % of it)
+    est_counts = BPClassifier(hidden_layer_sizes=(4,), max_iter=1, early_stopping=True, validation_fraction=0.2,
+                              random_state=0)
+    data = est_counts._prepare_training_data(X, y, None, None, classes=None, reset=True, incremental=False,
+                                             split_rng=np.random.default_rng(0))
+    assert data.validation[1].sum() == round(0.2 * minority)
+
+
+# ---- incremental and warm-started training --------------------------------------------------------
+def test_partial_fit_reaches_the_accuracy_of_fit(iris):
+    X_train, X_test, y_train, y_test = iris
+    params = dict(hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0)
+    full = BPClassifier(max_iter=100, n_iter_no_change=100, **params)
+    with pytest.warns(ConvergenceWarning):
+        full.fit(X_train, y_train)
+    incremental = BPClassifier(**params)
+    for epoch in range(100):
+        for rows in np.array_split(np.random.default_rng(epoch).permutation(len(y_train)), 3):
+            incremental.partial_fit(X_train[rows], y_train[rows], classes=[0, 1, 2])
+    assert incremental.score(X_test, y_test) >= full.score(X_test, y_test) - 0.03
+    assert incremental.n_iter_ == 300 and incremental.t_ == 100 * len(y_train)
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        BPClassifier().partial_fit(X_train, y_train)
+    assert not hasattr(BPClassifier(solver="lbfgs"), "partial_fit")
+
+
+def test_warm_start_continues_the_curves(binary):
+    X, y = binary
+    est = BPClassifier(hidden_layer_sizes=(8,), max_iter=5, warm_start=True, n_iter_no_change=100, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, y)
+        first = list(est.loss_curve_)
+        est.fit(X, y)
+    assert est.n_iter_ == 10 and est.loss_curve_[:5] == first and est.t_ == 10 * len(y)
+    est.set_params(hidden_layer_sizes=(9,))
+    with pytest.raises(ValueError, match="warm_start and partial_fit continue the fitted network"):
+        est.fit(X, y)
+
+
+# ---- solvers, schedules, callbacks, warnings ------------------------------------------------------
+@pytest.mark.parametrize("solver", ["sgd", "adam", "rmsprop", *FULL_BATCH_SOLVERS])
+def test_every_solver_trains(solver):
+    X, y = make_regression(n_samples=80, n_features=3, noise=0.1, random_state=0)
+    est = BPRegressor(hidden_layer_sizes=(5,), activation="tanh", solver=solver, max_iter=40, learning_rate_init=0.01,
+                      random_state=0)
+    with pytest.warns(ConvergenceWarning) if solver in ("sgd", "adam", "rmsprop") else np.errstate():
+        est.fit(X, y / y.std())
+    assert est.n_iter_ >= 1 and len(est.loss_curve_) == est.n_iter_
+    assert est.loss_curve_[-1] < est.loss_curve_[0]
+
+
+def test_unknown_names_list_the_valid_ones(binary):
+    X, y = binary
+    with pytest.raises(ValueError, match="unknown solver 'newton'; valid solvers are sgd, adam, rmsprop, lbfgs"):
+        BPClassifier(solver="newton").fit(X, y)
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        BPClassifier(activation="swish").fit(X, y)
+    with pytest.raises(ValueError, match="unknown learning-rate schedule 'cosine'"):
+        BPClassifier(learning_rate="cosine").fit(X, y)
+    with pytest.raises(ValueError, match=r"alpha must be a number in \[0, inf\); got -1"):
+        BPClassifier(alpha=-1).fit(X, y)
+    with pytest.raises(ValueError, match="BPRegressor's only loss is squared_error"):
+        BPRegressor(loss="poisson").fit(X, y)
+
+
+def test_callbacks_and_verbose(binary, capsys):
+    X, y = binary
+    calls = []
+
+    def stop_at_third(epoch, history, network):
+        calls.append((epoch, len(history.loss), network.n_params))
+        return epoch == 2
+
+    est = BPClassifier(hidden_layer_sizes=(4,), verbose=True, callbacks=[stop_at_third], random_state=0).fit(X, y)
+    assert est.n_iter_ == 3 and calls == [(0, 1, 33), (1, 2, 33), (2, 3, 33)]
+    assert est.history_.stop_reason == "stopped by callback"
+    assert capsys.readouterr().out.startswith("Iteration 1, loss = ")
+
+
+def test_adaptive_schedule_divides_the_rate_and_stops_when_tiny(binary):
+    X, y = binary
+    est = BPClassifier(hidden_layer_sizes=(4,), solver="sgd", learning_rate="adaptive", learning_rate_init=0.1,
+                       n_iter_no_change=2, tol=1.0, max_iter=100, random_state=0).fit(X, y)
+    rates = est.history_.learning_rate
+    assert rates[0] == 0.1 and min(rates) < 1e-4 and est.n_iter_ < 100
+    assert set(np.round(np.array(rates[1:]) / np.array(rates[:-1]), 12)) <= {1.0, 0.2, 1e-6 / rates[-2]}
+
+
+def test_convergence_warning_when_max_iter_is_reached(binary):
+    X, y = binary
+    with pytest.warns(ConvergenceWarning, match=r"maximum iterations \(3\) reached"):
+        BPClassifier(max_iter=3).fit(X, y)
+
+
+def test_plain_fit_refuses_dask_collections(binary):
+    da = pytest.importorskip("dask.array")
+    X, y = binary
+    with pytest.raises(TypeError, match="got a Dask collection .*bpnn.distributed"):
+        BPClassifier().fit(da.from_array(X, chunks=100), y)
+
+
+def test_import_bpnn_stays_light():
+    code = "import sys, bpnn; print(sorted({'sklearn', 'scipy', 'pandas'} & {name.split('.')[0] for name in sys.modules}))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+# ---- state for model files -------------------------------------------------------------------------
+def json_and_npz_round_trip(est):
+    meta, arrays = est._to_state()
+    meta = json.loads(json.dumps(meta, allow_nan=False))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    buffer.seek(0)
+    with np.load(buffer, allow_pickle=False) as loaded:
+        arrays = dict(loaded)
+    return type(est)._from_state(meta, arrays)
+
+
+def test_state_round_trip_is_bit_identical(iris):
+    pandas = pytest.importorskip("pandas")
+    X_train, X_test, y_train, y_test = iris
+    frame = pandas.DataFrame(X_train, columns=["a", "b", "c", "d"])
+    labels = np.array(["setosa", "versicolor", "virginica"], dtype=object)[y_train]
+    est = BPClassifier(hidden_layer_sizes=(8, 4), activation=["tanh", "relu"], class_weight={"setosa": 2.0},
+                       max_iter=30, random_state=0, dtype="float32", callbacks=[print])
+    with pytest.warns(ConvergenceWarning):
+        est.fit(frame, labels, validation_data=(pandas.DataFrame(X_test, columns=list("abcd")), labels[:len(y_test)]))
+    copy = json_and_npz_round_trip(est)
+    test_frame = pandas.DataFrame(X_test, columns=list("abcd"))
+    np.testing.assert_array_equal(copy.predict_proba(test_frame), est.predict_proba(test_frame))
+    np.testing.assert_array_equal(copy.predict(test_frame), est.predict(test_frame))
+    assert copy.get_params() == {**est.get_params(), "callbacks": None}
+    for name in ("loss_curve_", "validation_loss_curve_", "validation_scores_", "n_iter_", "t_", "best_loss_",
+                 "n_features_in_", "n_layers_", "out_activation_"):
+        assert getattr(copy, name) == getattr(est, name), name
+    np.testing.assert_array_equal(copy.feature_names_in_, est.feature_names_in_)
+    np.testing.assert_array_equal(copy.classes_, est.classes_)
+    # optimizer state travels too: one more epoch from the copy equals one more from the original
+    copy.partial_fit(frame, labels)
+    est.partial_fit(frame, labels)
+    np.testing.assert_array_equal(copy.network_.params, est.network_.params)
+
+
+def test_state_round_trip_regressor():
+    X, y = make_regression(n_samples=50, n_features=3, random_state=0)
+    est = BPRegressor(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=20, random_state=0).fit(X, y / y.std())
+    copy = json_and_npz_round_trip(est)
+    np.testing.assert_array_equal(copy.predict(X), est.predict(X))
+    assert copy.history_.extra == est.history_.extra and copy.history_.stop_reason == est.history_.stop_reason
+
+
+def test_lazy_names_are_the_estimators():
+    assert bpnn.BPClassifier is BPClassifier and bpnn.BPRegressor is BPRegressor
