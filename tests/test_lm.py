@@ -132,3 +132,10 @@ def test_br_generalises_better_than_plain_lm_on_a_small_noisy_regression():
     assert np.median(errors["br"]) < np.median(errors["lm"])
     assert np.median(gammas) < 61 and max(gammas) < 61
     assert time.perf_counter() - started < 60
+
+
+def test_float32_networks_train_with_lm_and_stay_float32():
+    x = np.linspace(-1, 1, 41, dtype=np.float32)[:, None]
+    net = Network([1, 5, 1], "tanh", "identity", dtype="float32", random_state=0)
+    history = solve_lm(net, x, np.sin(np.pi * x), goal=0.002)
+    assert history.stop_reason == "goal met" and net.params.dtype == np.float32
