@@ -14,6 +14,10 @@ Conventions (the whole core):
   ``weights`` and ``biases`` are views into it. Gradients come back as one flat vector of the same
   layout. Backprop returns gradients and never applies them.
 - The dtype of the parameters is the dtype of the network (float32 or float64); data is used in it.
+- The formulas run once, in ``_forward_into`` and ``_backward_into``, which write into arrays they are
+  given. ``forward``/``backward`` give them fresh arrays on every call (results the caller may keep);
+  the training loop gives them a :class:`Workspace`, whose arrays are allocated once per batch size and
+  reused by every step.
 """
 
 from __future__ import annotations
@@ -157,7 +161,7 @@ class Network:
     def _data_term(self, cache: Cache, Y: Array, loss: Loss, w: Array | float) -> float:
         """Σ_i w_i L_i, the cost without the L2 penalty."""
         per_sample = per_sample_loss(loss, self.activations[-1], Y, cache.Z[-1], cache.A[-1])
-        return float((per_sample * np.reshape(w, -1)).sum()) if np.ndim(w) else float(per_sample.sum() * w)
+        return float(per_sample.sum() * w) if isinstance(w, float) else float((per_sample * np.reshape(w, -1)).sum())
 
     def backward(self, cache: Cache, Y: Array, loss: Loss | str, sample_weight: Array | None = None,
                  alpha: float = 0.0, out: Array | None = None) -> Array:
@@ -199,15 +203,16 @@ class Network:
 class Workspace:
     """The training hot path: every buffer of a step on batches of ``m`` rows, allocated once and reused.
 
-    ``X``/``Y`` receive a batch's gathered rows, ``cache`` its forward pass, ``delta``/``derivative`` the
-    backward pass (see ``Network._backward_into``) and ``grad`` its flat gradient (``dW``/``db`` are views).
+    ``X``/``Y`` receive a batch's gathered rows (or converted targets; allocated only when asked for),
+    ``cache`` its forward pass, ``delta``/``derivative`` the backward pass (see ``Network._backward_into``)
+    and ``grad`` its flat gradient (``dW``/``db`` are views).
     """
 
-    def __init__(self, network: Network, m: int, loss: Loss) -> None:
+    def __init__(self, network: Network, m: int, loss: Loss, *, inputs: bool = True, targets: bool = True) -> None:
         check_pairing(loss, network.activations[-1])
         self.network, self.loss, self.m = network, loss, m
-        self.X = np.empty((m, network.layer_sizes[0]), dtype=network.dtype)
-        self.Y = np.empty((m, network.layer_sizes[-1]), dtype=network.dtype)
+        self.X = np.empty((m, network.layer_sizes[0]), dtype=network.dtype) if inputs else None
+        self.Y = np.empty((m, network.layer_sizes[-1]), dtype=network.dtype) if targets else None
         self.cache = Cache(network._layer_buffers(m, network.n_layers), network._layer_buffers(m, network.n_layers))
         self.delta = network._layer_buffers(m, network.n_layers)
         self.derivative = network._layer_buffers(m, network.n_layers - 1)

@@ -7,6 +7,12 @@ the explicit ``numpy.random.Generator`` when ``shuffle`` is on. The epoch's trai
 mean of the batch losses, plus the L2 penalty at the epoch's final weights.
 
 A callback is any callable ``callback(epoch, history, network)``; a truthy return stops training.
+
+Speed: each batch size gets one :class:`~bpnn.core.network.Workspace` holding every buffer of a step,
+allocated once. Shuffled batches are gathered into it with ``np.take`` (no intermediate copy), in-order
+batches are views; the optimizer works in the gradient's buffer; boolean or integer targets stay compact
+and are converted one batch at a time. ``blas_threads`` (see :func:`train`) keeps small networks on one
+BLAS thread.
 """
 
 from __future__ import annotations
@@ -133,14 +139,16 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
         X_val, Y_val = network.as_input(validation[0]), network.as_input(validation[1])
         weights_val = validation[2] if len(validation) > 2 else None
     size = n if batch_size is None else max(1, min(int(batch_size), n))
-    workspaces = {m: Workspace(network, m, loss) for m in {size, n % size} if m}  # the last batch may be smaller
+    gather = shuffle and batch_size is not None  # shuffled batches are gathered; in order they are slices (views)
+    workspaces = {m: Workspace(network, m, loss, inputs=gather, targets=gather or Y.dtype != network.dtype)
+                  for m in {size, n % size} if m}  # the last batch may be smaller
     last_finite = network.pack()
     penalty_per_norm = alpha / (2 * total)
     with _blas_threads(blas_threads, network, size):
         for epoch in range(history.epochs, history.epochs + epochs):
             started = time.perf_counter()
             last_finite[...] = network.params
-            order = rng.permutation(n) if shuffle and batch_size is not None else None
+            order = rng.permutation(n) if gather else None
             data_loss = 0.0
             for rows in batches(n, batch_size, order):
                 if order is None:
@@ -163,7 +171,7 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
                     break
                 optimizer.update(network.params, work.grad, overwrite_grad=True)  # the next step recomputes it
             epoch_loss = data_loss + (penalty_per_norm * _squared_weight_norm(network) if alpha else 0.0)
-            if not (np.isfinite(epoch_loss) and np.all(np.isfinite(network.params))):
+            if not (math.isfinite(epoch_loss) and np.isfinite(network.params).all()):
                 network.unpack(last_finite)
                 history.stop_reason = "diverged"
                 history.message = (f"training diverged at epoch {epoch + 1} (loss {epoch_loss}); the weights of the "
