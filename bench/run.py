@@ -258,7 +258,10 @@ def check_targets(timing: dict, memory: dict, imports: dict | None) -> list:
                 for fw, limit in (("sklearn", vs_sklearn), ("torch", vs_torch)):
                     if fw in entry["ratio"]:
                         ratio = entry["ratio"][fw]
-                        checks.append((f"{name} {dtype} {optimizer}: bpnn/{fw} <= {limit}", f"{ratio:.2f}", ratio <= limit))
+                        # a bpnn doing nothing but the GEMMs would reach the peer's GEMM share as its ratio
+                        measured = f"{ratio:.2f}" + (f" (floor at 100% GEMM share: {entry['gemm_share'][fw]:.2f})"
+                                                     if name in ("W4", "W5") else "")
+                        checks.append((f"{name} {dtype} {optimizer}: bpnn/{fw} <= {limit}", measured, ratio <= limit))
     for name in ("W4", "W5"):
         for dtype, by_optimizer in timing.get(name, {}).items():
             share = by_optimizer["sgd"]["gemm_share"]["bpnn"]
