@@ -65,7 +65,7 @@ def with_fonts(plot: Callable) -> Callable:
 def save(figure: Figure, path: str | Path) -> Path:
     """Render ``figure`` as PNG to ``path`` (atomically)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=DPI)  # the constrained layout already fits everything in
     return atomic_write(path, buffer.getvalue())
 
 
@@ -302,15 +302,15 @@ def plot_network(layer_sizes: Sequence[int], layer_labels: Sequence[str], path: 
                  max_shown: int = 10) -> Path:
     """A diagram of a dense network: one column of units per layer (at most ``max_shown`` drawn, the rest
     elided), every connection between neighbouring layers, a label under each layer."""
-    figure = Figure(figsize=(2.2 * len(layer_sizes) + 1, 5), layout="constrained")
+    top = (min(max(layer_sizes), max_shown) - 1) / 2  # units sit one apart, each layer centred on 0
+    figure = Figure(figsize=(2.2 * len(layer_sizes) + 1, 1.8 + 0.42 * (2 * top + 1)), layout="constrained")
     axes = figure.add_subplot()
     axes.set_axis_off()
-    step = 0.8 / max_shown  # units keep the same spacing in every layer, centred on 0.5
     columns = []
     for size in layer_sizes:
-        slots = min(size, max_shown)
-        heights = 0.5 + step * ((slots - 1) / 2 - np.arange(slots))
-        columns.append(np.delete(heights, -2) if size > slots else heights)  # an elided layer leaves a gap above its last unit
+        shown = min(size, max_shown)
+        heights = (shown - 1) / 2 - np.arange(shown, dtype=float)
+        columns.append(np.delete(heights, -2) if size > shown else heights)  # an elided layer: a gap above its last unit
     for l in range(len(layer_sizes) - 1):
         for a in columns[l]:
             for b in columns[l + 1]:
@@ -319,10 +319,10 @@ def plot_network(layer_sizes: Sequence[int], layer_labels: Sequence[str], path: 
         color = "tab:green" if l == 0 else ("tab:red" if l == len(layer_sizes) - 1 else "tab:blue")
         axes.scatter(np.full(heights.size, l), heights, s=260, color=color, edgecolors="black", zorder=2)
         if size > max_shown:
-            axes.text(l, heights[-1] + step, "⋮", ha="center", va="center", fontsize=18, zorder=3)
-        axes.text(l, 0.02, f"{label}\n{size} unit{'s' if size != 1 else ''}", ha="center", va="top", fontsize=9)
+            axes.text(l, heights[-1] + 1, "⋮", ha="center", va="center", fontsize=18, zorder=3)
+        axes.text(l, -top - 0.8, f"{label}\n{size} unit{'s' if size != 1 else ''}", ha="center", va="top", fontsize=9)
     axes.set_xlim(-0.6, len(layer_sizes) - 0.4)
-    axes.set_ylim(-0.14, 0.98)
+    axes.set_ylim(-top - 2.6, top + 0.7)
     axes.set_title(" → ".join(str(n) for n in layer_sizes))
     return save(figure, path)
 
