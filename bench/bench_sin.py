@@ -4,7 +4,9 @@ For each problem, 30 random starts (random_state 0..29) of the same network trai
 reaches the goal: LM (trainlm defaults, at most 1000 epochs) and full-batch Adam (one step per epoch, at most
 20000 epochs) with each learning rate in {0.001, 0.01, 0.05}. The table gives, per solver, how many starts
 reached the goal and the median epochs and milliseconds to it (a start that never reached it counts as
-infinite). Adam's best learning rate is the one with the lowest median time. BLAS runs on one thread.
+infinite). Adam's best learning rate is the one with the lowest median time. BLAS runs on one thread and
+times are the process's CPU time (``time.process_time``), which equals wall time on an idle machine and is
+not inflated by other processes on a shared one; the solvers run interleaved, start by start.
 
     python bench/bench_sin.py            # the table
     python bench/bench_sin.py --scaling  # LM against SCG as the parameter count grows (sets LM_MAX_PARAMS)
@@ -46,9 +48,9 @@ def problems() -> list[tuple[str, list[int], np.ndarray, np.ndarray, float]]:
 def run_lm(sizes: list[int], X: np.ndarray, Y: np.ndarray, goal: float, seed: int) -> tuple[float, float]:
     """(epochs, seconds) to the goal; inf when it was not reached."""
     net = Network(sizes, "tanh", "identity", random_state=seed)
-    started = time.perf_counter()
+    started = time.process_time()
     history = get_solver("lm")(net, X, Y, "squared_error", goal=goal, max_iter=LM_EPOCHS)
-    seconds = time.perf_counter() - started
+    seconds = time.process_time() - started
     return (history.epochs, seconds) if history.stop_reason == "goal met" else (np.inf, np.inf)
 
 
@@ -62,10 +64,10 @@ def run_adam(sizes: list[int], X: np.ndarray, Y: np.ndarray, goal: float, seed: 
             return True
         return False
 
-    started = time.perf_counter()
+    started = time.process_time()
     train(net, X, Y, "squared_error", make_optimizer("adam", learning_rate=rate), epochs=ADAM_EPOCHS,
           batch_size=None, callbacks=[at_goal])
-    seconds = time.perf_counter() - started
+    seconds = time.process_time() - started
     return (reached[0], seconds) if reached else (np.inf, np.inf)
 
 
@@ -75,11 +77,15 @@ def summary(runs: list[tuple[float, float]]) -> tuple[int, float, float]:
 
 
 def table() -> None:
-    print(f"{'problem':<11} {'solver':<14} {'reached':>8} {'median epochs':>14} {'median ms':>10} {'LM faster':>10}")
+    print(f"{'problem':<11} {'solver':<14} {'reached':>8} {'median epochs':>14} {'median ms':>10} {'LM faster':>10}")  # CPU ms
     for name, sizes, X, Y, goal in problems():
-        lm = summary([run_lm(sizes, X, Y, goal, seed) for seed in range(STARTS)])
-        adam = {rate: summary([run_adam(sizes, X, Y, goal, seed, rate) for seed in range(STARTS)])
-                for rate in LEARNING_RATES}
+        runs: dict = {"lm": [], **{rate: [] for rate in LEARNING_RATES}}
+        for seed in range(STARTS):
+            runs["lm"].append(run_lm(sizes, X, Y, goal, seed))
+            for rate in LEARNING_RATES:
+                runs[rate].append(run_adam(sizes, X, Y, goal, seed, rate))
+        lm = summary(runs["lm"])
+        adam = {rate: summary(runs[rate]) for rate in LEARNING_RATES}
         best = min(LEARNING_RATES, key=lambda rate: adam[rate][2])
         print(f"{name:<11} {'lm':<14} {lm[0]:>5}/{STARTS} {lm[1]:>14.0f} {lm[2]:>10.2f}")
         for rate in LEARNING_RATES:

@@ -51,17 +51,18 @@ def output_jacobian(network: Network, cache: Cache) -> Array:
         raise ValueError(f"the Jacobian needs an output activation with an elementwise derivative; "
                          f"{g.name!r} has none. Use identity, tanh or sigmoid outputs with squared_error.")
     m, K = cache.A[L].shape
-    starts = np.cumsum([0] + [n_in * n_out + n_out for n_in, n_out in network.shapes])
     jac = np.empty((m, K, network.n_params), dtype=network.dtype)
     S = np.zeros((m, K, K), dtype=network.dtype)
-    units = np.arange(K)
-    S[:, units, units] = g.df(cache.Z[L], cache.A[L])  # S[L][i, k, k] = g_L'(z_ik)
+    S.reshape(m, K * K)[:, ::K + 1] = g.df(cache.Z[L], cache.A[L])  # S[L][i, k, k] = g_L'(z_ik)
+    end = network.n_params
     for l in range(L, 0, -1):
         n_in, n_out = network.shapes[l - 1]
-        w_end = starts[l - 1] + n_in * n_out
-        # ∂a_ik/∂W[l][p, q] = A[l-1][i, p] S[l][i, k, q]
-        jac[:, :, starts[l - 1]:w_end] = (cache.A[l - 1][:, None, :, None] * S[:, :, None, :]).reshape(m, K, -1)
-        jac[:, :, w_end:starts[l]] = S  # ∂a_ik/∂b[l][q] = S[l][i, k, q]
+        start = end - n_out - n_in * n_out
+        # ∂a_ik/∂W[l][p, q] = A[l-1][i, p] S[l][i, k, q], written straight into J's columns of W[l]
+        np.multiply(cache.A[l - 1][:, None, :, None], S[:, :, None, :],
+                    out=jac[:, :, start:end - n_out].reshape(m, K, n_in, n_out))
+        jac[:, :, end - n_out:end] = S  # ∂a_ik/∂b[l][q] = S[l][i, k, q]
+        end = start
         if l > 1:
             g_prev = network.activations[l - 2]
             # S[l-1] = S[l] W[l]ᵀ ⊙ g'(Z[l-1])

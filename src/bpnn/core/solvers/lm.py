@@ -46,7 +46,8 @@ def damped_solve(H: Array, g: Array, mu: float) -> Array | None:
 
     An ill-conditioned system gives a poor Δ, which the caller's cost test rejects (and μ grows).
     """
-    A = H + mu * np.eye(g.shape[0])
+    A = H.copy()
+    A.flat[::A.shape[0] + 1] += mu  # H + μI
     try:
         delta = np.linalg.solve(A, -g)  # LU: one factorisation, cheaper than Cholesky plus two general solves
     except np.linalg.LinAlgError:  # exactly singular
@@ -66,9 +67,10 @@ def marquardt_step(theta: Array, H: Array, g: Array, objective: Callable[[Array]
     while mu <= mu_max:
         delta = damped_solve(H, g, mu)
         if delta is not None:
-            F_new = objective(theta + delta)
+            trial = theta + delta
+            F_new = objective(trial)
             if F_new < F:  # NaN never passes
-                return theta + delta, F_new, max(mu * mu_dec, MU_MIN), True
+                return trial, F_new, max(mu * mu_dec, MU_MIN), True
         mu *= mu_inc
     return theta, F, mu, False
 
