@@ -7,10 +7,18 @@ import sys
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression, Ridge
+from threadpoolctl import threadpool_limits
 
 from bpnn.core import EarlyStopping, Network
+from bpnn.core.objective import LocalObjective
 from bpnn.core.solvers import get_solver
 from bpnn.core.solvers.lbfgs import solve_lbfgs
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    with threadpool_limits(1):  # SciPy's L-BFGS-B on small problems: extra BLAS threads only add contention
+        yield
 
 
 @pytest.fixture
@@ -142,3 +150,16 @@ def test_importing_the_solver_does_not_import_scipy():
     code = "import sys, bpnn.core.solvers.lbfgs; print('scipy.optimize' in sys.modules, 'sklearn' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_objective_seam_gives_the_same_run(blobs):
+    # a solver given objective= never sees rows (the distributed path); local arrays behind it give the same steps
+    X, labels = blobs
+    weights = np.linspace(0.5, 2.0, len(labels))
+    direct, seam = (Network([4, 5, 1], "tanh", "sigmoid", random_state=0) for _ in range(2))
+    expected = solve_lbfgs(direct, X, labels[:, None], "binary_cross_entropy", sample_weight=weights, alpha=0.1,
+                           max_iter=12, tol=0.0)
+    objective = LocalObjective(seam, X, labels[:, None], "binary_cross_entropy", weights, 0.1)
+    history = solve_lbfgs(seam, None, None, "binary_cross_entropy", alpha=0.1, max_iter=12, tol=0.0, objective=objective)
+    assert history.loss == expected.loss
+    np.testing.assert_array_equal(seam.params, direct.params)

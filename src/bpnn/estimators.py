@@ -99,7 +99,7 @@ class _BPBase(BaseEstimator):
             raise ValueError(f"batch_size must be 'auto' or a positive integer; got {self.batch_size!r}")
         if self.monitor not in ("val_loss", "val_score"):
             raise ValueError(f"unknown monitor {self.monitor!r}; valid monitors are val_loss, val_score")
-        if self.dtype is not None and np.dtype(self.dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+        if self.dtype is not None and str(self.dtype) not in ("float32", "float64", str(np.float32), str(np.float64)):
             raise ValueError(f"dtype must be None, 'float32' or 'float64'; got {self.dtype!r}")
         if self.callbacks is not None and not all(callable(callback) for callback in self.callbacks):
             raise ValueError("callbacks must be a list of callables callback(epoch, history, network)")
@@ -127,8 +127,9 @@ class _BPBase(BaseEstimator):
             y = column_or_1d(y, warn=True)
         dtype = self.network_.dtype if not reset else np.dtype(self.dtype or X.dtype)
         X = X.astype(dtype, copy=False)
-        Y, class_factor = self._encode_targets(y, classes=classes, reset=reset, incremental=incremental, dtype=dtype)
-        weights = self._weights(sample_weight, X, class_factor)
+        Y, labels = self._encode_targets(y, classes=classes, reset=reset, incremental=incremental, dtype=dtype)
+        self._fit_class_weights(labels, incremental)
+        weights = self._weights(sample_weight, X, self._row_class_weights(labels))
         if weights is not None and not weights.all():  # zero-weight rows add nothing to J: drop them
             if not weights.any():
                 raise ValueError("sample_weight (times class_weight) is zero for every row; nothing to train on")
@@ -147,6 +148,7 @@ class _BPBase(BaseEstimator):
         return X.astype(self.network_.dtype, copy=False)
 
     def _prepare_validation(self, validation_data: tuple, dtype: np.dtype) -> tuple:
+        """(X_val, Y_val, weights_val); class weights are those fitted on the training rows."""
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be (X_val, y_val) or (X_val, y_val, sample_weight_val)")
         X_val, y_val = validate_data(self, validation_data[0], validation_data[1], reset=False, dtype=FLOATS,
@@ -154,8 +156,9 @@ class _BPBase(BaseEstimator):
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = column_or_1d(y_val, warn=True)
         X_val = X_val.astype(dtype, copy=False)
-        Y_val, class_factor = self._encode_targets(y_val, classes=None, reset=False, incremental=False, dtype=dtype)
-        return X_val, Y_val, self._weights(validation_data[2] if len(validation_data) == 3 else None, X_val, class_factor)
+        Y_val, labels = self._encode_targets(y_val, classes=None, reset=False, incremental=False, dtype=dtype)
+        sample_weight = validation_data[2] if len(validation_data) == 3 else None
+        return X_val, Y_val, self._weights(sample_weight, X_val, self._row_class_weights(labels))
 
     @staticmethod
     def _weights(sample_weight: object, X: Array, class_factor: Array | None) -> Array | None:
@@ -193,15 +196,11 @@ class _BPBase(BaseEstimator):
         data = self._prepare_training_data(X, y, sample_weight, validation_data, classes=classes, reset=reset,
                                            incremental=incremental, split_rng=split_rng)
         if reset:
-            output_activation = TASKS[self._target_type][0]
-            sizes = [data.X.shape[1], *self._hidden_sizes(), data.Y.shape[1]]
-            self.network_ = Network(sizes, self.activation, output_activation, dtype=data.X.dtype, init=self.init,
-                                    random_state=init_rng)
-            self.history_ = History()
-            self.t_ = 0
+            self._start_network(data.X.shape[1], data.Y.shape[1], data.X.dtype, init_rng)
         else:
             self._check_architecture()
         epochs_before = self.history_.epochs
+        self.history_.stop_reason = self.history_.message = ""  # they describe the latest run
         if self.solver in FULL_BATCH_SOLVERS:
             self._train_full_batch(data)
         else:
@@ -212,6 +211,14 @@ class _BPBase(BaseEstimator):
                           f"converged yet ({self.history_.message or self.history_.stop_reason}); raise max_iter "
                           f"or tol", ConvergenceWarning, stacklevel=3)
         return self
+
+    def _start_network(self, n_features: int, n_outputs: int, dtype: np.dtype, rng: np.random.Generator) -> None:
+        """A new ``network_`` for the fitted target type, with an empty ``history_``."""
+        sizes = [n_features, *self._hidden_sizes(), n_outputs]
+        self.network_ = Network(sizes, self.activation, TASKS[self._target_type][0], dtype=dtype, init=self.init,
+                                random_state=rng)
+        self.history_ = History()
+        self.t_ = 0
 
     def _check_architecture(self) -> None:
         sizes, network = self._hidden_sizes(), self.network_
@@ -231,9 +238,13 @@ class _BPBase(BaseEstimator):
             callbacks.insert(0, _print_epoch)
         return callbacks
 
-    def _train_full_batch(self, data: TrainingData) -> None:
+    def _full_batch_options(self) -> dict:
+        """Keyword arguments of the full-batch solver beyond the data: alpha, its own options, solver_options."""
         from_params = FULL_BATCH_OPTIONS.get(self.solver, lambda est: {})(self)
-        options = {"alpha": self.alpha, **from_params, **(self.solver_options or {})}
+        return {"alpha": self.alpha, **from_params, **(self.solver_options or {})}
+
+    def _train_full_batch(self, data: TrainingData) -> None:
+        options = self._full_batch_options()
         solve = get_solver(self.solver)
         solve(self.network_, data.X, data.Y, TASKS[self._target_type][1], sample_weight=data.sample_weight,
               max_iter=self.max_iter, validation=data.validation,
@@ -259,7 +270,8 @@ class _BPBase(BaseEstimator):
         train(self.network_, data.X, data.Y, TASKS[self._target_type][1], self._optimizer,
               epochs=1 if incremental else self.max_iter, batch_size=max(1, min(batch_size, n)), shuffle=self.shuffle,
               rng=rng, sample_weight=data.sample_weight, alpha=self.alpha, validation=data.validation,
-              score=self._validation_score if data.validation is not None else None, schedule=self._schedule,
+              score=self._validation_score if data.validation is not None else None,
+              schedule=None if incremental else self._schedule,
               early_stopping=stopping, callbacks=self._callbacks(extra), history=self.history_)
 
     # ---- fitted attributes, all read from network_ and history_ ------------------------------------
@@ -326,7 +338,7 @@ class _BPBase(BaseEstimator):
             raise ValueError(f"layer must be a hidden layer number 1..{n_hidden} or -{n_hidden}..-1; got {layer!r}")
         return self.network_.forward(X).A[number]
 
-    def _sklearn_state_setup(self) -> None:
+    def _relink_network_views(self) -> None:
         """Re-point the network's weight and bias views at its parameter vector (lost when pickled)."""
         network = self.__dict__.get("network_")
         if network is not None:
@@ -334,7 +346,7 @@ class _BPBase(BaseEstimator):
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
-        self._sklearn_state_setup()
+        self._relink_network_views()
 
     # ---- state for model files ----------------------------------------------------------------------
     def _to_state(self) -> tuple[dict, dict[str, Array]]:
@@ -557,7 +569,8 @@ class BPClassifier(ClassifierMixin, _BPBase):
     @available_if(lambda est: est.solver in STEPWISE_SOLVERS)
     def partial_fit(self, X: object, y: object, classes: object = None, sample_weight: object = None) -> BPClassifier:
         """One epoch over (X, y); ``classes`` (every label) is required on the first call unless y is multilabel.
-        No validation split and no stop rule apply."""
+        No validation split and no stop rule apply, and the learning rate stays where it is: the schedule
+        advances with fit's epochs only, so a long stream of calls keeps learning."""
         return self._fit(X, y, sample_weight, None, incremental=True, classes=classes)
 
     def predict_proba(self, X: object) -> Array:
@@ -584,7 +597,7 @@ class BPClassifier(ClassifierMixin, _BPBase):
 
     def _encode_targets(self, y: Array, *, classes: object, reset: bool, incremental: bool,
                         dtype: np.dtype) -> tuple[Array, Array | None]:
-        """(Y, class-weight factors): y as network targets in ``dtype`` and each row's class weight (or None)."""
+        """(Y, labels): y as network targets in ``dtype`` and each row's class index (None for multilabel)."""
         check_classification_targets(y)
         kind = type_of_target(y, input_name="y")
         if kind not in ("binary", "multiclass", "multilabel-indicator"):
@@ -608,9 +621,6 @@ class BPClassifier(ClassifierMixin, _BPBase):
         if self._target_type == "multilabel":
             if y.shape[1] != len(self.classes_):
                 raise ValueError(f"y has {y.shape[1]} labels; the model was fitted on {len(self.classes_)}")
-            if self.class_weight is not None:
-                raise ValueError("class_weight applies to binary and multiclass targets; weight multilabel rows "
-                                 "with sample_weight")
             return y.astype(dtype), None
         index = np.searchsorted(self.classes_, y)
         unseen = (index >= len(self.classes_)) | (self.classes_[np.minimum(index, len(self.classes_) - 1)] != y)
@@ -622,29 +632,35 @@ class BPClassifier(ClassifierMixin, _BPBase):
         else:
             Y = np.zeros((len(y), len(self.classes_)), dtype=dtype)
             Y[np.arange(len(y)), index] = 1  # one-hot rows
-        return Y, self._class_factor(index, incremental)
+        return Y, index
 
-    def _class_factor(self, index: Array, incremental: bool) -> Array | None:
-        """Each row's class weight, from class_weight and the class index of the row."""
+    def _row_class_weights(self, labels: Array | None) -> Array | None:
+        """Each row's class weight, or None without class_weight (the core's unweighted fast path)."""
+        return None if self.class_weight is None else self.class_weight_[labels]
+
+    def _fit_class_weights(self, labels: Array | None, incremental: bool) -> None:
+        """``class_weight_``, the weight of each class, from class_weight and the training rows' class indices."""
         k = len(self.classes_)
         if self.class_weight is None:
-            return None
+            self.class_weight_ = np.ones(k)
+            return
+        if labels is None:
+            raise ValueError("class_weight applies to binary and multiclass targets; weight multilabel rows with sample_weight")
         if isinstance(self.class_weight, str) and self.class_weight == "balanced":
             if incremental:
                 raise ValueError("class_weight='balanced' needs the class counts of the whole training set, which "
                                  "partial_fit does not see; pass a dict, e.g. from "
                                  "sklearn.utils.class_weight.compute_class_weight")
-            counts = np.bincount(index, minlength=k)
-            per_class = len(index) / (k * np.maximum(counts, 1))  # n_samples / (n_classes · n_c)
+            counts = np.bincount(labels, minlength=k)
+            self.class_weight_ = len(labels) / (k * np.maximum(counts, 1))  # n_samples / (n_classes · n_c)
         elif isinstance(self.class_weight, dict):
             known = set(self.classes_.tolist())
             unknown = [label for label in self.class_weight if label not in known]
             if unknown:
                 raise ValueError(f"class_weight names labels {unknown} that are not among the classes {sorted(known)}")
-            per_class = np.array([float(self.class_weight.get(label, 1.0)) for label in self.classes_.tolist()])
+            self.class_weight_ = np.array([float(self.class_weight.get(label, 1.0)) for label in self.classes_.tolist()])
         else:
             raise ValueError(f"class_weight must be None, 'balanced' or a dict {{label: weight}}; got {self.class_weight!r}")
-        return per_class[index]
 
     def _strata(self, Y: Array) -> Array | None:
         """Class index of each row for a stratified split; None for multilabel targets."""
@@ -653,6 +669,7 @@ class BPClassifier(ClassifierMixin, _BPBase):
         return Y[:, 0] if self._target_type == "binary" else Y.argmax(axis=1)
 
     def _classes_to_state(self, meta: dict, arrays: dict) -> None:
+        arrays["class_weight"] = self.class_weight_
         if self.classes_.dtype.kind in "biuf":
             arrays["classes"] = self.classes_
         else:
@@ -660,6 +677,7 @@ class BPClassifier(ClassifierMixin, _BPBase):
 
     def _classes_from_state(self, meta: dict, arrays: dict) -> None:
         self.classes_ = arrays["classes"] if "classes" in arrays else np.asarray(meta["classes"], dtype=object)
+        self.class_weight_ = arrays["class_weight"]
 
     def __sklearn_tags__(self):  # noqa: ANN204 - scikit-learn's Tags
         tags = super().__sklearn_tags__()
@@ -704,7 +722,8 @@ class BPRegressor(RegressorMixin, _BPBase):
 
     @available_if(lambda est: est.solver in STEPWISE_SOLVERS)
     def partial_fit(self, X: object, y: object, sample_weight: object = None) -> BPRegressor:
-        """One epoch over (X, y), without validation split or stop rule."""
+        """One epoch over (X, y), without validation split or stop rule, at the current learning rate (the
+        schedule advances with fit's epochs only)."""
         return self._fit(X, y, sample_weight, None, incremental=True)
 
     def predict(self, X: object) -> Array:
@@ -721,6 +740,12 @@ class BPRegressor(RegressorMixin, _BPBase):
         elif Y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {Y.shape[1]} outputs; the model was fitted on {self.n_outputs_}")
         return Y, None
+
+    def _fit_class_weights(self, labels: None, incremental: bool) -> None:
+        """Regressors have no classes."""
+
+    def _row_class_weights(self, labels: None) -> None:
+        return None
 
     def _strata(self, Y: Array) -> None:
         return None

@@ -1,6 +1,7 @@
 """L-BFGS (SciPy's L-BFGS-B, without bounds) on the packed parameter vector.
 
-Conventions: as in :mod:`bpnn.core.network`; any loss (only ``loss_and_grad`` is used). SciPy works in
+Conventions: as in :mod:`bpnn.core.network`; any loss (only J and ∇J are used, from ``objective`` when given,
+e.g. a :class:`bpnn.distributed.DaskObjective`, else from X and Y in memory). SciPy works in
 float64: θ is cast to the network's dtype for every evaluation and J, ∇J are handed back in float64. One
 epoch is one L-BFGS iteration (one accepted step after its line search; a line search may evaluate J several
 times). From the last ``memory`` pairs s_k = θ_{k+1} - θ_k, y_k = ∇J_{k+1} - ∇J_k, the two-loop recursion
@@ -20,31 +21,30 @@ import numpy as np
 
 from bpnn.core.losses import Loss
 from bpnn.core.network import Network
+from bpnn.core.objective import LocalObjective
 from bpnn.core.solvers.stopping import TrainingRecord, checked_loss
 from bpnn.core.training import Callback, EarlyStopping, History, Score
 
 Array = np.ndarray
 
 
-def solve_lbfgs(network: Network, X: Array, Y: Array, loss: Loss | str, *, sample_weight: Array | None = None,
+def solve_lbfgs(network: Network, X: Array | None, Y: Array | None, loss: Loss | str, *, sample_weight: Array | None = None,
                 alpha: float = 0.0, max_iter: int = 200, validation: tuple | None = None, score: Score | None = None,
                 early_stopping: EarlyStopping | None = None, callbacks: Sequence[Callback] = (),
                 history: History | None = None, tol: float = 1e-4, ftol: float = 2.220446049250313e-09,
-                max_fun: int = 15000, memory: int = 10) -> History:
+                max_fun: int = 15000, memory: int = 10, objective: LocalObjective | None = None) -> History:
     """Train ``network`` in place with L-BFGS. SciPy's options: ``tol`` is gtol, ``ftol`` the relative drop of J
     below which it stops (its default), ``max_fun`` maxfun, ``memory`` maxcor."""
     from scipy.optimize import minimize
 
     loss = checked_loss(loss)
-    X, Y = network.as_input(X), network.as_input(Y)
+    data = LocalObjective(network, X, Y, loss, sample_weight, alpha) if objective is None else objective
     record = TrainingRecord(network, loss, alpha=alpha, validation=validation, score=score,
                             early_stopping=early_stopping, callbacks=callbacks, history=history)
-    grad = np.empty(network.n_params, dtype=network.dtype)
     last = {"theta": None, "gradient": 0.0, "stopped": False}  # SciPy's iterate is its last line-search point
 
     def loss_and_grad(theta: Array) -> tuple[float, Array]:
-        network.unpack(theta)
-        J, g = network.loss_and_grad(X, Y, loss, sample_weight, alpha, out=grad)
+        J, g = data.loss_and_grad(theta)
         last["theta"], last["gradient"] = theta.copy(), float(np.linalg.norm(g))
         return J, g.astype(np.float64)
 
