@@ -160,6 +160,13 @@ def test_bad_scheduler_spec_names_the_valid_forms(spec):
         client_from_scheduler(spec)
 
 
+@pytest.mark.slow
+def test_client_from_scheduler_joins_a_running_cluster(process_client):
+    address = process_client.scheduler.address
+    with client_from_scheduler(address) as client:
+        assert client.scheduler.address == address and len(client.scheduler_info()["workers"]) == 2
+
+
 @pytest.mark.parametrize("suffix", ["csv", "parquet"])
 def test_read_partitioned_reads_csv_and_parquet_by_partition(tmp_path, suffix):
     pd = pytest.importorskip("pandas")
@@ -170,6 +177,7 @@ def test_read_partitioned_reads_csv_and_parquet_by_partition(tmp_path, suffix):
     X, y = read_partitioned(path, ["label"], blocksize=2000)
     if suffix == "csv":
         assert X.npartitions > 1
+    assert read_partitioned(path, ["label"], partitions=3)[0].npartitions == 3
     np.testing.assert_allclose(X.compute().to_numpy(), frame[["a", "b"]].to_numpy())
     np.testing.assert_array_equal(y.compute().to_numpy(), frame["label"].to_numpy())
     with pytest.raises(ValueError, match="no column 'target'; the columns are a, b, label"):
@@ -270,6 +278,7 @@ def test_dataframe_with_text_labels_to_local_and_reproducibility(threads_client)
     pd = pytest.importorskip("pandas")
     dd = pytest.importorskip("dask.dataframe")
     from sklearn.base import clone
+    from threadpoolctl import threadpool_info
 
     from bpnn.distributed import DaskBPClassifier
     from bpnn.estimators import BPClassifier
@@ -281,6 +290,8 @@ def test_dataframe_with_text_labels_to_local_and_reproducibility(threads_client)
     fits = [DaskBPClassifier((6,), solver="adam", max_iter=3, random_state=1, client=threads_client, local_steps=2)
             .fit(data[features], data["label"]) for _ in range(2)]
     np.testing.assert_array_equal(fits[0].network_.params, fits[1].network_.params)  # same random_state, same fit
+    blas = threads_client.run(lambda: [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"])
+    assert all(threads == [1] * len(threads) for threads in blas.values())  # one BLAS thread per worker
     model = fits[0]
     assert model.classes_.tolist() == ["no", "yes"] and model.feature_names_in_.tolist() == features
     probabilities = model.predict_proba(data[features])

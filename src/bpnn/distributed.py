@@ -2,8 +2,8 @@
 
 Conventions:
 - Samples are rows, as in :mod:`bpnn.core.network`. A Dask collection is split by rows into partitions;
-  each partition becomes one *block* ``(X, Y, s)``: ``X`` ``(m_p, n_0)``, ``Y`` ``(m_p, n_L)`` and the raw
-  sample weights ``s`` ``(m_p,)`` or None, in the network's dtype, C-contiguous and aligned
+  each partition becomes one *block* ``(X, Y, s)``: ``X`` ``(m_p, n_0)`` and ``Y`` ``(m_p, n_L)`` in the
+  network's dtype and the raw sample weights ``s`` ``(m_p,)`` or None, all C-contiguous and aligned
   (``np.require(..., requirements="CA")``: arrays arriving over Dask's comms can be unaligned, and BLAS runs
   several times slower on them). Blocks are persisted once on the workers and never move again.
 - The cost is the core's J = Σ_i s_i L_i / S + α/(2S) Σ_l ‖W[l]‖² with S = Σ_i s_i over *all* partitions.
@@ -11,9 +11,10 @@ Conventions:
   Levenberg–Marquardt also its JᵀJ and Jᵀe — and a tree of additions on the workers reduces them; only the
   total comes back to the client, which adds the penalty and divides by S. So the distributed loss and
   gradient equal the single-machine ones up to summation order.
-- Full-batch solvers see the cluster through :class:`DaskObjective` (``loss_and_grad(params)``,
-  ``normal_equations(params)``): one flat parameter vector goes out per evaluation and one reduced result
-  comes back; the step is taken on the client.
+- Full-batch solvers see the cluster through :class:`DaskObjective`, which answers the calls of
+  :class:`bpnn.core.objective.LocalObjective` (``loss_and_grad``, ``cost``, ``gauss_newton``,
+  ``sum_squared_errors`` at a flat θ, and ``total_weight``): one flat parameter vector goes out per call and
+  one reduced result comes back; the step is taken on the client by the unchanged solver.
 - Mini-batch solvers (sgd, adam, rmsprop) run *local SGD*: each round every partition trains from the same
   weights for one local epoch (or ``local_steps`` mini-batches), then the client sets the weights to the
   partitions' mean weighted by S_p. A per-batch all-reduce would cost a Dask round trip (about 10 ms) per
@@ -21,6 +22,9 @@ Conventions:
   spawned from the seed with ``SeedSequence.spawn``, so a run is reproducible.
 - Work is expressed as Dask graphs of delayed calls and run on ``client`` when given, on the default client
   when one exists, and on Dask's configured scheduler otherwise (the synchronous one in tests).
+- :class:`DaskBPClassifier` and :class:`DaskBPRegressor` are the scikit-learn estimators on top: each
+  partition goes through the plain estimator's own input preparation on its worker, training uses the
+  two routes above, and every fitted attribute is the plain estimator's (``to_local()`` returns one).
 """
 
 from __future__ import annotations
@@ -107,9 +111,11 @@ def client_from_scheduler(spec: str) -> object:
 
 
 def read_partitioned(path: str | Path, target: Sequence[str], features: Sequence[str] | None = None, *,
-                     blocksize: str | int = "64MB") -> tuple[object, object]:
+                     blocksize: str | int = "64MB", partitions: int | None = None) -> tuple[object, object]:
     """(X, y) as Dask DataFrames read partition by partition from a CSV or Parquet file (or a folder of
-    Parquet files), for data larger than memory. ``y`` is a Series for one target column.
+    Parquet files), for data larger than memory. ``y`` is a Series for one target column. CSV is cut into
+    blocks of ``blocksize`` bytes; ``partitions`` (the command line's ``--partitions``) repartitions to
+    that many.
 
     Features must be numeric: text columns need categories known in advance, which a partitioned read
     cannot see; encode them first (or train in memory, where :mod:`bpnn.io` encodes them).
@@ -130,6 +136,10 @@ def read_partitioned(path: str | Path, target: Sequence[str], features: Sequence
         frame = dd.read_csv(path, sep=sniff_delimiter(head), blocksize=blocksize, encoding="utf-8-sig")
     else:
         raise ValueError(f"{path}: a {kind} file cannot be read partition by partition; save it as CSV or Parquet")
+    if partitions is not None:
+        if not (isinstance(partitions, Integral) and partitions >= 1):
+            raise ValueError(f"--partitions must be an integer >= 1; got {partitions!r}")
+        frame = frame.repartition(npartitions=partitions)
     columns = list(frame.columns)
     target = list(target)
     features = [name for name in columns if name not in target] if features is None else list(features)
