@@ -305,6 +305,21 @@ def test_dataframe_with_text_labels_to_local_and_reproducibility(threads_client)
     assert copy.client is threads_client and copy.local_steps == 2 and not hasattr(copy, "network_")
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_sample_weights_follow_the_local_fit_even_when_a_partition_weighs_nothing(synchronous):
+    from bpnn.distributed import DaskBPRegressor
+    from bpnn.estimators import BPRegressor
+
+    X, _, y, _ = regression(n=400)
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    weights[:100] = 0  # the whole first partition
+    options = dict(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=15, random_state=0)
+    remote = DaskBPRegressor(**options).fit(da.from_array(X, chunks=100), y, sample_weight=weights)
+    local = BPRegressor(**options).fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(remote.loss_curve_, local.loss_curve_, rtol=1e-6)
+    assert remote.t_ == local.t_ == 15 * 200  # rows with weight, times iterations
+
+
 def test_unsupported_options_raise_clear_errors(synchronous):
     from bpnn.distributed import DaskBPClassifier
 

@@ -483,7 +483,11 @@ def local_sgd(network: Network, partitions: Partitions, loss: str, optimizer: Gr
 # ---- scikit-learn estimators on a cluster ----------------------------------------------------------
 def _prepare_block(estimator: _BPBase, X: object, y: object, s: object) -> Block:
     """One partition through the fitted estimator's own input preparation (validation, target encoding,
-    sample and class weights, dtype), as partial_fit prepares a batch."""
+    sample and class weights, dtype), as partial_fit prepares a batch. A partition without rows or weight
+    becomes an empty block, which :func:`persist_blocks` drops."""
+    if len(X) == 0 or (s is not None and not np.any(s)):
+        sizes, dtype = estimator.network_.layer_sizes, estimator.network_.dtype
+        return Block(np.empty((0, sizes[0]), dtype), np.empty((0, sizes[-1]), dtype), None)
     data = estimator._prepare_training_data(X, y, s, None, classes=None, reset=False, incremental=True, split_rng=None)
     return Block(np.require(data.X, requirements="CA"), np.require(data.Y, requirements="CA"),
                  None if data.sample_weight is None else np.require(data.sample_weight, requirements="CA"))
@@ -546,6 +550,7 @@ class _DaskTraining:
         data = TrainingData(None, None, None, None if validation_data is None else
                             self._prepare_validation(validation_data, self.network_.dtype))
         epochs_before = self.history_.epochs
+        self.history_.stop_reason = self.history_.message = ""  # they describe the latest run
         if self.solver in FULL_BATCH_SOLVERS:
             self._fit_full_batch(partitions, data)
         else:
@@ -558,30 +563,24 @@ class _DaskTraining:
         return self
 
     def _start(self, X: object, y: object, init_rng: np.random.Generator) -> None:
-        """Fitted metadata (features, classes, target type) from a few rows and, for class labels, every label;
-        then a new network."""
+        """Fitted metadata (features, classes, target type) from a few rows and, for class labels, every label
+        (computed over all partitions); then a new network."""
         head = 5
         X_head = X.head(head, npartitions=-1) if _is_frame(X) else np.asarray(as_dask_rows(X)[:head])
         y_head = y.head(head, npartitions=-1) if _is_frame(y) else np.asarray(as_dask_rows(y)[:head])
         data = self._prepare_training_data(X_head, y_head, None, None, classes=self._labels(y), reset=True,
                                            incremental=True, split_rng=None)
-        sizes = [data.X.shape[1], *self._hidden_sizes(), data.Y.shape[1]]
-        self.network_ = Network(sizes, self.activation, TASKS[self._target_type][0], dtype=data.X.dtype,
-                                random_state=init_rng)
-        self.history_ = History()
-        self.t_ = 0
+        self._start_network(data.X.shape[1], data.Y.shape[1], data.X.dtype, init_rng)
 
     def _labels(self, y: object) -> Array | None:
         """Every class label (classifiers), computed over all partitions."""
         return None
 
     def _fit_full_batch(self, partitions: Partitions, data: TrainingData) -> None:
-        options = {"max_fun": self.max_fun, "tol": self.tol} if self.solver == "lbfgs" else {}
-        options.update(self.solver_options or {})
+        options = self._full_batch_options()
         loss = TASKS[self._target_type][1]
-        objective = DaskObjective(self.network_, partitions, loss, self.alpha, chunk_rows=options.get("chunk_rows"))
-        get_solver(self.solver)(self.network_, None, None, loss, alpha=self.alpha, max_iter=self.max_iter,
-                                validation=data.validation,
+        objective = DaskObjective(self.network_, partitions, loss, options["alpha"], chunk_rows=options.get("chunk_rows"))
+        get_solver(self.solver)(self.network_, None, None, loss, max_iter=self.max_iter, validation=data.validation,
                                 score=self._validation_score if data.validation is not None else None,
                                 early_stopping=self._stopping(data), callbacks=self._callbacks(),
                                 history=self.history_, objective=objective, **options)
