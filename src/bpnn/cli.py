@@ -252,7 +252,8 @@ def make_estimator(task: str, settings: Settings, solver: str, epochs: int, has_
 
 def test_set_curve(estimator, X_test, y_test, task: str, series: list):
     """A training callback appending the test set's performance each epoch (never trained on): the
-    cross-entropy for classification, the mean squared error of the (scaled) targets for regression."""
+    cross-entropy for classification, the mean squared error of the (scaled) targets for regression.
+    Trainers run no callback in the epoch a stop rule ends, so that epoch has no test value."""
     import numpy as np
 
     def measure(epoch, history, network) -> None:
@@ -308,6 +309,7 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str):
             estimator.fit(X[rows["Training"]], y[rows["Training"]], validation_data=validation)
         except ValueError as error:
             raise UsageError(str(error)) from None
+        progress.callback(estimator.history_.epochs - 1, estimator.history_, None)  # the epoch a stop rule ended
     seconds = time.perf_counter() - started
     for message in dict.fromkeys(str(w.message) for w in caught):
         print(f"bpnn: note: {message}", file=sys.stderr)
