@@ -71,7 +71,7 @@ def settings(name: str, quick: bool) -> tuple[Workload, int, int | None]:
 def time_workload(name: str, dtype: str, frameworks: list, repeats: int, quick: bool) -> dict:
     work, epochs, rows = settings(name, quick)
     X, y = load(name, np.dtype(dtype), rows)
-    init = initial_params(work, X.shape[1], X.dtype)
+    init = initial_params(work, X.dtype)
     results = {}
     for optimizer in OPTIMIZERS:
         runs = {fw: [] for fw in frameworks}
@@ -84,16 +84,16 @@ def time_workload(name: str, dtype: str, frameworks: list, repeats: int, quick: 
                 seconds, loss = FRAMEWORKS[fw](work, X, y, optimizer, epochs, init)
                 runs[fw].append(seconds / epochs)
                 losses[fw].append(loss)
-            gemm.append(gemm_reference(work, X.shape[1], X.shape[0], X.dtype))
-            updates.append(update_reference(work.n_params(X.shape[1]), X.dtype))
+            gemm.append(gemm_reference(work, X.shape[0], X.dtype))
+            updates.append(update_reference(work.n_params, X.dtype))
         per_epoch = {fw: statistics.median(times) for fw, times in runs.items()}
         gemm_step = statistics.median(g["seconds_per_step"] for g in gemm)
         gemm_epoch = gemm_step * gemm[0]["seconds_per_epoch"] / gemm[0]["seconds_per_step"]
         steps = gemm[0]["seconds_per_epoch"] / gemm[0]["seconds_per_step"]
-        flops_6pn = 6 * work.n_params(X.shape[1]) * X.shape[0]
+        flops_6pn = 6 * work.n_params * X.shape[0]
         entry = {
             "epochs": epochs, "rows": X.shape[0], "batch_size": work.batch_size or X.shape[0],
-            "params": work.n_params(X.shape[1]), "per_epoch_s": per_epoch, "runs_s": runs,
+            "params": work.n_params, "per_epoch_s": per_epoch, "runs_s": runs,
             "final_loss": {fw: losses[fw][-1] for fw in frameworks},
             "gflops_6pn": {fw: flops_6pn / t / 1e9 for fw, t in per_epoch.items()},
             "gemm_flops_per_step": gemm[0]["flops_per_step"], "gemm_s_per_step": gemm_step,
@@ -121,7 +121,7 @@ def thread_study(names: list, quick: bool, repeats: int) -> dict:
         work, epochs, rows = settings(name, quick)
         epochs = max(1, epochs // 5) if name in ("W1", "W2", "W3") else 1
         X, y = load(name, np.dtype("float64"), rows)
-        init = initial_params(work, X.shape[1], X.dtype)
+        init = initial_params(work, X.dtype)
         times = {1: [], 2: []}
         for rep in range(repeats):
             for threads in ((1, 2) if rep % 2 == 0 else (2, 1)):
@@ -141,7 +141,7 @@ def memory_probe(name: str, dtype: str, optimizer: str, framework: str, quick: b
 
     work, _, rows = settings(name, quick)
     X, y = load(name, np.dtype(dtype), rows)
-    init = initial_params(work, X.shape[1], X.dtype)
+    init = initial_params(work, X.dtype)
     if framework == "torch":
         import torch
         torch.set_num_threads(threads)
@@ -330,7 +330,11 @@ def markdown(report: dict) -> str:
                   "|---|---|---|---|"]
         for name, row in report["threads_study"].items():
             lines.append(f"| {name} | {1e3 * row['1']:.3f} | {1e3 * row['2']:.3f} | {row['2'] / row['1']:.2f} |")
-        lines.append("")
+        capped = [name for name in report["threads_study"] if _capped(name)]
+        lines += ["", "bpnn's default, `train(..., blas_threads=\"auto\")`, uses one BLAS thread while training when "
+                  f"every layer's product on a batch is below 2^22 multiply-adds ({', '.join(capped) or 'none'} of these), "
+                  "and leaves BLAS as configured otherwise; the benchmark passes `blas_threads=None` so that every "
+                  "framework runs on the pinned count.", ""]
     if report.get("imports"):
         imports = report["imports"]
         lines += ["## Import times (median of 5, above a bare interpreter)", "",
@@ -341,6 +345,15 @@ def markdown(report: dict) -> str:
     lines += ["## Targets", "", "| target | measured | holds |", "|---|---|---|"]
     lines += [f"| {target} | {measured} | {'yes' if holds else '**no**'} |" for target, measured, holds in report["targets"]]
     return "\n".join(lines) + "\n"
+
+
+def _capped(name: str) -> bool:
+    """Whether train's blas_threads="auto" would run this workload on one BLAS thread."""
+    from bpnn.core.training import SMALL_PRODUCT
+
+    work = WORKLOADS[name]
+    sizes, batch = work.layer_sizes, work.batch_size or 400  # W1, the only full-batch one, has 400 rows
+    return max(batch * n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])) < SMALL_PRODUCT
 
 
 def _blas_text(libraries: list) -> str:

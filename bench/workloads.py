@@ -28,6 +28,7 @@ SEED = 0
 class Workload:
     name: str
     title: str
+    n_features: int
     hidden: tuple  # hidden layer sizes
     activation: str  # hidden activation (scikit-learn's name)
     batch_size: int | None  # None: the whole training set (full-batch gradient descent)
@@ -35,23 +36,25 @@ class Workload:
     n_classes: int
     learning_rate: dict = field(default_factory=dict)  # optimizer name -> learning rate
 
-    def layer_sizes(self, n_features: int) -> list:
-        return [n_features, *self.hidden, 1 if self.n_classes == 2 else self.n_classes]
+    @property
+    def layer_sizes(self) -> list:
+        return [self.n_features, *self.hidden, 1 if self.n_classes == 2 else self.n_classes]
 
-    def n_params(self, n_features: int) -> int:
-        sizes = self.layer_sizes(n_features)
+    @property
+    def n_params(self) -> int:
+        sizes = self.layer_sizes
         return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
 
 
 WORKLOADS = {
-    "W1": Workload("W1", "seed: flower 2-D, 400 samples, 2-4-1 sigmoid, full batch", (4,), "logistic", None, 1000, 2,
+    "W1": Workload("W1", "seed: flower 2-D, 400 samples, 2-4-1 sigmoid, full batch", 2, (4,), "logistic", None, 1000, 2,
                    {"sgd": 0.5, "adam": 0.01}),
-    "W2": Workload("W2", "tabular: breast cancer standardised, 30-64-1 relu, batch 32", (64,), "relu", 32, 100, 2,
+    "W2": Workload("W2", "tabular: breast cancer standardised, 30-64-1 relu, batch 32", 30, (64,), "relu", 32, 100, 2,
                    {"sgd": 0.01, "adam": 0.001}),
-    "W3": Workload("W3", "digits: 64-128-10 relu, batch 64", (128,), "relu", 64, 100, 10, {"sgd": 0.05, "adam": 0.001}),
-    "W4": Workload("W4", "MNIST-shaped: synthetic 60000x784, 784-256-10 relu, batch 128", (256,), "relu", 128, 3, 10,
+    "W3": Workload("W3", "digits: 64-128-10 relu, batch 64", 64, (128,), "relu", 64, 100, 10, {"sgd": 0.05, "adam": 0.001}),
+    "W4": Workload("W4", "MNIST-shaped: synthetic 60000x784, 784-256-10 relu, batch 128", 784, (256,), "relu", 128, 3, 10,
                    {"sgd": 0.01, "adam": 0.001}),
-    "W5": Workload("W5", "wide: synthetic 200000x100, 100-512-512-1 relu, batch 1024", (512, 512), "relu", 1024, 2, 2,
+    "W5": Workload("W5", "wide: synthetic 200000x100, 100-512-512-1 relu, batch 1024", 100, (512, 512), "relu", 1024, 2, 2,
                    {"sgd": 0.01, "adam": 0.001}),
 }
 QUICK = {"W1": {"epochs": 100}, "W2": {"epochs": 10}, "W3": {"epochs": 10}, "W4": {"epochs": 1, "rows": 6000},
@@ -81,12 +84,12 @@ def load(name: str, dtype: np.dtype, rows: int | None = None) -> tuple[np.ndarra
     return np.ascontiguousarray(X, dtype=dtype), np.asarray(y, dtype=np.int64)
 
 
-def initial_params(work: Workload, n_features: int, dtype: np.dtype) -> list:
+def initial_params(work: Workload, dtype: np.dtype) -> list:
     """[(W, b), …] drawn as scikit-learn's MLP draws them for ``random_state=SEED``."""
     rng = np.random.RandomState(SEED)
     factor = 2.0 if work.activation == "logistic" else 6.0
     params = []
-    sizes = work.layer_sizes(n_features)
+    sizes = work.layer_sizes
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         bound = np.sqrt(factor / (n_in + n_out))
         W = rng.uniform(-bound, bound, (n_in, n_out)).astype(dtype)
@@ -101,12 +104,12 @@ def fit_bpnn(work: Workload, X: np.ndarray, y: np.ndarray, optimizer: str, epoch
     from bpnn.core import Network, train
     from bpnn.core.optimizers import Adam, GradientDescent
 
-    init = init or initial_params(work, X.shape[1], X.dtype)
+    init = init or initial_params(work, X.dtype)
     started = time.perf_counter()
     binary = work.n_classes == 2
     Y = y[:, None] == 1 if binary else np.eye(work.n_classes, dtype=bool)[y]  # one-hot, as scikit-learn's (boolean)
     activation = "sigmoid" if work.activation == "logistic" else work.activation
-    net = Network(work.layer_sizes(X.shape[1]), activation, "sigmoid" if binary else "softmax", dtype=X.dtype)
+    net = Network(work.layer_sizes, activation, "sigmoid" if binary else "softmax", dtype=X.dtype)
     for (W, b), (W0, b0) in zip(zip(net.weights, net.biases), init):
         W[...], b[...] = W0, b0
     rate = work.learning_rate[optimizer]
@@ -146,13 +149,13 @@ def fit_torch(work: Workload, X: np.ndarray, y: np.ndarray, optimizer: str, epoc
               init: list | None = None) -> tuple[float, float]:
     import torch
 
-    init = init or initial_params(work, X.shape[1], X.dtype)
+    init = init or initial_params(work, X.dtype)
     started = time.perf_counter()
     binary = work.n_classes == 2
     dtype = torch.float64 if X.dtype == np.float64 else torch.float32
     inputs = torch.from_numpy(X)
     targets = torch.from_numpy(y[:, None].astype(X.dtype)) if binary else torch.from_numpy(y)
-    sizes = work.layer_sizes(X.shape[1])
+    sizes = work.layer_sizes
     layers = []
     for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(torch.nn.Linear(n_in, n_out, dtype=dtype))
@@ -190,7 +193,7 @@ FRAMEWORKS = {"bpnn": fit_bpnn, "sklearn": fit_sklearn, "torch": fit_torch}
 
 
 # ---- the same-run matrix-multiply reference --------------------------------------------------------
-def gemm_reference(work: Workload, n_features: int, n_rows: int, dtype: np.dtype, min_seconds: float = 0.3) -> dict:
+def gemm_reference(work: Workload, n_rows: int, dtype: np.dtype, min_seconds: float = 0.3) -> dict:
     """Time the matrix products of one training step alone, at the workload's shapes and dtype.
 
     Per layer l: forward A[l-1] @ W[l], weight gradient A[l-1]ᵀ @ dZ[l] and, for l > 1, dZ[l] @ W[l]ᵀ
@@ -200,7 +203,7 @@ def gemm_reference(work: Workload, n_features: int, n_rows: int, dtype: np.dtype
     """
     rng = np.random.default_rng(SEED)
     m = work.batch_size or n_rows
-    sizes = work.layer_sizes(n_features)
+    sizes = work.layer_sizes
     products, flops = [], 0
     for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         A = rng.standard_normal((m, n_in)).astype(dtype)

@@ -192,3 +192,18 @@ def test_import_bpnn_loads_no_threadpoolctl():
 
     code = "import sys, bpnn, bpnn.core.training; print('threadpoolctl' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("scale", [1.0, 30.0, 1000.0])
+def test_categorical_cross_entropy_against_scipy_log_softmax(scale):
+    from scipy.special import log_softmax
+
+    from bpnn.core.losses import per_sample_loss
+
+    rng = np.random.default_rng(11)
+    z = rng.standard_normal((20, 6)) * scale
+    y = rng.dirichlet(np.ones(6), 20)  # soft labels exercise every term, not only the true class
+    softmax = ACTIVATIONS["softmax"]
+    expected = -(y * log_softmax(z, axis=1)).sum(axis=1)
+    got = per_sample_loss(get_loss("cce"), softmax, y, z, softmax.f(z))
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * scale)

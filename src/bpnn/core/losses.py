@@ -6,8 +6,9 @@ without sample weights).
 
 Each loss has a canonical output activation (sigmoid for binary cross-entropy, softmax for categorical
 cross-entropy, identity for squared error). With it the loss is evaluated from ``z`` (stable when the
-output saturates: log σ(z) = -softplus(-z)) and the output delta is dL/dz = a - y (seed 8-13). With any
-other output activation the loss is evaluated from ``a`` and the delta is dL/da ⊙ g'(z).
+output saturates: log σ(z) = -softplus(-z)), helped by ``a = g(z)`` where that saves work, and the output
+delta is dL/dz = a - y (seed 8-13). With any other output activation the loss is evaluated from ``a`` and
+the delta is dL/da ⊙ g'(z).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ Array = np.ndarray
 class Loss:
     name: str
     canonical_output: str
-    value_from_z: Callable[[Array, Array], Array]  # (y, z) -> (m,), used with the canonical output
+    value_canonical: Callable[[Array, Array, Array], Array]  # (y, z, a) -> (m,), used with the canonical output
     value_from_a: Callable[[Array, Array], Array]  # (y, a) -> (m,), used with other outputs
     grad_a: Callable[[Array, Array], Array]  # (y, a) -> dL/da, used with other outputs
 
@@ -36,7 +37,7 @@ def _clip_probability(a: Array) -> Array:
     return np.clip(a, eps, 1 - eps)
 
 
-def _bce_from_z(y: Array, z: Array) -> Array:
+def _bce_canonical(y: Array, z: Array, a: Array) -> Array:
     # L = -(y log σ(z) + (1-y) log(1-σ(z))) = softplus(z) - y z      (8-11, written in z)
     per_unit = softplus(z)
     per_unit -= y * z
@@ -53,11 +54,15 @@ def _bce_grad_a(y: Array, a: Array) -> Array:
     return -y / a + (1 - y) / (1 - a)  # dL/da = -y/a + (1-y)/(1-a)  (8-12)
 
 
-def _cce_from_z(y: Array, z: Array) -> Array:
-    # L = -Σ_k y_k log softmax(z)_k = Σ_k y_k (logsumexp(z) - z_k)
-    z_max = z.max(axis=1, keepdims=True)
-    log_sum_exp = z_max + np.log(np.exp(z - z_max).sum(axis=1, keepdims=True))
-    return (y * (log_sum_exp - z)).sum(axis=1)
+def _cce_canonical(y: Array, z: Array, a: Array) -> Array:
+    # L = -Σ_k y_k log softmax(z)_k = Σ_k y_k (lse - z_k),  lse = log Σ_k e^z_k
+    # lse = max_k z_k - log max_k a_k: a = softmax(z) is largest where z is, and that entry (>= 1/n_out)
+    # never underflows, so lse is exact and needs no second pass of exponentials
+    log_sum_exp = z.max(axis=1, keepdims=True)
+    log_sum_exp -= np.log(a.max(axis=1, keepdims=True))
+    per_unit = np.subtract(log_sum_exp, z)
+    per_unit *= y
+    return per_unit.sum(axis=1)
 
 
 def _cce_from_a(y: Array, a: Array) -> Array:
@@ -68,9 +73,13 @@ def _cce_grad_a(y: Array, a: Array) -> Array:
     return -y / _clip_probability(a)  # dL/da_k = -y_k / a_k
 
 
-def _squared_value(y: Array, out: Array) -> Array:
-    diff = out - y
+def _squared_value(y: Array, a: Array) -> Array:
+    diff = a - y
     return 0.5 * (diff * diff).sum(axis=1)  # L = 1/2 Σ_k (a_k - y_k)²
+
+
+def _squared_canonical(y: Array, z: Array, a: Array) -> Array:
+    return _squared_value(y, a)  # the identity output: a = z
 
 
 def _squared_grad_a(y: Array, a: Array) -> Array:
@@ -78,9 +87,9 @@ def _squared_grad_a(y: Array, a: Array) -> Array:
 
 
 _RECORDS = [
-    Loss("binary_cross_entropy", "sigmoid", _bce_from_z, _bce_from_a, _bce_grad_a),
-    Loss("categorical_cross_entropy", "softmax", _cce_from_z, _cce_from_a, _cce_grad_a),
-    Loss("squared_error", "identity", _squared_value, _squared_value, _squared_grad_a),
+    Loss("binary_cross_entropy", "sigmoid", _bce_canonical, _bce_from_a, _bce_grad_a),
+    Loss("categorical_cross_entropy", "softmax", _cce_canonical, _cce_from_a, _cce_grad_a),
+    Loss("squared_error", "identity", _squared_canonical, _squared_value, _squared_grad_a),
 ]
 LOSSES: dict[str, Loss] = {record.name: record for record in _RECORDS}
 ALIASES = {"cross_entropy": "binary_cross_entropy", "log_loss": "binary_cross_entropy", "bce": "binary_cross_entropy",
@@ -106,7 +115,7 @@ def check_pairing(loss: Loss, output: Activation) -> None:
 def per_sample_loss(loss: Loss, output: Activation, y: Array, z: Array, a: Array) -> Array:
     """L_i for each sample, stable from ``z`` when the output is the loss's canonical one."""
     if output.name == loss.canonical_output:
-        return loss.value_from_z(y, z)
+        return loss.value_canonical(y, z, a)
     return loss.value_from_a(y, a)
 
 

@@ -22,6 +22,7 @@ Conventions (the whole core):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -184,7 +185,7 @@ class Network:
         dZ *= w  # the 1/m (or w_i) of the mean, applied once here so every dW, db below carries it
         for l in range(L, 0, -1):
             np.matmul(A[l - 1].T, dZ, out=dWs[l - 1])  # dW[l] = 1/m A[l-1]ᵀ dZ[l]   (8-14, 8-18)
-            np.add.reduce(dZ, axis=0, out=dbs[l - 1])  # db[l] = 1/m Σ_i dZ[l]   (8-15, 8-19)
+            np.matmul(_ones(dZ.shape[0], dZ.dtype), dZ, out=dbs[l - 1])  # db[l] = 1/m Σ_i dZ[l] = 1ᵀ dZ[l]  (8-15, 8-19)
             if l2:
                 dWs[l - 1] += l2 * self.weights[l - 1]  # + α/S W[l], from the L2 penalty
             if l > 1:
@@ -198,6 +199,14 @@ class Network:
         cache = self.forward(X)
         return (self.cost(cache, Y, loss, sample_weight, alpha),
                 self.backward(cache, Y, loss, sample_weight, alpha, out))
+
+
+@functools.lru_cache(maxsize=16)
+def _ones(m: int, dtype: np.dtype) -> Array:
+    """A read-only vector of m ones: 1ᵀ dZ sums the rows of dZ in one BLAS call, faster than a column sum."""
+    ones = np.ones(m, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 class Workspace:
