@@ -77,7 +77,8 @@ def test_binary_is_one_sigmoid_unit_with_cross_entropy(binary):
 
 def test_multiclass_is_softmax(iris):
     X_train, X_test, y_train, y_test = iris
-    est = BPClassifier(hidden_layer_sizes=(16,), max_iter=300, learning_rate_init=0.01, random_state=0).fit(X_train, y_train)
+    est = BPClassifier(hidden_layer_sizes=(16,), learning_rate="constant", learning_rate_init=0.01, max_iter=300,
+                       random_state=0).fit(X_train, y_train)
     assert est.out_activation_ == "softmax" and est.n_outputs_ == 3
     z = manual_logits(est, X_test)
     expected = np.exp(z - z.max(axis=1, keepdims=True))
@@ -141,8 +142,8 @@ def test_seed_configuration_is_the_seed_network():
     X, y = make_classification(n_samples=60, n_features=3, n_informative=3, n_redundant=0, random_state=1)
     seed = TwoLayerNet(n_x=3, n_h=4, seed=0)
     est = BPClassifier(hidden_layer_sizes=(4,), activation="sigmoid", solver="sgd", momentum=0.0, alpha=0.0,
-                       batch_size=60, shuffle=False, learning_rate_init=0.5, max_iter=1, warm_start=True,
-                       n_iter_no_change=100, random_state=0)
+                       batch_size=60, shuffle=False, learning_rate="constant", learning_rate_init=0.5, max_iter=1,
+                       warm_start=True, n_iter_no_change=100, random_state=0)
     with pytest.warns(ConvergenceWarning):
         est.fit(X, y)
     for W, b, w, bias in zip(est.coefs_, est.intercepts_, (seed.w1, seed.w2), (seed.b1, seed.b2)):
