@@ -198,7 +198,7 @@ def test_import_bpnn_loads_no_threadpoolctl():
 def test_categorical_cross_entropy_against_scipy_log_softmax(scale):
     from scipy.special import log_softmax
 
-    from bpnn.core.losses import per_sample_loss
+    from bpnn.core.losses import per_sample_loss, softmax_cross_entropy
 
     rng = np.random.default_rng(11)
     z = rng.standard_normal((20, 6)) * scale
@@ -207,3 +207,6 @@ def test_categorical_cross_entropy_against_scipy_log_softmax(scale):
     expected = -(y * log_softmax(z, axis=1)).sum(axis=1)
     got = per_sample_loss(get_loss("cce"), softmax, y, z, softmax.f(z))
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * scale)
+    a, scratch, w = np.empty_like(z), np.empty_like(z), rng.uniform(0.1, 1.0, (20, 1))
+    assert softmax_cross_entropy(z, y, w, a, scratch) == pytest.approx(float(w[:, 0] @ expected), rel=1e-12)
+    np.testing.assert_array_equal(a, softmax.f(z))  # the fused pass computes the very same softmax

@@ -119,6 +119,22 @@ def per_sample_loss(loss: Loss, output: Activation, y: Array, z: Array, a: Array
     return loss.value_from_a(y, a)
 
 
+def softmax_cross_entropy(z: Array, y: Array, w: Array | float, a: Array, shifted: Array) -> float:
+    """The softmax / cross-entropy output of a training step in one pass: A = softmax(Z) written into ``a``,
+    and Σ_i w_i L_i returned (``w`` the scalar 1/m or a column of weights). The loss reuses the row maxima
+    and sums of the softmax, which ``softmax`` followed by ``per_sample_loss`` compute twice. ``shifted``
+    (z's shape) is scratch. Plain formulas: A = softmax(Z); L_i = Σ_k y_ik (lse_i - z_ik), lse_i = log Σ_k e^z_ik.
+    """
+    np.subtract(z, z.max(axis=1, keepdims=True), out=shifted)  # z - max_k z: e^z never overflows
+    np.exp(shifted, out=a)
+    row_sums = a.sum(axis=1, keepdims=True)  # S_i = Σ_k e^(z_ik - max z_i)
+    a /= row_sums  # A = softmax(Z), as activations.softmax computes it
+    log_sums = np.log(row_sums, out=row_sums)  # lse_i - max z_i = log S_i
+    per_unit = np.subtract(log_sums, shifted, out=shifted)  # lse_i - z_ik
+    per_unit *= y
+    return float(per_unit.sum() * w) if isinstance(w, float) else float((per_unit * w).sum())
+
+
 def output_delta(loss: Loss, output: Activation, y: Array, z: Array, a: Array, out: Array | None = None) -> Array:
     """dL/dz[L] per sample (not yet weighted by w_i), written into ``out`` when given."""
     if output.name == loss.canonical_output:

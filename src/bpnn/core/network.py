@@ -30,7 +30,7 @@ import numpy as np
 
 from bpnn.core.activations import Activation, get_activation
 from bpnn.core.initializers import get_initializer
-from bpnn.core.losses import Loss, check_pairing, get_loss, output_delta, per_sample_loss
+from bpnn.core.losses import Loss, check_pairing, get_loss, output_delta, per_sample_loss, softmax_cross_entropy
 
 Array = np.ndarray
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -131,13 +131,15 @@ class Network:
         cache.A[0] = X
         return self._forward_into(cache)
 
-    def _forward_into(self, cache: Cache) -> Cache:
-        """The forward pass written into the arrays of ``cache`` (``A[0]`` holds the input)."""
-        Z, A = cache.Z, cache.A
+    def _forward_into(self, cache: Cache, activate_output: bool = True) -> Cache:
+        """The forward pass written into the arrays of ``cache`` (``A[0]`` holds the input); without
+        ``activate_output`` it stops at Z[L] (the caller computes A[L] together with the loss)."""
+        Z, A, L = cache.Z, cache.A, self.n_layers
         for l, (W, b, g) in enumerate(zip(self.weights, self.biases, self.activations), start=1):
             np.matmul(A[l - 1], W, out=Z[l])  # Z[l] = A[l-1] W[l] + b[l]
             Z[l] += b
-            g.f(Z[l], out=A[l])  # A[l] = g_l(Z[l])
+            if l < L or activate_output:
+                g.f(Z[l], out=A[l])  # A[l] = g_l(Z[l])
         return cache
 
     def _layer_buffers(self, m: int, last: int) -> list:
@@ -227,11 +229,17 @@ class Workspace:
         self.derivative = network._layer_buffers(m, network.n_layers - 1)
         self.grad = np.empty(network.n_params, dtype=network.dtype)
         self.dW, self.db = network.split(self.grad)
+        self.softmax_cross_entropy = network.activations[-1].name == "softmax" and loss.name == "categorical_cross_entropy"
 
     def loss_and_grad(self, X: Array, Y: Array, w: Array | float, l2: float) -> float:
         """Σ_i w_i L_i on the batch (X, Y) (the data term); dJ/dθ, with the L2 term α/S W, lands in ``grad``."""
-        self.cache.A[0] = X
-        cache = self.network._forward_into(self.cache)
-        data_term = self.network._data_term(cache, Y, self.loss, w)
-        self.network._backward_into(cache, Y, self.loss, w, l2, self.delta, self.derivative, self.dW, self.db)
+        network, cache, L = self.network, self.cache, self.network.n_layers
+        cache.A[0] = X
+        if self.softmax_cross_entropy:  # output and loss in one pass; delta[L] is free until the backward pass
+            network._forward_into(cache, activate_output=False)
+            data_term = softmax_cross_entropy(cache.Z[L], Y, w, cache.A[L], self.delta[L])
+        else:
+            network._forward_into(cache)
+            data_term = network._data_term(cache, Y, self.loss, w)
+        network._backward_into(cache, Y, self.loss, w, l2, self.delta, self.derivative, self.dW, self.db)
         return data_term
