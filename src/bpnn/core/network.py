@@ -185,9 +185,10 @@ class Network:
         Z, A, L = cache.Z, cache.A, self.n_layers
         dZ = output_delta(loss, self.activations[-1], Y, Z[L], A[L], out=delta[L])  # dZ[L] = A[L] - Y  (8-13)
         dZ *= w  # the 1/m (or w_i) of the mean, applied once here so every dW, db below carries it
+        ones = _ones(dZ.shape[0], dZ.dtype)
         for l in range(L, 0, -1):
             np.matmul(A[l - 1].T, dZ, out=dWs[l - 1])  # dW[l] = 1/m A[l-1]ᵀ dZ[l]   (8-14, 8-18)
-            np.matmul(_ones(dZ.shape[0], dZ.dtype), dZ, out=dbs[l - 1])  # db[l] = 1/m Σ_i dZ[l] = 1ᵀ dZ[l]  (8-15, 8-19)
+            np.matmul(ones, dZ, out=dbs[l - 1])  # db[l] = 1/m Σ_i dZ[l] = 1ᵀ dZ[l]  (8-15, 8-19)
             if l2:
                 dWs[l - 1] += l2 * self.weights[l - 1]  # + α/S W[l], from the L2 penalty
             if l > 1:

@@ -156,8 +156,8 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
                     work = workspaces[X_batch.shape[0]]
                 else:  # gathered into the reused buffers; mode="clip" writes directly ("raise" would buffer a copy)
                     work = workspaces[len(rows)]
-                    X_batch = np.take(X, rows, axis=0, out=work.X, mode="clip")
-                    Y_batch = np.take(Y, rows, axis=0, out=work.Y, mode="clip") if Y.dtype == network.dtype else Y[rows]
+                    X_batch = X.take(rows, axis=0, out=work.X, mode="clip")
+                    Y_batch = Y.take(rows, axis=0, out=work.Y, mode="clip") if Y.dtype == network.dtype else Y[rows]
                 if Y_batch.dtype != network.dtype:  # compact targets, converted one batch at a time
                     np.copyto(work.Y, Y_batch)
                     Y_batch = work.Y
