@@ -21,7 +21,7 @@ ESTIMATORS = [
     BPClassifier(),
     BPRegressor(),
     BPClassifier(solver="sgd", learning_rate_init=0.05, **SHORT),
-    BPRegressor(solver="sgd", learning_rate="invscaling", learning_rate_init=0.002, **SHORT),
+    BPRegressor(solver="sgd", learning_rate="invscaling", learning_rate_init=0.01, **SHORT),
     BPClassifier(solver="lbfgs", activation="tanh", **SHORT),
     BPRegressor(solver="lbfgs", activation="tanh", **SHORT),
     BPClassifier(early_stopping=True, learning_rate_init=0.01, **SHORT),
@@ -42,7 +42,10 @@ def one_blas_thread():
         yield
 
 
+# short runs stop before converging; plain sgd on check_regressor_multioutput's unscaled targets (|y| ~ 700)
+# diverges, and the estimator then restores the last finite weights and warns, as it should
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.filterwarnings("ignore::bpnn.core.training.DivergenceWarning")
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
