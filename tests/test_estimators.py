@@ -303,6 +303,7 @@ def test_partial_fit_reaches_the_accuracy_of_fit(iris):
             incremental.partial_fit(X_train[rows], y_train[rows], classes=[0, 1, 2])
     assert incremental.score(X_test, y_test) >= full.score(X_test, y_test) - 0.03
     assert incremental.n_iter_ == 120 and incremental.t_ == 40 * len(y_train)
+    assert set(incremental.history_.learning_rate) == {0.02}  # partial_fit does not advance the schedule
     with pytest.raises(ValueError, match="classes must be passed on the first call"):
         BPClassifier().partial_fit(X_train, y_train)
     assert not hasattr(BPClassifier(solver="lbfgs"), "partial_fit")
@@ -330,6 +331,12 @@ def test_every_solver_trains(solver):
     est.fit(X, y / y.std())
     assert est.n_iter_ >= 1 and len(est.loss_curve_) == est.n_iter_
     assert est.loss_curve_[-1] < est.loss_curve_[0]
+
+
+def test_solver_options_reach_the_full_batch_solver(binary):
+    X, y = binary
+    est = BPClassifier(hidden_layer_sizes=(4,), solver="lbfgs", tol=0.0, max_fun=15000, solver_options={"max_fun": 5})
+    assert est.fit(X, y).history_.stop_reason == "maximum function evaluations"
 
 
 def test_unknown_names_list_the_valid_ones(binary):

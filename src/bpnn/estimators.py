@@ -70,6 +70,7 @@ FULL_BATCH_OPTIONS: dict[str, Callable[[BaseEstimator], dict]] = {
 MIN_LEARNING_RATE = 1e-6  # the "adaptive" schedule stops training once the rate has fallen this low
 UNCONVERGED = ("maximum epochs", "maximum function evaluations")  # stop reasons that warn ConvergenceWarning
 FLOATS = (np.float64, np.float32)
+HISTORY_SERIES = ("loss", "val_loss", "val_score", "learning_rate", "seconds")  # History lists saved by _to_state
 
 
 @dataclass
@@ -95,7 +96,9 @@ class _BPBase(BaseEstimator):
         for name in ("alpha", "learning_rate_init", "power_t", "max_iter", "tol", "momentum", "validation_fraction",
                      "beta_1", "beta_2", "epsilon", "n_iter_no_change", "max_fun"):
             check_interval(name, getattr(self, name))
-        if not (self.batch_size == "auto" or (isinstance(self.batch_size, Integral) and not isinstance(self.batch_size, bool))):
+        batch_size = self.batch_size
+        if not (batch_size == "auto" or (isinstance(batch_size, Integral) and not isinstance(batch_size, bool)
+                                         and batch_size >= 1)):
             raise ValueError(f"batch_size must be 'auto' or a positive integer; got {self.batch_size!r}")
         if self.monitor not in ("val_loss", "val_score"):
             raise ValueError(f"unknown monitor {self.monitor!r}; valid monitors are val_loss, val_score")
@@ -257,8 +260,8 @@ class _BPBase(BaseEstimator):
             self._schedule = self._make_schedule()
         n = data.X.shape[0]
         batch_size = min(200, n) if self.batch_size == "auto" else self.batch_size
-        if not 1 <= batch_size <= n and self.batch_size != "auto":
-            warnings.warn(f"batch_size={self.batch_size} is outside [1, n_samples={n}]; it is clipped", stacklevel=4)
+        if batch_size > n:
+            warnings.warn(f"batch_size={batch_size} is larger than n_samples={n}; it is clipped to {n}", stacklevel=4)
         stopping, extra = self._stopping(data), []
         adaptive = SCHEDULE_ALIASES.get(self.learning_rate, self.learning_rate) == "plateau"
         if incremental:
@@ -268,7 +271,7 @@ class _BPBase(BaseEstimator):
         elif stopping is None:  # "adaptive": the schedule lowers the rate on plateaus; stop once it is tiny
             extra.append(lambda epoch, history, network: self._optimizer.learning_rate <= MIN_LEARNING_RATE)
         train(self.network_, data.X, data.Y, TASKS[self._target_type][1], self._optimizer,
-              epochs=1 if incremental else self.max_iter, batch_size=max(1, min(batch_size, n)), shuffle=self.shuffle,
+              epochs=1 if incremental else self.max_iter, batch_size=min(batch_size, n), shuffle=self.shuffle,
               rng=rng, sample_weight=data.sample_weight, alpha=self.alpha, validation=data.validation,
               score=self._validation_score if data.validation is not None else None,
               schedule=None if incremental else self._schedule,
@@ -422,8 +425,6 @@ class _BPBase(BaseEstimator):
     def _classes_from_state(self, meta: dict, arrays: dict) -> None:
         """Regressors have no classes; BPClassifier restores its classes_."""
 
-
-HISTORY_SERIES = ("loss", "val_loss", "val_score", "learning_rate", "seconds")
 
 
 def _print_epoch(epoch: int, history: History, network: Network) -> None:
@@ -598,6 +599,7 @@ class BPClassifier(ClassifierMixin, _BPBase):
         return log_expit(z) if self._target_type == "multilabel" else log_softmax(z, axis=1)
 
     def predict(self, X: object) -> Array:
+        """Class labels ``(n_samples,)``; for multilabel targets, the 0/1 indicator ``(n_samples, n_labels)``."""
         z = self._output_logits(X)
         if self._target_type == "multilabel":
             return (z > 0).astype(int)  # σ(z) > 0.5  ⟺  z > 0
