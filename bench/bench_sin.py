@@ -77,7 +77,7 @@ def summary(runs: list[tuple[float, float]]) -> tuple[int, float, float]:
 
 
 def table() -> None:
-    print(f"{'problem':<11} {'solver':<14} {'reached':>8} {'median epochs':>14} {'median ms':>10} {'LM faster':>10}")  # CPU ms
+    print(f"{'problem':<11} {'solver':<14} {'reached':>8} {'median epochs':>14} {'median ms':>10} {'LM faster':>10}")
     for name, sizes, X, Y, goal in problems():
         runs: dict = {"lm": [], **{rate: [] for rate in LEARNING_RATES}}
         for seed in range(STARTS):
@@ -92,7 +92,7 @@ def table() -> None:
             reached, epochs, ms = adam[rate]
             label = f"adam {rate:g}" + (" *" if rate == best else "")
             print(f"{'':<11} {label:<14} {reached:>5}/{STARTS} {epochs:>14.0f} {ms:>10.2f} {ms / lm[2]:>9.1f}x")
-    print("* Adam's best learning rate (lowest median time); LM faster = Adam's median time / LM's")
+    print("ms: CPU milliseconds. * Adam's best learning rate (lowest median time); LM faster = Adam's median time / LM's")
 
 
 def scaling() -> None:

@@ -80,20 +80,34 @@ def chunk_rows(n_outputs: int, n_params: int) -> int:
     return max(1, CHUNK_ELEMENTS // (n_outputs * n_params))
 
 
-def _root_weights(m: int, sample_weight: Array | None, dtype: np.dtype) -> Array | None:
+def root_weights(m: int, sample_weight: Array | None, dtype: np.dtype) -> Array | None:
     if sample_weight is None:
         return None
     sample_weights(m, sample_weight, dtype)  # validates shape, sign and finiteness
     return np.sqrt(np.asarray(sample_weight, dtype=np.float64).reshape(-1))
 
 
+def weighted_errors(cache: Cache, Y: Array, root_s: Array | None = None) -> Array:
+    """√s_i (a_ik - y_ik) in float64, ``(m, K)``, from a forward cache of the rows of Y."""
+    e = np.asarray(cache.A[-1] - Y, dtype=np.float64)  # e_ik = a_ik - y_ik
+    return e if root_s is None else e * root_s[:, None]
+
+
 def sum_squared_errors(network: Network, X: Array, Y: Array, sample_weight: Array | None = None) -> float:
     """sse = Σ_i s_i Σ_k (a_ik - y_ik)² at the current parameters."""
-    e = network.predict(X) - network.as_input(Y)
-    root_s = _root_weights(e.shape[0], sample_weight, network.dtype)
-    if root_s is not None:
-        e = e * root_s[:, None]
+    Y = network.as_input(Y)
+    e = weighted_errors(network.forward(X), Y, root_weights(Y.shape[0], sample_weight, network.dtype))
     return float(np.vdot(e, e))
+
+
+def chunk_sums(network: Network, cache: Cache, Y: Array, root_s: Array | None = None) -> GaussNewton:
+    """JᵀJ, Jᵀe and sse of the rows of one forward cache (``root_s``: their √s_i, or None)."""
+    e = weighted_errors(cache, Y, root_s).reshape(-1)
+    J = np.asarray(output_jacobian(network, cache), dtype=np.float64)
+    if root_s is not None:
+        J = J * root_s[:, None, None]
+    J = J.reshape(-1, network.n_params)
+    return GaussNewton(J.T @ J, J.T @ e, float(e @ e))
 
 
 def gauss_newton(network: Network, X: Array, Y: Array, sample_weight: Array | None = None,
@@ -101,23 +115,16 @@ def gauss_newton(network: Network, X: Array, Y: Array, sample_weight: Array | No
     """JᵀJ, Jᵀe and sse over all samples, accumulated over chunks of ``rows`` rows (default: ``chunk_rows``)."""
     X, Y = network.as_input(X), network.as_input(Y)
     m, K = Y.shape
-    P = network.n_params
-    rows = chunk_rows(K, P) if rows is None else max(1, int(rows))
-    root_s = _root_weights(m, sample_weight, network.dtype)
-    JTJ = np.zeros((P, P))
-    JTe = np.zeros(P)
-    sse = 0.0
+    rows = chunk_rows(K, network.n_params) if rows is None else max(1, int(rows))
+    root_s = root_weights(m, sample_weight, network.dtype)
+    total = None
     for start in range(0, m, rows):
         chunk = slice(start, start + rows)
-        cache = network.forward(X[chunk])
-        e = np.asarray(cache.A[-1] - Y[chunk], dtype=np.float64)  # e_ik = a_ik - y_ik
-        J = np.asarray(output_jacobian(network, cache), dtype=np.float64)
-        if root_s is not None:
-            e *= root_s[chunk, None]
-            J *= root_s[chunk, None, None]
-        J = J.reshape(-1, P)
-        e = e.reshape(-1)
-        JTJ += J.T @ J  # JᵀJ = Σ_chunks J_cᵀ J_c
-        JTe += J.T @ e  # Jᵀe = Σ_chunks J_cᵀ e_c
-        sse += float(e @ e)
-    return GaussNewton(JTJ, JTe, sse)
+        part = chunk_sums(network, network.forward(X[chunk]), Y[chunk], None if root_s is None else root_s[chunk])
+        if total is None:
+            total = part
+        else:
+            total.JTJ += part.JTJ  # JᵀJ = Σ_chunks J_cᵀ J_c
+            total.JTe += part.JTe  # Jᵀe = Σ_chunks J_cᵀ e_c
+            total.sse += part.sse
+    return total

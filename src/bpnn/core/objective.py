@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bpnn.core.jacobian import GaussNewton, gauss_newton, sum_squared_errors
+from bpnn.core import jacobian
+from bpnn.core.jacobian import GaussNewton, chunk_sums, gauss_newton, root_weights, weighted_errors
 from bpnn.core.losses import Loss
 from bpnn.core.network import Network, sample_weights
 
@@ -28,6 +29,10 @@ class LocalObjective:
             raise ValueError(f"Y must be 2-D with one row per sample of X ({self.X.shape[0]}); got shape {self.Y.shape}")
         _, self.total_weight = sample_weights(self.X.shape[0], sample_weight, network.dtype)
         self.sample_weight = sample_weight
+        self.root_s = root_weights(self.X.shape[0], sample_weight, network.dtype)
+        rows = jacobian.chunk_rows(self.Y.shape[1], network.n_params) if chunk_rows is None else chunk_rows
+        self.one_chunk = self.X.shape[0] <= rows
+        self.last_forward: tuple | None = None  # (params, cache) of the last sse, when all rows make one chunk
 
     def _at(self, params: Array) -> Network:
         self.network.unpack(params)
@@ -43,9 +48,17 @@ class LocalObjective:
         return network.cost(network.forward(self.X), self.Y, self.loss, self.sample_weight, self.alpha)
 
     def gauss_newton(self, params: Array) -> GaussNewton:
-        """JᵀJ, Jᵀe and sse (no penalty), see :func:`bpnn.core.jacobian.gauss_newton`."""
-        return gauss_newton(self._at(params), self.X, self.Y, self.sample_weight, self.chunk_rows)
+        """JᵀJ, Jᵀe and sse (no penalty), see :func:`bpnn.core.jacobian.gauss_newton`; at the point of the last
+        ``sum_squared_errors`` (LM's accepted trial) its forward pass is reused."""
+        network = self._at(params)
+        if self.last_forward is not None and np.array_equal(self.last_forward[0], params):
+            return chunk_sums(network, self.last_forward[1], self.Y, self.root_s)
+        return gauss_newton(network, self.X, self.Y, self.sample_weight, self.chunk_rows)
 
     def sum_squared_errors(self, params: Array) -> float:
         """Σ_i s_i ‖a_i - y_i‖²."""
-        return sum_squared_errors(self._at(params), self.X, self.Y, self.sample_weight)
+        cache = self._at(params).forward(self.X)
+        if self.one_chunk:
+            self.last_forward = (params.copy(), cache)
+        e = weighted_errors(cache, self.Y, self.root_s)
+        return float(np.vdot(e, e))

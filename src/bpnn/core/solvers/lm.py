@@ -55,7 +55,7 @@ def damped_solve(H: Array, g: Array, mu: float) -> Array | None:
             delta = np.linalg.lstsq(A, -g, rcond=None)[0]
         except np.linalg.LinAlgError:  # non-finite entries
             return None
-    return delta if np.all(np.isfinite(delta)) else None
+    return delta if np.isfinite(delta @ delta) else None  # one dot product: finite exactly when every entry is
 
 
 def marquardt_step(theta: Array, H: Array, g: Array, objective: Callable[[Array], float], F: float, mu: float, *,
@@ -105,7 +105,7 @@ def solve_lm(network: Network, X: Array | None, Y: Array | None, loss: Loss | st
     F = 0.5 * system.sse + 0.5 * float(decay @ theta**2)
     with np.errstate(over="ignore", invalid="ignore"):  # an overflowing trial step is rejected, not warned
         for _ in range(max_iter):
-            H = system.JTJ + np.diag(decay)  # H = JᵀJ + αD
+            H = system.JTJ + np.diag(decay) if alpha else system.JTJ  # H = JᵀJ + αD
             g = system.JTe + decay * theta  # g = Jᵀe + αDθ
             theta, F, mu, accepted = marquardt_step(theta, H, g, penalised, F, mu, mu_dec=mu_dec, mu_inc=mu_inc,
                                                     mu_max=mu_max)
