@@ -226,15 +226,16 @@ def gemm_reference(work: Workload, n_rows: int, dtype: np.dtype, min_seconds: fl
 
 
 def update_reference(n_params: int, dtype: np.dtype, min_seconds: float = 0.3) -> dict:
-    """Seconds per optimizer update alone on a parameter vector of ``n_params`` (as ``train`` calls it), and
-    per pass of one whole-vector operation (``w = 0.5 g``), the unit an update is built from."""
+    """Seconds per optimizer update alone on a parameter vector of ``n_params``, and per pass of one
+    whole-vector operation (``w = 0.5 g``), the unit an update is built from. (The updates run in their own
+    work vector: repeated in the gradient's buffer, they would shrink it into subnormal numbers.)"""
     from bpnn.core.optimizers import Adam, GradientDescent
 
     rng = np.random.default_rng(SEED)
     params, grad, work = (rng.standard_normal(n_params).astype(dtype) for _ in range(3))
     result = {"one_pass": _mean_seconds(lambda: np.multiply(grad, 0.5, out=work), min_seconds)}
     for name, rule in (("sgd", GradientDescent(learning_rate=1e-6)), ("adam", Adam(learning_rate=1e-6))):
-        result[name] = _mean_seconds(lambda rule=rule: rule.update(params, grad, overwrite_grad=True), min_seconds)
+        result[name] = _mean_seconds(lambda rule=rule: rule.update(params, grad), min_seconds)
     return result
 
 

@@ -50,6 +50,17 @@ def test_workspace_step_equals_plain_loss_and_grad(hidden, loss, output, alpha, 
         np.testing.assert_array_equal(work.grad, grad)
 
 
+def test_smaller_last_batch_runs_on_the_same_memory():
+    rng = np.random.default_rng(12)
+    net = network("tanh", "softmax", "categorical_cross_entropy")
+    large = Workspace(net, 9, get_loss("cce"))
+    small, fresh = large.first_rows(4), Workspace(net, 4, get_loss("cce"))
+    X, Y = rng.standard_normal((4, 5)), targets(rng, "categorical_cross_entropy", 4, 3)
+    assert small.loss_and_grad(X, Y, 0.25, 0.1) == fresh.loss_and_grad(X, Y, 0.25, 0.1)
+    np.testing.assert_array_equal(small.grad, fresh.grad)
+    assert small.grad is large.grad and all(np.shares_memory(a, b) for a, b in zip(small.delta[1:], large.delta[1:]))
+
+
 def test_forward_returns_fresh_arrays():
     net = network("relu", "softmax", "categorical_cross_entropy")
     X = np.random.default_rng(0).standard_normal((4, 5))
@@ -76,6 +87,8 @@ def test_activations_write_into_out(name, dtype):
         out = np.full_like(z, np.nan)
         assert g.df(z, a, out=out) is out and d.dtype == dtype
         np.testing.assert_array_equal(out, d)
+        over_z = z.copy()  # the training loop writes g'(Z) over Z
+        np.testing.assert_array_equal(g.df(over_z, a, out=over_z), d)
 
 
 def test_activation_derivatives_against_closed_forms():

@@ -6,7 +6,8 @@ elu use ``z``). Every function keeps the dtype of ``z``.
 
 Both take an optional ``out`` array of ``z``'s shape and dtype: the result is written into it and it is
 returned, so the training loop reuses one buffer per layer instead of allocating every step. Without
-``out`` they return a fresh array. ``out`` must not be ``z`` or ``a``.
+``out`` they return a fresh array. ``f``'s ``out`` must not be ``z``; ``df``'s may be ``z`` (the training
+loop writes g'(Z) over Z, which it needs no more) but not ``a``.
 
 ``ACTIVATIONS`` maps public names to :class:`Activation` records; scikit-learn's names are aliases
 (``"logistic"`` for sigmoid). ``softmax`` is an output activation only: its Jacobian is not diagonal,
@@ -91,7 +92,7 @@ def _elu(z: Array, out: Array | None = None) -> Array:
 
 def _elu_df(z: Array, a: Array, out: Array | None = None) -> Array:
     d = np.add(a, ELU_ALPHA, out=out)  # elu'(z) = elu(z) + α for z <= 0
-    d[z > 0] = 1  # and 1 for z > 0
+    d[a > 0] = 1  # and 1 for z > 0 (where a = z > 0)
     return d
 
 

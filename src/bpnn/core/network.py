@@ -22,6 +22,7 @@ Conventions (the whole core):
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -216,8 +217,9 @@ class Workspace:
     """The training hot path: every buffer of a step on batches of ``m`` rows, allocated once and reused.
 
     ``X``/``Y`` receive a batch's gathered rows (or converted targets; allocated only when asked for),
-    ``cache`` its forward pass, ``delta``/``derivative`` the backward pass (see ``Network._backward_into``)
-    and ``grad`` its flat gradient (``dW``/``db`` are views).
+    ``cache`` its forward pass, ``delta``/``derivative`` the backward pass (see ``Network._backward_into``;
+    g'(Z[l]) is written over Z[l], no longer needed by then) and ``grad`` its flat gradient (``dW``/``db``
+    are views). :meth:`first_rows` serves a smaller last batch from the same memory.
     """
 
     def __init__(self, network: Network, m: int, loss: Loss, *, inputs: bool = True, targets: bool = True) -> None:
@@ -227,10 +229,21 @@ class Workspace:
         self.Y = np.empty((m, network.layer_sizes[-1]), dtype=network.dtype) if targets else None
         self.cache = Cache(network._layer_buffers(m, network.n_layers), network._layer_buffers(m, network.n_layers))
         self.delta = network._layer_buffers(m, network.n_layers)
-        self.derivative = network._layer_buffers(m, network.n_layers - 1)
+        self.derivative = self.cache.Z
         self.grad = np.empty(network.n_params, dtype=network.dtype)
         self.dW, self.db = network.split(self.grad)
         self.softmax_cross_entropy = network.activations[-1].name == "softmax" and loss.name == "categorical_cross_entropy"
+
+    def first_rows(self, m: int) -> Workspace:
+        """A workspace for batches of ``m`` <= ``self.m`` rows on this one's memory: the first m rows of every
+        buffer (still contiguous) and the same gradient."""
+        rows = copy.copy(self)
+        rows.m = m
+        rows.X, rows.Y = (None if B is None else B[:m] for B in (self.X, self.Y))
+        rows.cache = Cache([None] + [Z[:m] for Z in self.cache.Z[1:]], [None] + [A[:m] for A in self.cache.A[1:]])
+        rows.delta = [None] + [D[:m] for D in self.delta[1:]]
+        rows.derivative = rows.cache.Z
+        return rows
 
     def loss_and_grad(self, X: Array, Y: Array, w: Array | float, l2: float) -> float:
         """Σ_i w_i L_i on the batch (X, Y) (the data term); dJ/dθ, with the L2 term α/S W, lands in ``grad``."""

@@ -140,8 +140,8 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
         weights_val = validation[2] if len(validation) > 2 else None
     size = n if batch_size is None else max(1, min(int(batch_size), n))
     gather = shuffle and batch_size is not None  # shuffled batches are gathered; in order they are slices (views)
-    workspaces = {m: Workspace(network, m, loss, inputs=gather, targets=gather or Y.dtype != network.dtype)
-                  for m in {size, n % size} if m}  # the last batch may be smaller
+    largest = Workspace(network, size, loss, inputs=gather, targets=gather or Y.dtype != network.dtype)
+    workspaces = {m: largest.first_rows(m) for m in {size, n % size} if m}  # the last batch may be smaller
     last_finite = network.pack()
     penalty_per_norm = alpha / (2 * total)
     with _blas_threads(blas_threads, network, size):
