@@ -115,11 +115,13 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
           rng: np.random.Generator | None = None, sample_weight: Array | None = None, alpha: float = 0.0,
           validation: tuple | None = None, score: Score | None = None, schedule: Constant | None = None,
           early_stopping: EarlyStopping | None = None, callbacks: Sequence[Callback] = (),
-          history: History | None = None, blas_threads: int | str | None = "auto") -> History:
+          history: History | None = None, blas_threads: int | str | None = "auto", test: tuple | None = None) -> History:
     """Train ``network`` in place and return its :class:`History` (appended to ``history`` when given).
 
     ``validation`` is ``(X_val, Y_val)`` or ``(X_val, Y_val, sample_weight_val)``; ``score(network, X, Y,
     sample_weight)`` is evaluated on it each epoch. ``early_stopping`` restores the best weights.
+    ``test``, shaped like ``validation``, is only measured: its cost each epoch goes to the extra series
+    ``"test_loss"``; it never steers training or stopping.
     ``Y`` may be a boolean or integer indicator matrix: it stays compact and is converted batch by batch.
 
     ``blas_threads`` caps the BLAS threads during training (restored afterwards): a number, ``None`` to
@@ -138,6 +140,9 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
     if validation is not None:
         X_val, Y_val = network.as_input(validation[0]), network.as_input(validation[1])
         weights_val = validation[2] if len(validation) > 2 else None
+    if test is not None:
+        X_test, Y_test = network.as_input(test[0]), network.as_input(test[1])
+        weights_test = test[2] if len(test) > 2 else None
     size = n if batch_size is None else max(1, min(int(batch_size), n))
     gather = shuffle and batch_size is not None  # shuffled batches are gathered; in order they are slices (views)
     largest = Workspace(network, size, loss, inputs=gather, targets=gather or Y.dtype != network.dtype)
@@ -185,6 +190,8 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
                 history.val_loss.append(network.cost(network.forward(X_val), Y_val, loss, weights_val, alpha))
                 if score is not None:
                     history.val_score.append(score(network, X_val, Y_val, weights_val))
+            if test is not None:  # measured only
+                history.log("test_loss", network.cost(network.forward(X_test), Y_test, loss, weights_test, alpha))
             if schedule is not None:
                 optimizer.learning_rate = schedule(epoch, epoch_loss)
             history.seconds.append(time.perf_counter() - started)
