@@ -75,10 +75,10 @@ def solve_br(network: Network, X: Array | None, Y: Array | None, loss: Loss | st
         return beta * data.sum_squared_errors(theta) + alpha_w * float(theta @ theta)  # F = β E_D + α E_W
 
     F = beta * E_D + alpha_w * E_W
+    g = beta * system.JTe + alpha_w * theta  # ½∇F = βJᵀe + αθ
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(max_iter):
             H = beta * system.JTJ + alpha_w * np.eye(n_params)  # ½∇²F ≈ βJᵀJ + αI
-            g = beta * system.JTe + alpha_w * theta  # ½∇F = βJᵀe + αθ
             theta, F, mu, accepted = marquardt_step(theta, H, g, regularised, F, mu, mu_dec=mu_dec, mu_inc=mu_inc,
                                                     mu_max=mu_max)
             if accepted:
@@ -88,9 +88,9 @@ def solve_br(network: Network, X: Array | None, Y: Array | None, loss: Loss | st
                 alpha_w = gamma / (2 * E_W) if E_W > 0 else 1.0  # α = γ / (2 E_W)
                 beta = (n_errors - gamma) / (2 * E_D) if E_D > 0 else 1.0  # β = (N - γ) / (2 E_D)
                 F = beta * E_D + alpha_w * E_W
+                g = beta * system.JTe + alpha_w * theta
             network.unpack(theta)
-            gradient = float(np.linalg.norm(beta * system.JTe + alpha_w * theta))
-            if record.end_epoch(network, E_D / (2 * data.total_weight), gradient, maximum_mu=not accepted, mu=mu,
-                                gamma=gamma, alpha=alpha_w, beta=beta, ssw=E_W):
+            if record.end_epoch(network, E_D / (2 * data.total_weight), float(np.sqrt(g @ g)), maximum_mu=not accepted,
+                                mu=mu, gamma=gamma, alpha=alpha_w, beta=beta, ssw=E_W):
                 break
     return record.finish(network)

@@ -102,17 +102,17 @@ def solve_lm(network: Network, X: Array | None, Y: Array | None, loss: Loss | st
 
     theta = network.pack().astype(np.float64)
     system = data.gauss_newton(theta)
+    g = system.JTe + decay * theta  # g = Jᵀe + αDθ
     F = 0.5 * system.sse + 0.5 * float(decay @ theta**2)
     with np.errstate(over="ignore", invalid="ignore"):  # an overflowing trial step is rejected, not warned
         for _ in range(max_iter):
             H = system.JTJ + np.diag(decay) if alpha else system.JTJ  # H = JᵀJ + αD
-            g = system.JTe + decay * theta  # g = Jᵀe + αDθ
             theta, F, mu, accepted = marquardt_step(theta, H, g, penalised, F, mu, mu_dec=mu_dec, mu_inc=mu_inc,
                                                     mu_max=mu_max)
             if accepted:
                 system = data.gauss_newton(theta)
+                g = system.JTe + decay * theta
             network.unpack(theta)
-            gradient = float(np.linalg.norm(system.JTe + decay * theta))
-            if record.end_epoch(network, F / data.total_weight, gradient, maximum_mu=not accepted, mu=mu):
+            if record.end_epoch(network, F / data.total_weight, float(np.sqrt(g @ g)), maximum_mu=not accepted, mu=mu):
                 break
     return record.finish(network)
