@@ -1,7 +1,7 @@
 """Training speed of bpnn's core against scikit-learn's MLP and PyTorch (when installed), workloads W1–W5.
 
     python bench/run.py              # the full run (about half an hour); writes docs/bench.json, docs/bench.md
-    python bench/run.py --quick      # a smoke run (a minute or two): fewer epochs and rows; prints only
+    python bench/run.py --quick      # a smoke run (a few minutes): fewer epochs, rows and runs; prints only
     python bench/run.py --only W2,W3 --out /tmp/bench    # a subset, written elsewhere
 
 Protocol (see :mod:`workloads` for how each framework is set up identically):
@@ -385,7 +385,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer epochs and rows, for a smoke run")
     parser.add_argument("--threads", type=int, default=1, help="BLAS (and PyTorch) threads for every framework")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per framework and setting (median)")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="runs per framework and setting, median (default 3; 1 with --quick)")
     parser.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated workloads, e.g. W2,W3")
     parser.add_argument("--out", default=None, help="folder for bench.json and bench.md (default: docs/ for a full run)")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
@@ -400,6 +401,7 @@ def main() -> None:
     unknown = [name for name in names if name not in WORKLOADS]
     if unknown:
         parser.error(f"unknown workload(s) {', '.join(unknown)}; valid workloads are {', '.join(WORKLOADS)}")
+    repeats = args.repeats or (1 if args.quick else 3)
     frameworks = ["bpnn", "sklearn"] + (["torch"] if torch_available() else [])
     if "torch" not in frameworks:
         print("PyTorch is not installed: its columns are skipped.")
@@ -417,9 +419,12 @@ def main() -> None:
     with threadpool_limits(limits=args.threads, user_api="blas"):
         for name in names:
             print(f"{name}: {WORKLOADS[name].title}", flush=True)
-            timing[name] = {dtype: time_workload(name, dtype, frameworks, args.repeats, args.quick) for dtype in DTYPES}
-    study = {} if args.no_threads_study else thread_study(names, args.quick, args.repeats)
-    memory = {} if args.no_memory else measure_memory(names, frameworks, args.quick, args.threads)
+            timing[name] = {dtype: time_workload(name, dtype, frameworks, repeats, args.quick) for dtype in DTYPES}
+    # --quick measures threads and memory only where a target or the thread default depends on them
+    study = {} if args.no_threads_study else thread_study([n for n in names if not args.quick or n in ("W3", "W4")],
+                                                          args.quick, repeats)
+    memory = {} if args.no_memory else measure_memory([n for n in names if not args.quick or n == "W4"], frameworks,
+                                                      args.quick, args.threads)
     env["load_average_end"] = os.getloadavg()
     report = {"environment": env, "quick": args.quick, "frameworks": frameworks, "timing": timing, "memory": memory,
               "threads_study": study, "imports": imports}

@@ -58,7 +58,7 @@ WORKLOADS = {
                    {"sgd": 0.01, "adam": 0.001}),
 }
 QUICK = {"W1": {"epochs": 100}, "W2": {"epochs": 10}, "W3": {"epochs": 10}, "W4": {"epochs": 1, "rows": 6000},
-         "W5": {"epochs": 1, "rows": 20000}}  # --quick: fewer epochs and rows, for smoke runs
+         "W5": {"epochs": 1, "rows": 10240}}  # --quick: fewer epochs and rows, for smoke runs
 
 
 def load(name: str, dtype: np.dtype, rows: int | None = None) -> tuple[np.ndarray, np.ndarray]:
