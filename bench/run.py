@@ -357,7 +357,8 @@ def _capped(name: str) -> bool:
 
 
 def _blas_text(libraries: list) -> str:
-    return ", ".join(f"{lib.get('internal_api')} {lib.get('version')} ({lib.get('architecture')})" for lib in libraries)
+    return ", ".join(f"{lib.get('internal_api')} {lib.get('version')} ({lib.get('architecture')})"
+                     for lib in libraries if lib.get("user_api") == "blas")
 
 
 def _adam_lines(timing: dict) -> list:
