@@ -71,6 +71,10 @@ def test_forward_returns_fresh_arrays():
     kept = first.A[-1].copy()
     net.forward(2 * X)
     np.testing.assert_array_equal(first.A[-1], kept)
+    Z_before = [z.copy() for z in first.Z[1:]]
+    net.backward(first, np.eye(3)[[0, 1, 2, 0]], "cce")  # the training loop overwrites Z with g'(Z); backward must not
+    for z, before in zip(first.Z[1:], Z_before):
+        np.testing.assert_array_equal(z, before)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

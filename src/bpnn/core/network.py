@@ -171,20 +171,19 @@ class Network:
                  alpha: float = 0.0, out: Array | None = None) -> Array:
         """dJ/dθ as a flat vector laid out like ``params`` (written into ``out`` when given)."""
         loss = get_loss(loss) if isinstance(loss, str) else loss
-        check_pairing(loss, self.activations[-1])
         Y = self.as_input(Y)
         w, total = sample_weights(Y.shape[0], sample_weight, self.dtype)
-        grad = np.empty(self.n_params, dtype=self.dtype) if out is None else out
-        delta, derivative = self._layer_buffers(Y.shape[0], self.n_layers), self._layer_buffers(Y.shape[0], self.n_layers - 1)
-        self._backward_into(cache, Y, loss, w, alpha / total, delta, derivative, *self.split(grad))
-        return grad
+        work = Workspace(self, Y.shape[0], loss, inputs=False, targets=False, grad=out)  # fresh buffers: cache untouched
+        self._backward_into(cache, Y, w, alpha / total, work)
+        return work.grad
 
-    def _backward_into(self, cache: Cache, Y: Array, loss: Loss, w: Array | float, l2: float, delta: list,
-                       derivative: list, dWs: list, dbs: list) -> None:
-        """Backpropagation into given buffers: ``delta[l]`` holds dA[l] and then, in place, dZ[l];
-        ``derivative[l]`` receives g'(Z[l]); ``dWs``/``dbs`` are views of the flat gradient. ``l2`` = α/S."""
+    def _backward_into(self, cache: Cache, Y: Array, w: Array | float, l2: float, work: Workspace) -> None:
+        """Backpropagation from ``cache`` into the buffers of ``work``: ``delta[l]`` holds dA[l] and then, in
+        place, dZ[l]; ``derivative[l]`` receives g'(Z[l]); ``dW``/``db`` are views of its flat gradient.
+        ``w`` is 1/m or the column of w_i, ``l2`` = α/S."""
         Z, A, L = cache.Z, cache.A, self.n_layers
-        dZ = output_delta(loss, self.activations[-1], Y, Z[L], A[L], out=delta[L])  # dZ[L] = A[L] - Y  (8-13)
+        delta, derivative, dWs, dbs = work.delta, work.derivative, work.dW, work.db
+        dZ = output_delta(work.loss, self.activations[-1], Y, Z[L], A[L], out=delta[L])  # dZ[L] = A[L] - Y  (8-13)
         dZ *= w  # the 1/m (or w_i) of the mean, applied once here so every dW, db below carries it
         ones = _ones(dZ.shape[0], dZ.dtype)
         for l in range(L, 0, -1):
@@ -218,11 +217,13 @@ class Workspace:
 
     ``X``/``Y`` receive a batch's gathered rows (or converted targets; allocated only when asked for),
     ``cache`` its forward pass, ``delta``/``derivative`` the backward pass (see ``Network._backward_into``;
-    g'(Z[l]) is written over Z[l], no longer needed by then) and ``grad`` its flat gradient (``dW``/``db``
-    are views). :meth:`first_rows` serves a smaller last batch from the same memory.
+    g'(Z[l]) is written over Z[l], no longer needed by then) and ``grad`` (given, or its own) the flat
+    gradient, with ``dW``/``db`` as views. :meth:`first_rows` serves a smaller last batch from the same
+    memory. ``Network.backward`` builds one per call, for its fresh buffers.
     """
 
-    def __init__(self, network: Network, m: int, loss: Loss, *, inputs: bool = True, targets: bool = True) -> None:
+    def __init__(self, network: Network, m: int, loss: Loss, *, inputs: bool = True, targets: bool = True,
+                 grad: Array | None = None) -> None:
         check_pairing(loss, network.activations[-1])
         self.network, self.loss, self.m = network, loss, m
         self.X = np.empty((m, network.layer_sizes[0]), dtype=network.dtype) if inputs else None
@@ -230,7 +231,7 @@ class Workspace:
         self.cache = Cache(network._layer_buffers(m, network.n_layers), network._layer_buffers(m, network.n_layers))
         self.delta = network._layer_buffers(m, network.n_layers)
         self.derivative = self.cache.Z
-        self.grad = np.empty(network.n_params, dtype=network.dtype)
+        self.grad = np.empty(network.n_params, dtype=network.dtype) if grad is None else grad
         self.dW, self.db = network.split(self.grad)
         self.softmax_cross_entropy = network.activations[-1].name == "softmax" and loss.name == "categorical_cross_entropy"
 
@@ -255,5 +256,5 @@ class Workspace:
         else:
             network._forward_into(cache)
             data_term = network._data_term(cache, Y, self.loss, w)
-        network._backward_into(cache, Y, self.loss, w, l2, self.delta, self.derivative, self.dW, self.db)
+        network._backward_into(cache, Y, w, l2, self)
         return data_term
