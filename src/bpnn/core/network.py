@@ -173,7 +173,7 @@ class Network:
         loss = get_loss(loss) if isinstance(loss, str) else loss
         Y = self.as_input(Y)
         w, total = sample_weights(Y.shape[0], sample_weight, self.dtype)
-        work = Workspace(self, Y.shape[0], loss, inputs=False, targets=False, grad=out)  # fresh buffers: cache untouched
+        work = Workspace(self, Y.shape[0], loss, inputs=False, targets=False, forward=False, grad=out)  # fresh buffers
         self._backward_into(cache, Y, w, alpha / total, work)
         return work.grad
 
@@ -215,22 +215,23 @@ def _ones(m: int, dtype: np.dtype) -> Array:
 class Workspace:
     """The training hot path: every buffer of a step on batches of ``m`` rows, allocated once and reused.
 
-    ``X``/``Y`` receive a batch's gathered rows (or converted targets; allocated only when asked for),
-    ``cache`` its forward pass, ``delta``/``derivative`` the backward pass (see ``Network._backward_into``;
-    g'(Z[l]) is written over Z[l], no longer needed by then) and ``grad`` (given, or its own) the flat
-    gradient, with ``dW``/``db`` as views. :meth:`first_rows` serves a smaller last batch from the same
-    memory. ``Network.backward`` builds one per call, for its fresh buffers.
+    ``X``/``Y`` receive a batch's gathered rows (or converted targets), ``cache`` its forward pass (each
+    allocated only when asked for), ``delta``/``derivative`` the backward pass (see
+    ``Network._backward_into``; with a forward pass, g'(Z[l]) is written over Z[l], no longer needed by
+    then) and ``grad`` (given, or its own) the flat gradient, with ``dW``/``db`` as views.
+    :meth:`first_rows` serves a smaller last batch from the same memory. ``Network.backward`` builds one
+    without a forward pass per call, for fresh backward buffers.
     """
 
     def __init__(self, network: Network, m: int, loss: Loss, *, inputs: bool = True, targets: bool = True,
-                 grad: Array | None = None) -> None:
+                 forward: bool = True, grad: Array | None = None) -> None:
         check_pairing(loss, network.activations[-1])
-        self.network, self.loss, self.m = network, loss, m
+        self.network, self.loss, self.m, L = network, loss, m, network.n_layers
         self.X = np.empty((m, network.layer_sizes[0]), dtype=network.dtype) if inputs else None
         self.Y = np.empty((m, network.layer_sizes[-1]), dtype=network.dtype) if targets else None
-        self.cache = Cache(network._layer_buffers(m, network.n_layers), network._layer_buffers(m, network.n_layers))
-        self.delta = network._layer_buffers(m, network.n_layers)
-        self.derivative = self.cache.Z
+        self.cache = Cache(network._layer_buffers(m, L), network._layer_buffers(m, L)) if forward else None
+        self.delta = network._layer_buffers(m, L)
+        self.derivative = self.cache.Z if forward else network._layer_buffers(m, L - 1)
         self.grad = np.empty(network.n_params, dtype=network.dtype) if grad is None else grad
         self.dW, self.db = network.split(self.grad)
         self.softmax_cross_entropy = network.activations[-1].name == "softmax" and loss.name == "categorical_cross_entropy"
