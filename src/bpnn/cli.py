@@ -208,10 +208,11 @@ class Fitted:
         if "features" not in info:
             raise UsageError(f"{path} holds a model saved without its table encoding ({contents.kind}); "
                              f"bpnn predict and evaluate need a model from bpnn train")
-        y_scaling = info.get("y_scaling")
-        return cls(contents.build(), FeatureEncoder.from_dict(info["features"]), scaler_from_dict(info["x_scaling"]),
-                   None if y_scaling is None else scaler_from_dict(y_scaling), info["task"], info["targets"],
-                   info.get("source", ""))
+        with contents.checked():
+            y_scaling = info.get("y_scaling")
+            return cls(contents.build(), FeatureEncoder.from_dict(info["features"]), scaler_from_dict(info["x_scaling"]),
+                       None if y_scaling is None else scaler_from_dict(y_scaling), info["task"], info["targets"],
+                       info.get("source", ""))
 
 
 def divide_rows(dataset, ratios: tuple[float, float, float], seed: int) -> dict:
@@ -425,15 +426,20 @@ def write_outputs(run, report: str | None, plots: str | None) -> list[Path]:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from bpnn.io import prepare, read_table
+    from bpnn.io import check_division, large_input_warning, prepare, read_table
     from bpnn.modelfile import save
 
     settings = settings_of(args)
     data = Path(args.data)
-    frame = read_table(data, args.encoding)
-    dataset = prepare(frame, args.target, args.features, args.task, source=data.name)
-    fitted, run = fit_dataset(dataset, settings, args.quiet, f"bpnn train {data.name}")
     out = Path(args.out) if args.out else Path(data.stem + ".bpnn")
+    check_outputs({"--out": out, "--report": args.report}, {"--plots": args.plots})
+    frame = read_table(data, args.encoding)
+    dataset = prepare(frame, args.target, args.features, args.task, source=data.name, missing=missing_option(args))
+    note_dropped(dataset.dropped, data.name)
+    check_division(len(dataset.X), settings.division, data.name)
+    if settings.scaling == "none" and (warning := large_input_warning(dataset.X, dataset.encoder.input_names, data.name)):
+        print(f"bpnn: warning: {warning}", file=sys.stderr)
+    fitted, run = fit_dataset(dataset, settings, args.quiet, f"bpnn train {data.name}")
     save(fitted.estimator, out, fitted.info({"metrics": run.metrics, "settings": run.settings, "data": run.data,
                                              "training": training_record(run)}))
     written = [out, *write_outputs(run, args.report, args.plots)]
@@ -447,6 +453,48 @@ def training_record(run) -> dict:
     epochs = max((len(values) for values in run.curves.values()), default=0)
     return {"epochs": epochs, "best_epoch": None if run.best_epoch is None else run.best_epoch + 1,
             "stop_reason": run.stop_reason, "curves": run.curves}
+
+
+def check_outputs(files: dict, folders: dict) -> None:
+    """Before any work: each output file (by option) can be created in an existing folder, and each output
+    folder is not a file, so a finished run is never lost to a mistyped path."""
+    for option, path in files.items():
+        if path is None:
+            continue
+        path = Path(path)
+        if path.is_dir():
+            raise UsageError(f"{option} {path} is a folder; give a file name")
+        if not path.absolute().parent.is_dir():
+            raise UsageError(f"{option} {path}: the folder {path.parent} does not exist; create it or write elsewhere")
+    for option, path in folders.items():
+        if path is not None and Path(path).exists() and not Path(path).is_dir():
+            raise UsageError(f"{option} {path} is a file, not a folder; give a folder name")
+
+
+def missing_option(args: argparse.Namespace) -> str:
+    """What --impute and --drop-missing ask for: one of bpnn.io.MISSING."""
+    return "drop" if args.drop_missing else args.impute or "error"
+
+
+def note_dropped(dropped: list[int], source: str) -> None:
+    if dropped:
+        rows = ", ".join(map(str, dropped[:10])) + (", …" if len(dropped) > 10 else "")
+        print(f"bpnn: note: {source}: left out {len(dropped)} row(s) with missing values (row {rows})", file=sys.stderr)
+
+
+def complete_rows(frame, fitted: Fitted, targets: Sequence[str], args: argparse.Namespace, source: str):
+    """``frame`` with missing values in the model's feature columns (and ``targets``) handled as --impute or
+    --drop-missing say; without either they stay, for the value checks to report."""
+    from bpnn.io import check_columns, drop_missing
+
+    check_columns(fitted.encoder.feature_names, frame, source, "feature")
+    missing = missing_option(args)
+    if missing == "drop":
+        frame, dropped = drop_missing(frame, [*fitted.encoder.feature_names, *targets], source)
+        note_dropped(dropped, source)
+    elif missing != "error":
+        frame = fitted.encoder.impute(frame, missing, source)
+    return frame
 
 
 # ---- using a saved model ---------------------------------------------------------------------------
@@ -475,9 +523,10 @@ def write_table(frame, path: str | None) -> None:
 def run_predict(args: argparse.Namespace) -> int:
     from bpnn.io import read_table
 
+    check_outputs({"-o": args.output}, {})
     fitted = Fitted.from_file(args.model)
     data = Path(args.data)
-    frame = read_table(data, args.encoding)
+    frame = complete_rows(read_table(data, args.encoding), fitted, [], args, data.name)
     X = fitted.inputs(frame, data.name)
     out = frame.copy()
     if fitted.task == "classification":
@@ -507,6 +556,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     frame = read_table(data, args.encoding)
     targets = args.target or fitted.target_names
     check_columns(targets, frame, data.name, "target")
+    frame = complete_rows(frame, fitted, targets, args, data.name)
     check_values(frame[targets], data.name)
     X = fitted.inputs(frame, data.name)
     y = target_values(frame, targets, fitted.task, data.name)
@@ -534,31 +584,36 @@ def run_info(args: argparse.Namespace) -> int:
     from bpnn.progress import print_table
 
     contents = read(args.model)
-    header, info, meta = contents.header, contents.info, contents.meta
-    rows = [("file", args.model), ("model", contents.kind), ("format version", header["format_version"]),
-            ("written by bpnn", header["bpnn_version"]), ("created", header["created"]),
-            ("layers", " → ".join(map(str, meta["layer_sizes"]))),
-            ("activations", ", ".join([*meta["activations"], meta["output_activation"]])), ("dtype", meta["dtype"])]
-    if "task" in info:
-        rows += [("task", info["task"]), ("data", info.get("source", "")), ("targets", ", ".join(info["targets"])),
-                 ("features", ", ".join(column["name"] + ("" if column["categories"] is None else
-                                                          f" (text: {', '.join(column['categories'])})")
-                                        for column in info["features"]["columns"]))]
-        rows += [("input scaling", scaling_summary(info["x_scaling"])),
-                 ("target scaling", scaling_summary(info["y_scaling"]) if info["y_scaling"] else "none")]
-    if "classes" in meta or "classes" in contents.arrays:
-        classes = meta["classes"] if "classes" in meta else contents.arrays["classes"].tolist()
-        rows.append(("classes", ", ".join(map(str, classes))))
-    training = info.get("training", {})
-    if training:
-        rows += [("epochs", training["epochs"]), ("best epoch", training["best_epoch"]),
-                 ("stop reason", training["stop_reason"])]
-    rows += [(name, value) for name, value in info.get("settings", {}).items() if name in ("solver", "division", "seed")]
+    with contents.checked():  # a hand-edited header with a valid checksum is the file's fault, exit 2
+        contents.build()
+        header, info, meta = contents.header, contents.info, contents.meta
+        rows = [("file", args.model), ("model", contents.kind), ("format version", header["format_version"]),
+                ("written by bpnn", header["bpnn_version"]), ("created", header["created"]),
+                ("layers", " → ".join(map(str, meta["layer_sizes"]))),
+                ("activations", ", ".join([*meta["activations"], meta["output_activation"]])), ("dtype", meta["dtype"])]
+        if "task" in info:
+            rows += [("task", info["task"]), ("data", info.get("source", "")), ("targets", ", ".join(info["targets"])),
+                     ("features", ", ".join(column["name"] + ("" if column["categories"] is None else
+                                                              f" (text: {', '.join(column['categories'])})")
+                                            for column in info["features"]["columns"]))]
+            rows += [("input scaling", scaling_summary(info["x_scaling"])),
+                     ("target scaling", scaling_summary(info["y_scaling"]) if info["y_scaling"] else "none")]
+        if "classes" in meta or "classes" in contents.arrays:
+            classes = meta["classes"] if "classes" in meta else contents.arrays["classes"].tolist()
+            rows.append(("classes", ", ".join(map(str, classes))))
+        training = info.get("training", {})
+        if training:
+            rows += [("epochs", training["epochs"]), ("best epoch", training["best_epoch"]),
+                     ("stop reason", training["stop_reason"])]
+        rows += [(name, value) for name, value in info.get("settings", {}).items() if name in ("solver", "division", "seed")]
+        metrics = None
+        if info.get("metrics"):
+            counts = {name: info["data"].get(f"{name} rows") for name in info["metrics"]}
+            counts["All"] = info["data"].get("rows")
+            metrics = table(info["metrics"], counts)
     print_table(["", "value"], rows, title=f"bpnn model {Path(args.model).name}")
-    if info.get("metrics"):
-        counts = {name: info["data"].get(f"{name} rows") for name in info["metrics"]}
-        counts["All"] = info["data"].get("rows")
-        print_table(*table(info["metrics"], counts), title="Metrics at training")
+    if metrics:
+        print_table(*metrics, title="Metrics at training")
     return 0
 
 
@@ -582,12 +637,13 @@ def run_export(args: argparse.Namespace) -> int:
     from bpnn.modelfile import read
 
     contents = read(args.model)
-    model, info = contents.build(), contents.info
-    network = getattr(model, "network_", model)
-    classes = model.classes_.tolist() if hasattr(model, "classes_") else info.get("classes")
-    features = [(c["name"], c["categories"]) for c in info["features"]["columns"]] if "features" in info else []
-    predictor = Predictor(network, classes, steps_of(info.get("x_scaling")), steps_of(info.get("y_scaling")), features,
-                          Path(args.model).name)
+    with contents.checked():
+        model, info = contents.build(), contents.info
+        network = getattr(model, "network_", model)
+        classes = model.classes_.tolist() if hasattr(model, "classes_") else info.get("classes")
+        features = [(c["name"], c["categories"]) for c in info["features"]["columns"]] if "features" in info else []
+        predictor = Predictor(network, classes, steps_of(info.get("x_scaling")), steps_of(info.get("y_scaling")),
+                              features, Path(args.model).name)
     try:
         path = export_python(predictor, args.file)
     except ValueError as error:
@@ -729,6 +785,16 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--seed", type=int, default=0, help="random seed of initialisation, division and shuffling (default 0)")
 
 
+def add_missing_options(parser: argparse.ArgumentParser) -> None:
+    from bpnn.io import IMPUTE
+
+    group = parser.add_argument_group("missing values (default: an error naming the rows)")
+    choice = group.add_mutually_exclusive_group()
+    choice.add_argument("--impute", choices=IMPUTE, help="fill missing feature values with the training file's column "
+                                                         "mean, median or most frequent value (text: most frequent)")
+    choice.add_argument("--drop-missing", action="store_true", help="leave out rows with a missing value")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bpnn", description="Backpropagation neural networks: train on a table, "
                                      "predict, evaluate, export; demos and the seed's derivation.")
@@ -744,6 +810,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--features", nargs="+", metavar="COL", help="feature columns (default: all other columns)")
     train.add_argument("--task", choices=TASKS, help="override the detected task")
     train.add_argument("--encoding", help="text encoding of the file (default: UTF-8, else GBK)")
+    add_missing_options(train)
     add_training_options(train)
     train.add_argument("--out", metavar="MODEL", help="model file (default: the data file's name with .bpnn, here)")
     train.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
@@ -758,6 +825,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("data", help="the data file (the feature columns of training)")
     predict.add_argument("-o", "--output", help="output file: .csv, .tsv, .xlsx or .parquet (default: CSV on stdout)")
     predict.add_argument("--encoding", help="text encoding of the data file")
+    add_missing_options(predict)
     predict.set_defaults(handler=run_predict)
 
     evaluate = commands.add_parser("evaluate", help="metrics of a model on a labelled table")
@@ -765,6 +833,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("data", help="the data file, with the target column(s)")
     evaluate.add_argument("--target", nargs="+", metavar="COL", help="target column(s) (default: those of training)")
     evaluate.add_argument("--encoding", help="text encoding of the data file")
+    add_missing_options(evaluate)
     evaluate.set_defaults(handler=run_evaluate)
 
     info = commands.add_parser("info", help="architecture, scaling, classes, training record and metrics of a model")
@@ -823,6 +892,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bpnn: interrupted", file=sys.stderr)
         return 130
+    except OSError as error:  # the file system refused: no permission, a full disk, a name too long
+        if args.traceback:
+            raise
+        print(f"bpnn: error: {error}", file=sys.stderr)
+        return 2
     except Exception as error:  # an internal error: one line, the traceback on request
         if args.traceback:
             raise

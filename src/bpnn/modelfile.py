@@ -30,6 +30,8 @@ import math
 import os
 import struct
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,10 +129,13 @@ def encode(kind: str, meta: dict, arrays: dict[str, Array], info: dict | None = 
 
 @dataclass
 class ModelFile:
-    """A checked model file: its header and arrays, not yet turned into a model."""
+    """A checked model file: its header and arrays, not yet turned into a model. A file whose checksum holds
+    can still be inconsistent (written by a faulty program, or edited and its checksum recomputed): building
+    the model, and reading ``meta`` or ``info`` inside :meth:`checked`, turn that into :class:`ModelFileError`."""
 
     header: dict
     arrays: dict[str, Array] = field(default_factory=dict)
+    source: str = "model file"
 
     @property
     def kind(self) -> str:
@@ -146,33 +151,110 @@ class ModelFile:
 
     def build(self) -> object:
         """The model (estimator or network) the file holds."""
-        module, attribute = KINDS[self.kind].split(":")
-        target: object = importlib.import_module(module)
-        for part in attribute.split("."):
-            target = getattr(target, part)
-        return target(self.meta, self.arrays)
+        with self.checked():
+            check_network(self.meta, self.arrays, self.source)
+            module, attribute = KINDS[self.kind].split(":")
+            target: object = importlib.import_module(module)
+            for part in attribute.split("."):
+                target = getattr(target, part)
+            return target(self.meta, self.arrays)
+
+    @contextmanager
+    def checked(self) -> Iterator[None]:
+        """Reading the contents inside this block, a missing key or a value of the wrong type or shape raises
+        :class:`ModelFileError` naming the file."""
+        try:
+            yield
+        except ModelFileError:
+            raise
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+            raise ModelFileError(f"{self.source} passes its checksum but its contents are inconsistent "
+                                 f"({type(error).__name__}: {error}); it was edited or written by a faulty program; "
+                                 f"save the model again") from None
+
+
+def check_network(meta: dict, arrays: dict, source: str) -> None:
+    """The layer sizes are positive integers and ``params`` is a flat float vector of the size they imply,
+    checked before any memory is allocated for the network."""
+    sizes, params = meta.get("layer_sizes"), arrays.get("params")
+    valid_sizes = isinstance(sizes, list) and len(sizes) >= 2 and \
+        all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes)
+    if not valid_sizes:
+        raise ModelFileError(f"{source}: the layer sizes {sizes!r} are not a list of at least two positive integers; "
+                             f"save the model again")
+    n_params = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    if params is None or params.dtype.kind != "f" or params.shape != (n_params,):
+        shape = None if params is None else f"{params.dtype} {list(params.shape)}"
+        raise ModelFileError(f"{source}: layers {sizes} need {n_params} float parameters but the file holds {shape}; "
+                             f"save the model again")
+
+
+def foreign(data: bytes, source: str) -> ModelFileError:
+    """The error for a file without the bpnn signature, saying what the file looks like."""
+    from bpnn.io import FORMAT_NAMES, format_of
+
+    kind = format_of(data)
+    if not data:
+        what = "it is empty"
+    elif kind == "pickle":
+        what = "it is a Python pickle, which bpnn never loads because unpickling can run any code"
+    elif kind != "text":
+        what = f"it is {FORMAT_NAMES[kind]}"
+    else:
+        what = "it lacks the bpnn signature"
+    return ModelFileError(f"{source} is not a bpnn model file ({what}); give a file saved by bpnn train or bpnn.save")
+
+
+def parse_header(body: bytes) -> tuple[dict, int]:
+    """(the JSON header after the signature and length, its length); ValueError when it is not a bpnn header."""
+    (length,) = LENGTH.unpack_from(body, len(SIGNATURE))
+    start = len(SIGNATURE) + LENGTH.size
+    try:
+        header = json.loads(body[start:start + length].decode("utf-8"))
+    except RecursionError:  # nesting deeper than Python's stack: not a header bpnn wrote
+        raise ValueError("the header nests too deeply") from None
+    if not (isinstance(header, dict) and header.get("format") == FORMAT and isinstance(header.get("format_version"), int)
+            and all(isinstance(header.get(key, {}), dict) for key in ("meta", "info", "arrays"))):
+        raise ValueError("the header is not a bpnn model header")
+    return header, length
+
+
+def expected_size(header: dict, length: int) -> int | None:
+    """The file size the header describes (signature, header, padding, arrays, checksum), None if it cannot tell."""
+    try:
+        start = len(SIGNATURE) + LENGTH.size + length
+        end = max((int(e["offset"]) + int(e["nbytes"]) for e in header["arrays"].values()), default=0)
+        return start + (-start % ALIGN) + end + DIGEST_SIZE
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def decode(data: bytes, source: str = "model file") -> ModelFile:
     """Check and parse the bytes of a model file; every problem raises :class:`ModelFileError`."""
     if not data.startswith(SIGNATURE):
-        raise ModelFileError(f"{source} is not a bpnn model file (it lacks the bpnn signature); give a file saved by "
-                             f"bpnn train or bpnn.save")
+        raise foreign(data, source)
     if len(data) < len(SIGNATURE) + LENGTH.size + DIGEST_SIZE:
         raise ModelFileError(f"{source} is truncated ({len(data)} bytes); copy it again from its source")
     body, digest = data[:-DIGEST_SIZE], data[-DIGEST_SIZE:]
     if hashlib.sha256(body).digest() != digest:
+        try:
+            size = expected_size(*parse_header(data))
+        except (ValueError, UnicodeDecodeError):
+            size = None
+        if size is not None and len(data) < size:
+            raise ModelFileError(f"{source} is truncated: it holds {len(data)} of the {size} bytes its header describes; "
+                                 f"copy it again from its source")
         raise ModelFileError(f"{source} fails its checksum: it is truncated, corrupted or was edited; use an intact "
                              f"copy or save the model again")
-    (length,) = LENGTH.unpack_from(body, len(SIGNATURE))
-    start = len(SIGNATURE) + LENGTH.size
     try:
-        header = json.loads(body[start:start + length].decode("utf-8"))
-        version = header["format_version"]
-        if header["format"] != FORMAT or not isinstance(version, int):
-            raise ValueError
-    except (ValueError, KeyError, TypeError):
+        header, length = parse_header(body)
+    except (ValueError, UnicodeDecodeError):
         raise ModelFileError(f"{source} has an unreadable header; it was not written by bpnn") from None
+    start = len(SIGNATURE) + LENGTH.size
+    version = header["format_version"]
+    if version < 1:
+        raise ModelFileError(f"{source} claims model-file format version {version}, which no bpnn writes; save the "
+                             f"model again")
     if version > FORMAT_VERSION:
         from bpnn import __version__
 
@@ -184,7 +266,7 @@ def decode(data: bytes, source: str = "model file") -> ModelFile:
                              f"{', '.join(KINDS)}")
     data_start = start + length + (-(start + length) % ALIGN)
     return ModelFile(header, {name: read_array(body, data_start, name, entry, source)
-                              for name, entry in header.get("arrays", {}).items()})
+                              for name, entry in header.get("arrays", {}).items()}, source)
 
 
 def read_array(body: bytes, data_start: int, name: str, entry: dict, source: str) -> Array:
@@ -193,7 +275,7 @@ def read_array(body: bytes, data_start: int, name: str, entry: dict, source: str
         shape = tuple(int(n) for n in entry["shape"])
         begin = data_start + int(entry["offset"])
         nbytes = int(entry["nbytes"])
-        valid = (dtype.kind in NUMERIC_KINDS and nbytes == math.prod(shape) * dtype.itemsize
+        valid = (dtype.kind in NUMERIC_KINDS and min(shape, default=0) >= 0 and nbytes == math.prod(shape) * dtype.itemsize
                  and data_start <= begin and begin + nbytes <= len(body))
     except (KeyError, TypeError, ValueError):
         valid = False
