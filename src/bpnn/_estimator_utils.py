@@ -1,5 +1,6 @@
 """Helpers of :mod:`bpnn.estimators` that know nothing of scikit-learn: parameter ranges, random streams,
-the validation scores the training loop calls each epoch, and JSON-able parameter values.
+the validation scores the training loop calls each epoch, the full-batch solvers' options, the MATLAB-style
+training record, and JSON-able parameter values.
 
 Conventions as in :mod:`bpnn.core.network`: samples are rows; ``Y`` is the encoded target ``(m, n_outputs)``
 in the network's dtype; sample weights are ``(m,)`` or None.
@@ -7,12 +8,16 @@ in the network's dtype; sample weights are ``(m,)`` or None.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from numbers import Integral, Real
 
 import numpy as np
 
 from bpnn.core.network import Network
+from bpnn.core.solvers import get_solver
+from bpnn.core.training import History
 
 Array = np.ndarray
 
@@ -30,6 +35,7 @@ INTERVALS: dict[str, tuple[float, float, bool, bool, bool]] = {
     "epsilon": (0.0, math.inf, False, False, False),
     "n_iter_no_change": (1, math.inf, True, False, True),
     "max_fun": (1, math.inf, True, False, True),
+    "max_fail": (0, math.inf, True, False, True),
 }
 
 
@@ -93,10 +99,100 @@ def r2(network: Network, X: Array, Y: Array, sample_weight: Array | None = None)
     return float(scores.mean())
 
 
+# ---- options of the full-batch solvers -----------------------------------------------------------
+# solver keyword -> the estimator parameter (or fit argument) that sets it, so solver_options may not
+ESTIMATOR_OWNED: dict[str, str] = {
+    "alpha": "the parameter alpha",
+    "max_iter": "the parameter max_iter",
+    "epochs": "the parameter max_iter (MATLAB's epochs)",
+    "max_fail": "the parameter max_fail",
+    "sample_weight": "fit's sample_weight",
+    "validation": "fit's validation_data or the parameter division",
+    "test": "the parameter division",
+    "score": "the estimator (R² or accuracy)",
+    "early_stopping": "the parameters early_stopping and max_fail",
+    "callbacks": "the parameter callbacks",
+    "history": "the estimator (history_)",
+    "objective": "bpnn.distributed",
+}
+OPTION_ALIASES = {"time": "time_limit", "lambda": "lambda_"}  # MATLAB trainParam names that are no Python names
+
+
+@functools.cache
+def solver_parameters(solver: str) -> dict[str, object]:
+    """The keyword-only parameters of the full-batch solver ``solver`` with their defaults."""
+    signature = inspect.signature(get_solver(solver))
+    return {p.name: p.default for p in signature.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+
+
+def solver_options(solver: str, given: dict | None) -> dict:
+    """``given`` (MATLAB's trainParam names, e.g. mu, mu_dec, goal, min_grad, time) as keyword arguments of
+    the full-batch solver; a name the solver lacks, or one an estimator parameter sets, raises ValueError."""
+    if given is None:
+        return {}
+    if not isinstance(given, dict):
+        raise ValueError(f"solver_options must be a dict of option names and values, such as {{'mu': 0.01}}; got {given!r}")
+    valid = [name for name in solver_parameters(solver) if name not in ESTIMATOR_OWNED]
+    aliases = {python: matlab for matlab, python in OPTION_ALIASES.items()}
+    options = {}
+    for key, value in given.items():
+        if key in ESTIMATOR_OWNED:
+            raise ValueError(f"solver_options[{key!r}] is set by {ESTIMATOR_OWNED[key]}, not by solver_options")
+        name = OPTION_ALIASES.get(key, key)
+        if name not in valid:
+            names = ", ".join(f"{name} (or {aliases[name]})" if name in aliases else name for name in valid)
+            raise ValueError(f"unknown solver_options key {key!r} for solver {solver!r}; valid keys are {names}")
+        options[name] = value
+    return options
+
+
+# ---- the training record -----------------------------------------------------------------------------
+def validation_failures(val_loss: list) -> list[int]:
+    """For each epoch, the epochs in a row without a lower validation loss than all before (MATLAB's val_fail)."""
+    failures, best, count = [], math.inf, 0
+    for value in val_loss:
+        count = 0 if value < best else count + 1
+        best = min(best, value)
+        failures.append(count)
+    return failures
+
+
+def training_record(history: History, loss: str, n_outputs: int) -> dict:
+    """MATLAB's training record ``tr`` from a :class:`History`: see ``training_record_`` in the estimators.
+
+    perf = 2J/K for the squared_error loss (the mean squared error over samples and outputs, MATLAB's mse),
+    J otherwise; the same for the validation and test sets.
+    """
+    scale = 2.0 / n_outputs if loss == "squared_error" else 1.0  # perf = 2J/K = mean squared error
+    extra = history.extra
+
+    def series(values: list | None, factor: float = 1.0) -> Array | None:
+        return None if not values else factor * np.asarray(values, dtype=np.float64)
+
+    record = {
+        "epoch": np.arange(1, history.epochs + 1),
+        "perf": series(history.loss, scale),
+        "vperf": series(history.val_loss, scale),
+        "tperf": series(extra["test_perf"]) if "test_perf" in extra else series(extra.get("test_loss"), scale),
+        "time": np.cumsum(history.seconds),
+        "val_fail": (np.asarray(extra["val_fail"] if "val_fail" in extra else validation_failures(history.val_loss))
+                     if history.val_loss else None),
+        **{name: series(extra[name]) for name in ("gradient", "mu", "gamma", "alpha", "beta", "ssw") if name in extra},
+        **({"learning_rate": series(history.learning_rate)} if history.learning_rate else {}),
+    }
+    best = history.best_epoch
+    for name in ("perf", "vperf", "tperf"):
+        values = record[name]
+        record[f"best_{name}"] = None if best is None or values is None or best >= len(values) else float(values[best])
+    record.update(num_epochs=history.epochs, best_epoch=None if best is None else best + 1, stop=history.stop_reason,
+                  message=history.message)
+    return record
+
+
 # ---- JSON-able values for model files ----------------------------------------------------------------
 def plain(value: object) -> object:
-    """``value`` with tuples as lists and NumPy scalars and dtypes as Python values."""
-    if isinstance(value, (list, tuple)):
+    """``value`` with tuples and arrays as lists and NumPy scalars and dtypes as Python values."""
+    if isinstance(value, (list, tuple, np.ndarray)):
         return [plain(item) for item in value]
     if isinstance(value, np.generic):
         return value.item()

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from bpnn import cli_explain
 
@@ -247,7 +248,7 @@ def make_estimator(task: str, settings: Settings, solver: str, epochs: int, has_
               "learning_rate_init": settings.learning_rate,
               "batch_size": "auto" if settings.batch_size is None else settings.batch_size,
               "early_stopping": solver not in FULL_BATCH and has_validation, "n_iter_no_change": settings.max_fail,
-              "solver_options": {"max_fail": settings.max_fail} if solver in MATLAB_SOLVERS else None}
+              "max_fail": settings.max_fail}
     return (BPClassifier if task == "classification" else BPRegressor)(**params)
 
 
@@ -487,7 +488,7 @@ def complete_rows(frame, fitted: Fitted, targets: Sequence[str], args: argparse.
     --drop-missing say; without either they stay, for the value checks to report."""
     from bpnn.io import check_columns, drop_missing
 
-    check_columns(fitted.encoder.feature_names, frame, source, "feature")
+    check_columns(fitted.encoder.feature_names, frame, source, "feature", "the model")
     missing = missing_option(args)
     if missing == "drop":
         frame, dropped = drop_missing(frame, [*fitted.encoder.feature_names, *targets], source)
@@ -795,8 +796,15 @@ def add_missing_options(parser: argparse.ArgumentParser) -> None:
     choice.add_argument("--drop-missing", action="store_true", help="leave out rows with a missing value")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse reporting a usage error in one line, like every other bad input (the usage is in --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bpnn", description="Backpropagation neural networks: train on a table, "
+    parser = Parser(prog="bpnn", description="Backpropagation neural networks: train on a table, "
                                      "predict, evaluate, export; demos and the seed's derivation.")
     parser.add_argument("--version", action="version", version=_version())
     parser.add_argument("--traceback", action="store_true", help="show the full traceback of an internal error")

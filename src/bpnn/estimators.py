@@ -14,8 +14,13 @@ Conventions:
   are normalised, so integer weights equal repeated rows.
 - dtype: float32 ``X`` trains and predicts in float32, anything else in float64, unless ``dtype`` is given.
 - Every step that turns user data into network arrays happens in ``_prepare_training_data`` (fit) and
-  ``_prepare_inputs`` (predict): validation, target encoding, sample and class weights, dtype, the
-  validation split.
+  ``_prepare_inputs`` (predict): validation, target encoding, the data division or validation split,
+  sample and class weights, scaling, dtype.
+- Scaling (``scaling=``) is part of the model: ``x_scaler_`` (constant columns removed, then mapminmax or
+  standardisation) maps user inputs to network inputs and, for regression, ``y_scaler_`` maps targets to
+  network outputs and back, so ``predict`` and ``score`` work in the user's units. Losses, the training
+  record and ``coefs_`` belong to the network, so they are in scaled units (``coefs_[0]`` has one row per
+  kept input column).
 - Stepwise solvers (sgd, adam, rmsprop) train through :func:`bpnn.core.training.train`; every name in
   :data:`bpnn.core.solvers.FULL_BATCH_SOLVERS` through :func:`bpnn.core.solvers.get_solver`.
 """
@@ -26,22 +31,34 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d, validate_data
 
-from bpnn._estimator_utils import accuracy, check_interval, plain, r2, random_streams, refuse_dask
+from bpnn._estimator_utils import (
+    accuracy,
+    check_interval,
+    plain,
+    r2,
+    random_streams,
+    refuse_dask,
+    solver_options,
+    solver_parameters,
+    training_record,
+)
 from bpnn.core.network import Network
 from bpnn.core.optimizers import SCHEDULE_ALIASES, GradientDescent, make_optimizer, make_schedule
 from bpnn.core.solvers import FULL_BATCH_SOLVERS, get_solver
 from bpnn.core.training import EarlyStopping, History, train
+from bpnn.preprocessing import Chain, Division, RemoveConstant, divide, make_scaler, scaler_from_dict
 
 Array = np.ndarray
 
@@ -67,6 +84,11 @@ FULL_BATCH_OPTIONS: dict[str, Callable[[BaseEstimator], dict]] = {
     "lbfgs": lambda est: {"tol": est.tol, "max_fun": est.max_fun},
     "br": lambda est: {"alpha": 0.0},  # Bayesian regularization estimates its own penalty: alpha is not used
 }
+# division -> the bpnn.preprocessing (MATLAB) function making it; the MATLAB names are accepted too
+DIVISIONS: dict[str, str] = {"random": "dividerand", "block": "divideblock", "interleaved": "divideint",
+                             "indices": "divideind"}
+SCALINGS = ("mapminmax", "standard")
+DEFAULT_MAX_FAIL = 6  # MATLAB's max_fail, for the solvers that have no default of their own
 MIN_LEARNING_RATE = 1e-6  # the "adaptive" schedule stops training once the rate has fallen this low
 UNCONVERGED = ("maximum epochs", "maximum function evaluations")  # stop reasons that warn ConvergenceWarning
 FLOATS = (np.float64, np.float32)
@@ -75,12 +97,16 @@ HISTORY_SERIES = ("loss", "val_loss", "val_score", "learning_rate", "seconds")  
 
 @dataclass
 class TrainingData:
-    """What fit hands the solver: arrays in the network's dtype, targets encoded (see the module docstring)."""
+    """What fit hands the solver: network arrays (scaled, in the network's dtype, targets encoded; see the
+    module docstring), and what fit reports afterwards."""
 
-    X: Array  # (m, n_features)
+    X: Array  # (m, n_inputs)
     Y: Array  # (m, n_outputs)
     sample_weight: Array | None  # (m,) sample weights times class weights, or None
     validation: tuple | None  # (X_val, Y_val, sample_weight_val) or None
+    test: tuple | None = None  # (X_test, Y_test, sample_weight_test): measured, never trained on
+    y_test: Array | None = None  # the test rows' targets as the user gave them
+    division: Division | None = None  # the rows of each set, when a division made them
 
 
 class _BPBase(BaseEstimator):
@@ -107,6 +133,45 @@ class _BPBase(BaseEstimator):
         if self.callbacks is not None and not all(callable(callback) for callback in self.callbacks):
             raise ValueError("callbacks must be a list of callables callback(epoch, history, network)")
         make_schedule(self.learning_rate, self.learning_rate_init)  # raises on an unknown schedule name
+        if self.solver in FULL_BATCH_SOLVERS:
+            solver_options(self.solver, self.solver_options)  # raises on a bad option name
+        elif self.solver_options:
+            raise ValueError(f"solver_options apply to the full-batch solvers ({', '.join(FULL_BATCH_SOLVERS)}); "
+                             f"solver {self.solver!r} takes its options as estimator parameters")
+        if self.max_fail is not None:
+            check_interval("max_fail", self.max_fail)
+        self._check_scaling()
+        self._check_division()
+
+    def _check_scaling(self) -> None:
+        if self.scaling is not None and self.scaling not in SCALINGS:
+            raise ValueError(f"unknown scaling {self.scaling!r}; valid scalings are None, {', '.join(SCALINGS)}")
+        bounds = self.scaling_range
+        if not (isinstance(bounds, (tuple, list)) and len(bounds) == 2
+                and all(isinstance(b, Real) and not isinstance(b, bool) and math.isfinite(b) for b in bounds)
+                and bounds[0] < bounds[1]):
+            raise ValueError(f"scaling_range must be two finite numbers (ymin, ymax) with ymin < ymax, such as "
+                             f"(-1, 1); got {bounds!r}")
+
+    def _check_division(self) -> None:
+        division = self.division
+        if division is not None and division not in DIVISIONS and division not in DIVISIONS.values():
+            raise ValueError(f"unknown division {division!r}; valid divisions are None, {', '.join(DIVISIONS)} "
+                             f"(or MATLAB's {', '.join(DIVISIONS.values())})")
+        ratios = self.division_ratios
+        if not (isinstance(ratios, (tuple, list)) and len(ratios) == 3
+                and all(isinstance(r, Real) and not isinstance(r, bool) and 0 <= r < math.inf for r in ratios)
+                and ratios[0] > 0):
+            raise ValueError(f"division_ratios must be three non-negative numbers (train, validation, test) with "
+                             f"train > 0, such as (0.7, 0.15, 0.15); got {ratios!r}")
+        by_indices = DIVISIONS.get(division, division) == "divideind"
+        if by_indices != (self.division_indices is not None):
+            raise ValueError("division='indices' takes its rows from division_indices=(train, val, test), and "
+                             "division_indices apply to division='indices' only; "
+                             f"got division={division!r} with division_indices "
+                             f"{'None' if self.division_indices is None else 'given'}")
+        if by_indices and not (isinstance(self.division_indices, (tuple, list)) and len(self.division_indices) in (2, 3)):
+            raise ValueError("division_indices must be (train, val) or (train, val, test): sequences of row numbers")
 
     def _hidden_sizes(self) -> list[int]:
         sizes = self.hidden_layer_sizes
@@ -128,40 +193,67 @@ class _BPBase(BaseEstimator):
         X, y = validate_data(self, X, y, reset=reset, dtype=FLOATS, multi_output=True, y_numeric=self._numeric_target)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        self._check_incremental(incremental, reset)
         dtype = self.network_.dtype if not reset else np.dtype(self.dtype or X.dtype)
-        X = X.astype(dtype, copy=False)
         Y, labels = self._encode_targets(y, classes=classes, reset=reset, incremental=incremental, dtype=dtype)
-        self._fit_class_weights(labels, incremental)
+        if reset:
+            self.n_outputs_ = Y.shape[1]
+        division = None if incremental or self.division is None else self._divide(len(X), labels, split_rng)
+        if division is not None and validation_data is not None:
+            raise ValueError(f"division={self.division!r} holds out its own validation rows; pass validation_data "
+                             f"or set a division, not both")
+        self._fit_class_weights(labels if division is None or labels is None else labels[division.train], incremental)
         weights = self._weights(sample_weight, X, self._row_class_weights(labels))
-        if weights is not None and not weights.all():  # zero-weight rows add nothing to J: drop them
-            if not weights.any():
-                raise ValueError("sample_weight (times class_weight) is zero for every row; nothing to train on")
-            X, Y, weights = X[weights > 0], Y[weights > 0], weights[weights > 0]
+        if weights is not None and not weights.any():
+            raise ValueError("sample_weight (times class_weight) is zero for every row; nothing to train on")
+        rows = [np.arange(len(X))] if division is None else [division.train, division.val, division.test]
+        if weights is not None:
+            rows = [part[weights[part] > 0] for part in rows]  # zero-weight rows add nothing to J: drop them
+            if not rows[0].size:
+                raise ValueError("every training row of the division has sample_weight (times class_weight) zero")
+        if division is None and validation_data is None and self.early_stopping and not incremental:
+            rows = list(self._split_validation(rows[0], Y, split_rng))
+        if reset:
+            self._fit_scaling(X[rows[0]], Y[rows[0]])
+        parts = [None if part is None or not part.size else self._network_arrays(X[part], Y[part], weights, part, dtype)
+                 for part in [*rows, None, None][:3]]
         if validation_data is not None:
-            validation = self._prepare_validation(validation_data, dtype)
-        elif self.early_stopping and not incremental:
-            X, Y, weights, validation = self._split_validation(X, Y, weights, split_rng)
-        else:
-            validation = None
-        return TrainingData(X, Y, weights, validation)
+            parts[1] = self._prepare_validation(validation_data, dtype)
+        test_rows = rows[2] if parts[2] is not None else None
+        return TrainingData(*parts[0], parts[1], test=parts[2], y_test=None if test_rows is None else y[test_rows],
+                            division=division)
+
+    def _check_incremental(self, incremental: bool, reset: bool) -> None:
+        """partial_fit makes no division, and a model it starts has no training set to fit a scaling on."""
+        if incremental and self.division is not None:
+            raise ValueError(f"division={self.division!r} is made by fit; partial_fit trains on every row it is "
+                             f"given. Set division=None to train incrementally")
+        if incremental and reset and self.scaling is not None:
+            raise ValueError(f"scaling={self.scaling!r} is fitted on the training rows by fit, and a first "
+                             f"partial_fit sees one batch only; call fit first, or scale the data beforehand (e.g. "
+                             f"a Pipeline with MinMaxScaler((-1, 1))) and set scaling=None")
+
+    def _network_arrays(self, X: Array, Y: Array, weights: Array | None, rows: Array, dtype: np.dtype) -> tuple:
+        """(X, Y, sample_weight) of ``rows`` as the network sees them: scaled and in ``dtype``."""
+        return self._network_inputs(X, dtype), self._network_targets(Y, dtype), None if weights is None else weights[rows]
 
     def _prepare_inputs(self, X: object) -> Array:
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=FLOATS)
-        return X.astype(self.network_.dtype, copy=False)
+        return self._network_inputs(X, self.network_.dtype)
 
     def _prepare_validation(self, validation_data: tuple, dtype: np.dtype) -> tuple:
-        """(X_val, Y_val, weights_val); class weights are those fitted on the training rows."""
+        """(X_val, Y_val, weights_val) as network arrays; class weights are those fitted on the training rows."""
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be (X_val, y_val) or (X_val, y_val, sample_weight_val)")
         X_val, y_val = validate_data(self, validation_data[0], validation_data[1], reset=False, dtype=FLOATS,
                                      multi_output=True, y_numeric=self._numeric_target)
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = column_or_1d(y_val, warn=True)
-        X_val = X_val.astype(dtype, copy=False)
         Y_val, labels = self._encode_targets(y_val, classes=None, reset=False, incremental=False, dtype=dtype)
         sample_weight = validation_data[2] if len(validation_data) == 3 else None
-        return X_val, Y_val, self._weights(sample_weight, X_val, self._row_class_weights(labels))
+        weights = self._weights(sample_weight, X_val, self._row_class_weights(labels))
+        return self._network_inputs(X_val, dtype), self._network_targets(Y_val, dtype), weights
 
     @staticmethod
     def _weights(sample_weight: object, X: Array, class_factor: Array | None) -> Array | None:
@@ -171,23 +263,61 @@ class _BPBase(BaseEstimator):
         weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         return weights if class_factor is None else weights * class_factor
 
-    def _split_validation(self, X: Array, Y: Array, weights: Array | None, rng: np.random.Generator) -> tuple:
-        """Hold out ceil(validation_fraction·n) rows, stratified by class when every class can be split."""
-        n = X.shape[0]
+    def _split_validation(self, rows: Array, Y: Array, rng: np.random.Generator) -> tuple[Array, Array]:
+        """(training rows, validation rows): ceil(validation_fraction·n) of ``rows`` held out, stratified by class
+        when every class can be split."""
+        n = len(rows)
         n_val = math.ceil(self.validation_fraction * n)
         if n - n_val < 1:
             raise ValueError(f"early_stopping holds out validation_fraction={self.validation_fraction} of the "
                              f"n_samples={n} rows and leaves none to train on; pass more rows, a smaller "
                              f"validation_fraction or validation_data")
-        strata = self._strata(Y)
+        strata = self._strata(Y[rows])
         if strata is not None:
             counts = np.unique(strata, return_counts=True)[1]
             if counts.min() < 2 or n_val < len(counts) or n - n_val < len(counts):
                 strata = None  # too few rows of some class to stratify: a plain random split
-        train_rows, val_rows = train_test_split(np.arange(n), test_size=n_val, stratify=strata,
-                                                random_state=int(rng.integers(np.iinfo(np.int32).max)))
-        pick = (lambda rows: None) if weights is None else (lambda rows: weights[rows])
-        return X[train_rows], Y[train_rows], pick(train_rows), (X[val_rows], Y[val_rows], pick(val_rows))
+        return train_test_split(rows, test_size=n_val, stratify=strata,
+                                random_state=int(rng.integers(np.iinfo(np.int32).max)))
+
+    def _divide(self, n: int, labels: Array | None, rng: np.random.Generator) -> Division:
+        """The rows of the training, validation and test sets (MATLAB's divide functions)."""
+        name = DIVISIONS.get(self.division, self.division)
+        if name == "divideind":
+            division = divide(name, n, **dict(zip(("train", "val", "test"), self.division_indices)))
+        else:
+            options = {"random_state": rng} if name == "dividerand" else {}
+            train, val, test = self.division_ratios
+            division = divide(name, n, train_ratio=train, val_ratio=val, test_ratio=test, **options)
+        if labels is not None:  # single-label classes: each must be learnt from some training row
+            missing = np.setdiff1d(labels, labels[division.train])
+            if missing.size:
+                label = self.classes_[missing[0]]
+                raise ValueError(f"class {label!r} has {np.sum(labels == missing[0])} row(s) and none fell into the "
+                                 f"training rows of division={self.division!r}; add rows of that class or give "
+                                 f"training a larger share in division_ratios")
+        return division
+
+    # ---- scaling (part of the model) ------------------------------------------------------------------
+    def _scaler(self) -> object:
+        low, high = self.scaling_range
+        return make_scaler("mapminmax", ymin=low, ymax=high) if self.scaling == "mapminmax" else make_scaler("standard")
+
+    def _fit_scaling(self, X: Array, Y: Array) -> None:
+        """``x_scaler_`` and ``y_scaler_`` (regression) from the training rows; None without scaling."""
+        self.x_scaler_ = None if self.scaling is None else Chain([RemoveConstant(), self._scaler()]).fit(X)
+        self.y_scaler_ = self._scaler().fit(Y) if self.scaling is not None and self._numeric_target else None
+
+    def _network_inputs(self, X: Array, dtype: np.dtype) -> Array:
+        X = X if self.x_scaler_ is None else self.x_scaler_.transform(X)
+        return X.astype(dtype, copy=False)
+
+    def _network_targets(self, Y: Array, dtype: np.dtype) -> Array:
+        return Y if self.y_scaler_ is None else self.y_scaler_.transform(Y).astype(dtype, copy=False)
+
+    def _original_units(self, Y: Array) -> Array:
+        """Network outputs ``(m, n_outputs)`` in the target's units (the reverse of the target scaling)."""
+        return Y if self.y_scaler_ is None else self.y_scaler_.inverse_transform(Y).astype(Y.dtype, copy=False)
 
     # ---- fitting ------------------------------------------------------------------------------------
     def _fit(self, X: object, y: object, sample_weight: object, validation_data: tuple | None, *,
@@ -209,6 +339,9 @@ class _BPBase(BaseEstimator):
         else:
             self._train_stepwise(data, shuffle_rng, incremental)
         self.t_ += (self.history_.epochs - epochs_before) * data.X.shape[0]
+        if not incremental:
+            self.division_ = data.division
+            self.test_scores_ = None if data.test is None else self._test_scores(data.test, data.y_test)
         if not incremental and self.history_.stop_reason in UNCONVERGED:
             warnings.warn(f"{self.solver}: maximum iterations ({self.max_iter}) reached and the optimization hasn't "
                           f"converged yet ({self.history_.message or self.history_.stop_reason}); raise max_iter "
@@ -216,12 +349,13 @@ class _BPBase(BaseEstimator):
         return self
 
     def _start_network(self, n_features: int, n_outputs: int, dtype: np.dtype, rng: np.random.Generator) -> None:
-        """A new ``network_`` for the fitted target type, with an empty ``history_``."""
+        """A new ``network_`` for the fitted target type, with an empty ``history_`` and no division."""
         sizes = [n_features, *self._hidden_sizes(), n_outputs]
         self.network_ = Network(sizes, self.activation, TASKS[self._target_type][0], dtype=dtype, init=self.init,
                                 random_state=rng)
         self.history_ = History()
         self.t_ = 0
+        self.division_ = self.test_scores_ = None
 
     def _check_architecture(self) -> None:
         sizes, network = self._hidden_sizes(), self.network_
@@ -229,11 +363,32 @@ class _BPBase(BaseEstimator):
             raise ValueError(f"warm_start and partial_fit continue the fitted network of hidden sizes "
                              f"{network.layer_sizes[1:-1]}; got hidden_layer_sizes={self.hidden_layer_sizes!r}. "
                              f"Set warm_start=False to start a new network.")
+        fitted = None if self.x_scaler_ is None else self.x_scaler_.steps[-1]
+        kind = None if fitted is None else fitted.kind
+        if kind != self.scaling or (kind == "mapminmax" and [fitted.ymin, fitted.ymax] != list(self.scaling_range)):
+            raise ValueError(f"warm_start and partial_fit continue with the fitted scaling {kind!r}"
+                             f"{f' to [{fitted.ymin:g}, {fitted.ymax:g}]' if kind == 'mapminmax' else ''}; got "
+                             f"scaling={self.scaling!r}, scaling_range={self.scaling_range!r}. Set warm_start=False "
+                             f"to start a new network.")
 
     def _stopping(self, data: TrainingData) -> EarlyStopping | None:
-        if self.early_stopping and data.validation is not None:
+        """The validation stop rule the estimator builds (see "Validation and stopping" in the class docstring);
+        None leaves stopping to the solver (the MATLAB solvers apply max_fail themselves)."""
+        if data.validation is None:
+            return None
+        if self.early_stopping:
             return EarlyStopping(self.monitor, patience=self.n_iter_no_change, min_delta=self.tol)
+        takes_max_fail = self.solver in FULL_BATCH_SOLVERS and "max_fail" in solver_parameters(self.solver)
+        if self.division is not None and not takes_max_fail and self._max_fail() > 0:
+            return EarlyStopping("val_loss", patience=self._max_fail(), min_delta=0.0)  # MATLAB's rule
         return None
+
+    def _max_fail(self) -> int:
+        """max_fail, or when None the solver's own default (MATLAB's: 6, and 0 for br)."""
+        if self.max_fail is not None:
+            return int(self.max_fail)
+        defaults = solver_parameters(self.solver) if self.solver in FULL_BATCH_SOLVERS else {}
+        return int(defaults.get("max_fail", DEFAULT_MAX_FAIL))
 
     def _callbacks(self, extra: Sequence[Callable] = ()) -> list[Callable]:
         callbacks = [*(self.callbacks or ()), *extra]
@@ -242,12 +397,18 @@ class _BPBase(BaseEstimator):
         return callbacks
 
     def _full_batch_options(self) -> dict:
-        """Keyword arguments of the full-batch solver beyond the data: alpha, its own options, solver_options."""
+        """Keyword arguments of the full-batch solver beyond the data: alpha, its own options, solver_options,
+        max_fail for the solvers that apply it themselves."""
         from_params = FULL_BATCH_OPTIONS.get(self.solver, lambda est: {})(self)
-        return {"alpha": self.alpha, **from_params, **(self.solver_options or {})}
+        options = {"alpha": self.alpha, **from_params, **solver_options(self.solver, self.solver_options)}
+        if "max_fail" in solver_parameters(self.solver):
+            options["max_fail"] = self._max_fail()
+        return options
 
     def _train_full_batch(self, data: TrainingData) -> None:
         options = self._full_batch_options()
+        if data.test is not None and "test" in solver_parameters(self.solver):
+            options["test"] = data.test
         solve = get_solver(self.solver)
         solve(self.network_, data.X, data.Y, TASKS[self._target_type][1], sample_weight=data.sample_weight,
               max_iter=self.max_iter, validation=data.validation,
@@ -274,8 +435,10 @@ class _BPBase(BaseEstimator):
               epochs=1 if incremental else self.max_iter, batch_size=min(batch_size, n), shuffle=self.shuffle,
               rng=rng, sample_weight=data.sample_weight, alpha=self.alpha, validation=data.validation,
               score=self._validation_score if data.validation is not None else None,
-              schedule=None if incremental else self._schedule,
-              early_stopping=stopping, callbacks=self._callbacks(extra), history=self.history_)
+              schedule=None if incremental else self._schedule, early_stopping=stopping,
+              callbacks=self._callbacks(extra), history=self.history_, test=data.test)
+        if stopping is None or not stopping.restore_best:
+            self.history_.best_epoch = self.history_.epochs - 1  # the weights kept are the last epoch's
 
     # ---- fitted attributes, all read from network_ and history_ ------------------------------------
     @property
@@ -315,8 +478,10 @@ class _BPBase(BaseEstimator):
         return len(self.network_.layer_sizes)
 
     @property
-    def n_outputs_(self) -> int:
-        return self.network_.layer_sizes[-1]
+    def training_record_(self) -> dict:
+        """MATLAB's training record ``tr``, per epoch of ``history_``: see the class docstring."""
+        check_is_fitted(self)
+        return training_record(self.history_, TASKS[self._target_type][1], self.n_outputs_)
 
     @property
     def out_activation_(self) -> str:
@@ -376,9 +541,14 @@ class _BPBase(BaseEstimator):
             "best_loss": self.best_loss_,
             "history": {"best_epoch": history.best_epoch, "stop_reason": history.stop_reason,
                         "message": history.message, "extra": list(history.extra)},
+            "x_scaling": None if self.x_scaler_ is None else self.x_scaler_.to_dict(),
+            "y_scaling": None if self.y_scaler_ is None else self.y_scaler_.to_dict(),
+            "test_scores": self.test_scores_,
         }
         arrays = {"params": network.params, **{f"history/{name}": np.asarray(getattr(history, name), dtype=np.float64)
                                                for name in HISTORY_SERIES}}
+        if self.division_ is not None:
+            arrays.update({f"division/{name}": rows for name, rows in vars(self.division_).items()})
         arrays.update({f"history/extra/{name}": np.asarray(values, dtype=np.float64) for name, values in history.extra.items()})
         optimizer = getattr(self, "_optimizer", None)
         if optimizer is not None:
@@ -395,11 +565,18 @@ class _BPBase(BaseEstimator):
         params = dict(meta["params"])
         if isinstance(params.get("class_weight"), list):
             params["class_weight"] = {key: value for key, value in params["class_weight"]}
-        if isinstance(params.get("hidden_layer_sizes"), list):
-            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        for name in ("hidden_layer_sizes", "scaling_range", "division_ratios"):  # JSON gave lists for tuples
+            if isinstance(params.get(name), list):
+                params[name] = tuple(params[name])
         est = cls(**params)
         est.network_ = Network(meta["layer_sizes"], meta["activations"], meta["output_activation"], dtype=meta["dtype"])
         est.network_.unpack(arrays["params"])
+        est.n_outputs_ = meta["layer_sizes"][-1]
+        est.x_scaler_, est.y_scaler_ = (None if meta[name] is None else scaler_from_dict(meta[name])
+                                        for name in ("x_scaling", "y_scaling"))
+        est.test_scores_ = meta["test_scores"]
+        est.division_ = Division(*(arrays[f"division/{name}"] for name in ("train", "val", "test"))) \
+            if "division/train" in arrays else None
         history = meta["history"]
         est.history_ = History(**{name: arrays[f"history/{name}"].tolist() for name in HISTORY_SERIES},
                                extra={name: arrays[f"history/extra/{name}"].tolist() for name in history["extra"]},
@@ -451,6 +628,29 @@ _DEFAULTS = """
     anneals by 5 % an epoch, so the loss settles and the stop rule ends training early), alpha=1e-3 and
     init="glorot_uniform". ``learning_rate="constant", learning_rate_init=1e-3, alpha=1e-4`` trains as
     scikit-learn does.
+
+    MATLAB's workflow (fitnet/patternnet with trainlm, mapminmax and dividerand) is a few arguments away;
+    the defaults stay scikit-learn's (no scaling, no division)::
+
+        BPRegressor(hidden_layer_sizes=10, activation="tanh", solver="lm", max_iter=1000, alpha=0.0,
+                    scaling="mapminmax", division="random", random_state=0)
+
+    Validation and stopping. Validation rows come from one source: fit's ``validation_data``, a
+    ``division`` (its validation share), or ``early_stopping=True`` with ``validation_fraction`` (scikit-learn's
+    split, made only when neither of the others is given; a division with validation_data is an error).
+    The rule that watches them:
+
+    - ``early_stopping=True``: scikit-learn's rule, for every solver: stop when ``monitor`` has not
+      improved by ``tol`` for ``n_iter_no_change`` epochs.
+    - otherwise MATLAB's rule, "validation stop": ``max_fail`` epochs in a row without a lower validation
+      loss. The MATLAB solvers (lm, br, rprop, scg) apply it whenever there are validation rows; the others
+      when the rows come from a ``division`` (with only ``validation_data`` they just score it, as
+      scikit-learn's MLP does). ``max_fail=0`` turns it off.
+
+    Either rule restores the weights of the best validation epoch. The test rows of a division are only
+    measured (``training_record_["tperf"]`` per epoch, ``test_scores_`` at the end), never trained on and
+    never used to stop. The stepwise solvers' rule that stops on a stalled training loss (scikit-learn's)
+    applies when no validation rule does.
 """
 
 _PARAMETERS = """
@@ -460,8 +660,10 @@ _PARAMETERS = """
         Hidden activation: one name for every hidden layer or a list with one per hidden layer. Names:
         sigmoid (alias logistic), tanh, relu, leaky_relu, elu, softplus, identity.
     solver : str, default="adam"
-        "sgd", "adam" and "rmsprop" take mini-batch steps; "lbfgs" (SciPy's L-BFGS-B) and the full-batch
-        solvers of :mod:`bpnn.core.solvers` ("lm", "br", "rprop", "scg") work on the whole training set.
+        "sgd", "adam" and "rmsprop" take mini-batch steps; "lbfgs" (SciPy's L-BFGS-B) and MATLAB's
+        full-batch training functions work on the whole training set: "lm" (trainlm, Levenberg–Marquardt),
+        "br" (trainbr, Bayesian regularization), "rprop" (trainrp), "scg" (trainscg). "lm" and "br" need
+        the squared error, so they train regressors only.
     alpha : float, default=1e-3
         L2 penalty α in J = Σ w_i L_i + α/(2S) Σ‖W‖² (weights only, not biases). Solver "br" estimates
         its own penalty and does not use alpha.
@@ -477,7 +679,7 @@ _PARAMETERS = """
     power_t : float, default=0.5
         Exponent of "invscaling".
     max_iter : int, default=200
-        Epochs (stepwise solvers) or iterations (full-batch solvers).
+        Epochs (stepwise solvers) or iterations (full-batch solvers; MATLAB's ``epochs``, 1000 there).
     shuffle : bool, default=True
         Shuffle the rows every epoch (stepwise solvers).
     random_state : None, int, numpy RandomState or Generator, default=None
@@ -494,9 +696,10 @@ _PARAMETERS = """
     nesterovs_momentum : bool, default=True
         Nesterov's look-ahead form of the momentum step.
     early_stopping : bool, default=False
-        Hold out validation_fraction of the rows (stratified by class where possible) or use the
-        ``validation_data`` given to fit; stop when ``monitor`` has not improved by tol for
-        n_iter_no_change epochs and restore the best weights.
+        Hold out validation_fraction of the rows (stratified by class where possible), or use the
+        ``validation_data`` given to fit or the division's validation rows; stop when ``monitor`` has not
+        improved by tol for n_iter_no_change epochs and restore the best weights (see "Validation and
+        stopping" above).
     validation_fraction : float, default=0.1
         Share of the rows held out for early stopping when no validation_data is given.
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
@@ -517,7 +720,35 @@ _PARAMETERS = """
     callbacks : list of callables, default=None
         ``callback(epoch, history, network)`` after every epoch; a truthy return stops training.
     solver_options : dict, default=None
-        Extra keyword arguments for a full-batch solver, e.g. ``{"mu": 0.01}`` for "lm".
+        Options of a full-batch solver under MATLAB's trainParam names: "lm" and "br" take goal, mu,
+        mu_dec, mu_inc, mu_max, min_grad, time (seconds) and chunk_rows (rows per Jacobian block); "rprop"
+        goal, min_grad, time, delta0, delt_inc, delt_dec, deltamax; "scg" goal, min_grad, time, sigma,
+        lambda; "lbfgs" tol, ftol, max_fun, memory. Defaults are MATLAB's (see :mod:`bpnn.core.solvers`);
+        ``goal`` compares with the training performance (the mean squared error, in scaled units when
+        scaling). max_iter, alpha and max_fail are estimator parameters; an unknown name raises ValueError
+        listing the valid ones.
+    max_fail : int or None, default=None
+        MATLAB's validation stop: epochs in a row without a lower validation loss before training stops
+        (see "Validation and stopping" above); None takes the solver's MATLAB default, 6, and 0 (off) for
+        "br".
+    scaling : None, "mapminmax" or "standard", default=None
+        Scaling kept in the model (MATLAB's processFcns): constant input columns are removed, then every
+        input column is mapped linearly onto scaling_range ("mapminmax": y = (ymax - ymin)(x - xmin)/(xmax -
+        xmin) + ymin) or to mean 0 and standard deviation 1 ("standard", mapstd); regression targets are
+        scaled the same way. Fitted on the training rows only (``x_scaler_``, ``y_scaler_``) and reversed by
+        predict, so inputs and predictions are in the user's units.
+    scaling_range : (float, float), default=(-1, 1)
+        The (ymin, ymax) of "mapminmax".
+    division : None, "random", "block", "interleaved" or "indices", default=None
+        MATLAB's data division of the rows given to fit into training, validation and test sets:
+        "random" (dividerand, drawn from random_state), "block" (divideblock: contiguous blocks in that
+        order), "interleaved" (divideint), "indices" (divideind: the rows of division_indices). The MATLAB
+        names are accepted too. The sets are in ``division_``; see "Validation and stopping" above.
+    division_ratios : (float, float, float), default=(0.7, 0.15, 0.15)
+        Shares of training, validation and test rows (normalised to sum 1; validation and test get
+        round(share·n) rows, training the rest); a zero share leaves that set out.
+    division_indices : (train, val) or (train, val, test) sequences of row numbers, default=None
+        The sets of division="indices".
 """
 
 _ATTRIBUTES = """
@@ -535,6 +766,25 @@ _ATTRIBUTES = """
         Lowest training loss and highest validation score.
     n_features_in_, feature_names_in_, n_layers_, n_outputs_, out_activation_
         As in scikit-learn (out_activation_ uses bpnn's names: sigmoid, softmax, identity).
+    x_scaler_, y_scaler_ : bpnn.preprocessing scaler or None
+        The fitted scaling of inputs (a Chain: RemoveConstant, whose ``removed`` lists the constant columns
+        dropped, then mapminmax or standard) and of regression targets; None without scaling.
+    division_ : bpnn.preprocessing.Division or None
+        Row numbers (into the X given to fit) of the ``train``, ``val`` and ``test`` sets of the division.
+    test_scores_ : dict or None
+        Figures on the division's test rows at the end of fit, in the user's units: "mse" (mean over
+        samples and outputs) and "r2" for regression, "accuracy" and "cross_entropy" for classification.
+    training_record_ : dict
+        MATLAB's training record ``tr``, one entry per epoch of ``history_``: "epoch" (1, 2, …), "perf",
+        "vperf", "tperf" (training, validation, test performance: the mean squared error over samples and
+        outputs for regression, in scaled units when scaling; the cost J for classification; None without
+        the set), "time" (seconds since the start), "val_fail" (epochs in a row without a lower validation
+        loss), and, when the solver reports them, "gradient" (its norm), "mu", and br's "gamma" (the
+        effective number of parameters γ, MATLAB's gamk), "alpha", "beta" and "ssw" (E_W, MATLAB's ssX);
+        "learning_rate" for the stepwise solvers. Then "num_epochs", "best_epoch" (the epoch whose weights
+        the model holds, counted from 1), "best_perf", "best_vperf", "best_tperf" (at that epoch), "stop"
+        (the stop reason: goal met, maximum epochs, minimum gradient, maximum mu, validation stop, time
+        limit, …) and "message".
 """
 
 
@@ -567,7 +817,8 @@ class BPClassifier(ClassifierMixin, _BPBase):
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, monitor="val_loss", class_weight=None, init="glorot_uniform", dtype=None,
-                 callbacks=None, solver_options=None):
+                 callbacks=None, solver_options=None, max_fail=None, scaling=None, scaling_range=(-1.0, 1.0),
+                 division=None, division_ratios=(0.7, 0.15, 0.15), division_indices=None):
         _keep_arguments(self, locals())
 
     _numeric_target = False
@@ -600,12 +851,24 @@ class BPClassifier(ClassifierMixin, _BPBase):
 
     def predict(self, X: object) -> Array:
         """Class labels ``(n_samples,)``; for multilabel targets, the 0/1 indicator ``(n_samples, n_labels)``."""
-        z = self._output_logits(X)
+        return self._labels(self._output_logits(X))
+
+    def _labels(self, z: Array) -> Array:
+        """The predicted labels from the output pre-activation Z[L]."""
         if self._target_type == "multilabel":
             return (z > 0).astype(int)  # σ(z) > 0.5  ⟺  z > 0
         if self._target_type == "binary":
             return self.classes_[(z[:, 0] > 0).astype(int)]
         return self.classes_[z.argmax(axis=1)]
+
+    def _test_scores(self, test: tuple, y_test: Array) -> dict:
+        """Accuracy and cross-entropy (without the L2 penalty) on the test rows of the division."""
+        X, Y, weights = test
+        cache = self.network_.forward(X)
+        hit = self._labels(cache.Z[-1]) == y_test
+        hit = hit.all(axis=1) if hit.ndim == 2 else hit  # multilabel: every label right (subset accuracy)
+        return {"accuracy": float(np.average(hit, weights=weights)),
+                "cross_entropy": float(self.network_.cost(cache, Y, TASKS[self._target_type][1], weights))}
 
     def _encode_targets(self, y: Array, *, classes: object, reset: bool, incremental: bool,
                         dtype: np.dtype) -> tuple[Array, Array | None]:
@@ -719,7 +982,8 @@ class BPRegressor(RegressorMixin, _BPBase):
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, monitor="val_loss", init="glorot_uniform",
-                 dtype=None, callbacks=None, solver_options=None):
+                 dtype=None, callbacks=None, solver_options=None, max_fail=None, scaling=None, scaling_range=(-1.0, 1.0),
+                 division=None, division_ratios=(0.7, 0.15, 0.15), division_indices=None):
         _keep_arguments(self, locals())
 
     _numeric_target = True
@@ -744,8 +1008,17 @@ class BPRegressor(RegressorMixin, _BPBase):
     def predict(self, X: object) -> Array:
         """Predictions ``(n_samples,)`` for one output, ``(n_samples, n_outputs)`` for several."""
         X = self._prepare_inputs(X)
-        out = self.network_.predict(X)
+        out = self._original_units(self.network_.predict(X))
         return out[:, 0] if out.shape[1] == 1 else out
+
+    def _test_scores(self, test: tuple, y_test: Array) -> dict:
+        """The mean squared error over samples and outputs (MATLAB's mse) and R², in the target's units, on the
+        test rows of the division."""
+        X, _, weights = test
+        predicted = self._original_units(self.network_.predict(X)).astype(np.float64)
+        y_test = y_test.reshape(predicted.shape)
+        return {"mse": float(np.average(np.mean((predicted - y_test) ** 2, axis=1), weights=weights)),
+                "r2": float(r2_score(y_test, predicted, sample_weight=weights))}
 
     def _encode_targets(self, y: Array, *, classes: object, reset: bool, incremental: bool,
                         dtype: np.dtype) -> tuple[Array, None]:
