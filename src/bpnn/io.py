@@ -191,17 +191,21 @@ def field_rows(text: str, delimiter: str, path: Path) -> list[tuple[int, list[st
     """(first line, fields) of every non-blank record; a record whose field count differs from the header's
     raises DataError."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
-    rows, line = [], 1
+    rows, last_line, line = [], {}, 1
     try:
         for fields in reader:
             blank = all(not value.strip() for value in fields) and (len(fields) <= 1 or delimiter.isspace())
             if not blank:
                 rows.append((line, fields))
+                last_line[line] = reader.line_num
             line = reader.line_num + 1
     except csv.Error as error:
         raise DataError(f"{path}: row {line} cannot be read as {DELIMITER_NAMES[delimiter]}-separated text ({error}); "
                         f"correct that row") from None
     for line, fields in rows[1:]:
+        if len(fields) != len(rows[0][1]) and last_line[line] > line and line == rows[-1][0]:
+            raise DataError(f"{path}: a quote opened in row {line} is never closed, so rows {line} to {last_line[line]} "
+                            f"read as one value; close that quote")
         if len(fields) != len(rows[0][1]):
             raise DataError(f"{path}: row {line} has {len(fields)} {DELIMITER_NAMES[delimiter]}-separated fields where "
                             f"the header has {len(rows[0][1])}; give every row one value per column (quote values that "
@@ -234,8 +238,9 @@ def closest(name: str, names: Sequence[str]) -> str:
     return f"; did you mean {' or '.join(map(repr, matches))}?" if matches else ""
 
 
-def check_columns(requested: Sequence[str], frame, source: str, role: str) -> None:
-    """Every requested column is in ``frame``; else DataError naming the first missing one and the closest names."""
+def check_columns(requested: Sequence[str], frame, source: str, role: str, needed_by: str | None = None) -> None:
+    """Every requested column is in ``frame``; else DataError naming the first missing one and the closest names
+    (and, with ``needed_by``, who needs which columns: "the model")."""
     columns = [str(c) for c in frame.columns]
     missing = [name for name in requested if name not in columns]
     if not missing:
@@ -246,8 +251,9 @@ def check_columns(requested: Sequence[str], frame, source: str, role: str) -> No
     if len(columns) == 1 and any(mark in columns[0] for mark in " :/"):
         single = (f"; the file reads as one column, {columns[0]!r}: separate its fields by comma, tab, semicolon or "
                   f"bar")
+    needs = f"; {needed_by} needs the {role} columns {', '.join(requested)}" if needed_by else ""
     raise DataError(f"{source}: no {role} column {name!r}{also}{closest(name, columns)} (columns: {', '.join(columns)})"
-                    f"{single}")
+                    f"{needs}{single}")
 
 
 def is_numeric(series) -> bool:
@@ -360,7 +366,7 @@ class FeatureEncoder:
         """``frame`` with the missing cells of the feature columns filled by ``strategy`` (one of ``IMPUTE``)."""
         if strategy not in IMPUTE:
             raise DataError(f"unknown --impute {strategy!r}; choose one of {', '.join(IMPUTE)}")
-        check_columns(self.feature_names, frame, source, "feature")
+        check_columns(self.feature_names, frame, source, "feature", "the model")
         filled = frame.copy()
         for name in self.feature_names:
             if not filled[name].isna().any():
@@ -377,7 +383,7 @@ class FeatureEncoder:
     def transform(self, frame, source: str = "data") -> Array:
         import pandas as pd
 
-        check_columns(self.feature_names, frame, source, "feature")
+        check_columns(self.feature_names, frame, source, "feature", "the model")
         blocks = []
         for name, categories in self.columns:
             column = frame[name]
