@@ -18,20 +18,14 @@ from sklearn.metrics import accuracy_score, log_loss, r2_score, recall_score
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 import bpnn
 from bpnn.core.solvers import FULL_BATCH_SOLVERS
 from bpnn.estimators import BPClassifier, BPRegressor
 from bpnn.seed import TwoLayerNet
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # short runs on purpose
-
-
-@pytest.fixture(autouse=True)
-def one_blas_thread():
-    with threadpool_limits(1):  # small matrices: extra BLAS threads only add contention
-        yield
+pytestmark = [pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),  # short runs on purpose
+              pytest.mark.usefixtures("one_blas_thread")]
 
 
 @pytest.fixture(scope="module")

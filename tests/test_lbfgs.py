@@ -7,18 +7,13 @@ import sys
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression, Ridge
-from threadpoolctl import threadpool_limits
 
 from bpnn.core import EarlyStopping, Network
 from bpnn.core.objective import LocalObjective
 from bpnn.core.solvers import get_solver
 from bpnn.core.solvers.lbfgs import solve_lbfgs
 
-
-@pytest.fixture(autouse=True)
-def one_blas_thread():
-    with threadpool_limits(1):  # SciPy's L-BFGS-B on small problems: extra BLAS threads only add contention
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ stopping both bpnn estimators pass it.
 
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from threadpoolctl import threadpool_limits
 
 from bpnn.estimators import BPClassifier, BPRegressor
 
@@ -36,16 +35,11 @@ def expected_failures(estimator):
     return {"check_sample_weight_equivalence_on_dense_data": SPLIT_BREAKS_REPEATS} if estimator.early_stopping else {}
 
 
-@pytest.fixture(autouse=True)
-def one_blas_thread():
-    with threadpool_limits(1):  # small matrices: extra BLAS threads only add contention
-        yield
-
-
 # short runs stop before converging; plain sgd on check_regressor_multioutput's unscaled targets (|y| ~ 700)
 # diverges, and the estimator then restores the last finite weights and warns, as it should
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.filterwarnings("ignore::bpnn.core.training.DivergenceWarning")
+@pytest.mark.usefixtures("one_blas_thread")
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
