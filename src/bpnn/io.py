@@ -9,8 +9,8 @@ Conventions:
   .xls) name a file that is no table, anything else is delimited text; a name ending in a known extension
   that says otherwise is an error. Text is decoded as UTF-16 when it starts with a UTF-16 byte-order mark,
   else as UTF-8 (a byte-order mark allowed) and otherwise as GBK; the delimiter (comma, tab, semicolon or
-  bar) is the one that splits the first lines into the same number of fields, more than one. Every row
-  must have as many fields as the header.
+  bar) is the one that splits the header into more than one field and most of the first lines into as
+  many. Every row must have as many fields as the header.
 - Missing values are an error unless ``prepare`` is told to drop their rows (``missing="drop"``) or to fill
   feature cells (``"mean"``, ``"median"``, ``"most_frequent"``) with a statistic of the training file's
   column; a text column is filled with its most frequent category for every strategy. The statistics are
@@ -108,13 +108,15 @@ def decode(raw: bytes, path: str | Path, encoding: str | None = None) -> str:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the first lines into equal numbers of fields (the most fields wins)."""
+    """The delimiter that splits the header into several fields and the most of the first lines into as many
+    (ties: the most fields); a comma when none splits the header."""
     lines = [line for line in text.splitlines()[:SNIFF_LINES] if line.strip()]
-    best, best_fields = ",", 1
+    best, best_score = ",", (0, 1)
     for delimiter in DELIMITERS:
-        counts = {len(row) for row in csv.reader(lines, delimiter=delimiter)}
-        if len(counts) == 1 and (fields := counts.pop()) > best_fields:
-            best, best_fields = delimiter, fields
+        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        score = (counts.count(counts[0]), counts[0]) if counts else (0, 1)
+        if counts and counts[0] > 1 and score > best_score:
+            best, best_score = delimiter, score
     return best
 
 
