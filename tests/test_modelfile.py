@@ -81,9 +81,12 @@ def test_every_single_byte_change_and_every_truncation_is_rejected():
 
 
 @pytest.mark.parametrize(("data", "message"), [
-    (b"", "is not a bpnn model file"),
-    (b"x,y\n1,2\n", "is not a bpnn model file"),
-    (pickle.dumps({"weights": [1, 2]}), "is not a bpnn model file"),
+    (b"", "m.bpnn is not a bpnn model file \\(it is empty\\); give a file saved by bpnn train or bpnn.save"),
+    (b"x,y\n1,2\n", "is not a bpnn model file \\(it lacks the bpnn signature\\)"),
+    (pickle.dumps({"weights": [1, 2]}), "is not a bpnn model file \\(it is a Python pickle, which bpnn never loads "
+                                        "because unpickling can run any code\\)"),
+    (b"\x89PNG\r\n\x1a\n" + b"\0" * 30, "is not a bpnn model file \\(it is a PNG image\\)"),
+    (b"PK\x03\x04" + b"\0" * 30, "is not a bpnn model file \\(it is an Excel .xlsx workbook\\)"),
     (SIGNATURE + b"\0" * 10, "is truncated"),
 ])
 def test_foreign_and_truncated_files_get_clear_errors(data, message):
@@ -159,3 +162,73 @@ def test_estimators_save_and_load_bit_identically(tmp_path, kind):
     if kind == "classifier":
         np.testing.assert_array_equal(loaded.predict_proba(X_new), estimator.predict_proba(X_new))
     assert loaded.loss_curve_ == estimator.loss_curve_
+
+
+def test_a_truncated_file_says_how_much_of_it_is_there():
+    data = encode("Network", *network_state(small_network()))
+    with pytest.raises(ModelFileError, match=f"m.bpnn is truncated: it holds {len(data) - 100} of the {len(data)} bytes "
+                                             f"its header describes; copy it again"):
+        decode(data[:-100], "m.bpnn")
+    with pytest.raises(ModelFileError, match="m.bpnn fails its checksum: it is truncated, corrupted or was edited"):
+        decode(data[:100], "m.bpnn")  # cut inside the header: the size it describes is unknown
+
+
+def test_a_pickle_is_refused_without_being_unpickled(tmp_path, monkeypatch):
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):  # unpickling would call open(marker, "w"), creating the marker file
+            return open, (str(marker), "w")
+
+    path = tmp_path / "evil.bpnn"
+    path.write_bytes(pickle.dumps(Payload()))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("bpnn unpickled a file")
+
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, refuse)
+    with pytest.raises(ModelFileError, match="it is a Python pickle, which bpnn never loads"):
+        load(path)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda h: h["arrays"]["params"].update(shape=[31], nbytes=248),
+     "m.bpnn: layers \\[3, 5, 2\\] need 32 float parameters but the file holds float64 \\[31\\]"),
+    (lambda h: h["meta"].update(layer_sizes=[3, 10**9, 2]), "layers \\[3, 1000000000, 2\\] need 6000000002 float "
+                                                            "parameters"),  # (3 + 1)·10⁹ + (10⁹ + 1)·2, refused before allocating them
+    (lambda h: h["meta"].update(layer_sizes=[3, "5", 2]), "the layer sizes \\[3, '5', 2\\] are not a list of at least "
+                                                          "two positive integers"),
+    (lambda h: h["meta"].update(activations=["swish"]), "m.bpnn passes its checksum but its contents are inconsistent "
+                                                        "\\(ValueError: unknown activation 'swish'"),
+    (lambda h: h["meta"].pop("dtype"), "inconsistent \\(KeyError: 'dtype'\\)"),
+])
+def test_consistent_checksum_but_inconsistent_contents_are_refused_on_building(change, message):
+    contents = decode(with_header(encode("Network", *network_state(small_network())), change), "m.bpnn")
+    with pytest.raises(ModelFileError, match=message):
+        contents.build()
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda h: h.update(format_version=0), "claims model-file format version 0, which no bpnn writes"),
+    (lambda h: h.update(meta=[1, 2]), "has an unreadable header"),
+    (lambda h: h["arrays"]["params"].update(shape=[-1, -32]), "array 'params' is described wrongly"),
+])
+def test_impossible_headers_are_refused_on_reading(change, message):
+    with pytest.raises(ModelFileError, match=message):
+        decode(with_header(encode("Network", *network_state(small_network())), change), "m.bpnn")
+
+
+def test_a_deeply_nested_header_is_refused_not_a_recursion_error():
+    text = b"[" * 100_000 + b"]" * 100_000
+    body = SIGNATURE + LENGTH.pack(len(text)) + text
+    with pytest.raises(ModelFileError, match="has an unreadable header"):
+        decode(body + hashlib.sha256(body).digest(), "m.bpnn")
+
+
+def test_checked_turns_reading_errors_into_model_file_errors():
+    contents = decode(encode("Network", *network_state(small_network()), info={"features": 3}), "m.bpnn")
+    with pytest.raises(ModelFileError, match="m.bpnn passes its checksum but its contents are inconsistent \\(TypeError"):
+        with contents.checked():
+            contents.info["features"]["columns"]
