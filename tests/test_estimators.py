@@ -251,6 +251,16 @@ def test_validation_data_is_scored_every_epoch(iris):
     assert est.validation_loss_curve_[-1] == pytest.approx(expected, rel=1e-12)
 
 
+def test_validation_data_on_a_first_regressor_fit():
+    # the validation targets are encoded before the network exists: their output count is checked against
+    # the training targets', not the (absent) network's
+    X, y = make_regression(n_samples=60, n_features=3, random_state=0)
+    est = BPRegressor(max_iter=5).fit(X, y, validation_data=(X, y))
+    assert len(est.validation_loss_curve_) == est.n_iter_ == 5 and est.n_outputs_ == 1
+    with pytest.raises(ValueError, match="y has 2 outputs; the model was fitted on 1"):
+        BPRegressor(max_iter=5).fit(X, y, validation_data=(X, np.column_stack([y, y])))
+
+
 def test_early_stopping_restores_the_best_weights(binary):
     X, y = binary
     est = BPClassifier(hidden_layer_sizes=(64,), learning_rate_init=0.05, max_iter=300, early_stopping=True,

@@ -292,7 +292,7 @@ class _BPBase(BaseEstimator):
         if labels is not None:  # single-label classes: each must be learnt from some training row
             missing = np.setdiff1d(labels, labels[division.train])
             if missing.size:
-                label = self.classes_[missing[0]]
+                label = plain(self.classes_[missing[0]])
                 raise ValueError(f"class {label!r} has {np.sum(labels == missing[0])} row(s) and none fell into the "
                                  f"training rows of division={self.division!r}; add rows of that class or give "
                                  f"training a larger share in division_ratios")
