@@ -541,7 +541,7 @@ class _DaskTraining:
         limit_blas_threads(client)
         init_rng, _, shuffle_rng = random_streams(self.random_state)
         if not hasattr(self, "network_") or not self.warm_start:
-            self._start(X, y, init_rng)
+            self._start(X, y, init_rng, client)
         else:
             self._check_architecture()
         n_partitions = len(client.scheduler_info()["workers"]) if client is not None else 1
@@ -562,17 +562,18 @@ class _DaskTraining:
                           f"or tol", ConvergenceWarning, stacklevel=2)
         return self
 
-    def _start(self, X: object, y: object, init_rng: np.random.Generator) -> None:
+    def _start(self, X: object, y: object, init_rng: np.random.Generator, client: object | None) -> None:
         """Fitted metadata (features, classes, target type) from a few rows and, for class labels, every label
         (computed over all partitions); then a new network."""
         head = 5
-        X_head = X.head(head, npartitions=-1) if _is_frame(X) else np.asarray(as_dask_rows(X)[:head])
-        y_head = y.head(head, npartitions=-1) if _is_frame(y) else np.asarray(as_dask_rows(y)[:head])
-        data = self._prepare_training_data(X_head, y_head, None, None, classes=self._labels(y), reset=True,
+        X_head, y_head = (data.head(head, npartitions=-1, compute=False) if _is_frame(data) else as_dask_rows(data)[:head]
+                          for data in (X, y))
+        X_head, y_head = _compute(client, X_head, y_head)
+        data = self._prepare_training_data(X_head, y_head, None, None, classes=self._labels(y, client), reset=True,
                                            incremental=True, split_rng=None)
         self._start_network(data.X.shape[1], data.Y.shape[1], data.X.dtype, init_rng)
 
-    def _labels(self, y: object) -> Array | None:
+    def _labels(self, y: object, client: object | None) -> Array | None:
         """Every class label (classifiers), computed over all partitions."""
         return None
 
@@ -655,11 +656,11 @@ class DaskBPClassifier(_DaskTraining, BPClassifier):
     _local = BPClassifier
     __init__ = _with_client(BPClassifier)
 
-    def _labels(self, y: object) -> Array | None:
+    def _labels(self, y: object, client: object | None) -> Array | None:
         if np.ndim(y) == 2 and np.shape(y)[1] > 1:
             return None  # multilabel indicator columns: the labels are the column numbers
-        values = y.drop_duplicates().compute().to_numpy() if _is_frame(y) else da.unique(as_dask_rows(y).ravel()).compute()
-        return np.unique(values)
+        (values,) = _compute(client, y.drop_duplicates() if _is_frame(y) else da.unique(as_dask_rows(y).ravel()))
+        return np.unique(np.asarray(values))
 
     def predict_proba(self, X: object) -> object:
         return self._blockwise("predict_proba", X)
