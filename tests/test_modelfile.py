@@ -86,7 +86,7 @@ def test_every_single_byte_change_and_every_truncation_is_rejected():
     (pickle.dumps({"weights": [1, 2]}), "is not a bpnn model file \\(it is a Python pickle, which bpnn never loads "
                                         "because unpickling can run any code\\)"),
     (b"\x89PNG\r\n\x1a\n" + b"\0" * 30, "is not a bpnn model file \\(it is a PNG image\\)"),
-    (b"PK\x03\x04" + b"\0" * 30, "is not a bpnn model file \\(it is an Excel .xlsx workbook\\)"),
+    (b"PK\x03\x04" + b"\0" * 30, "is not a bpnn model file \\(it is a zip archive\\)"),
     (SIGNATURE + b"\0" * 10, "is truncated"),
 ])
 def test_foreign_and_truncated_files_get_clear_errors(data, message):
@@ -197,7 +197,7 @@ def test_a_pickle_is_refused_without_being_unpickled(tmp_path, monkeypatch):
     (lambda h: h["arrays"]["params"].update(shape=[31], nbytes=248),
      "m.bpnn: layers \\[3, 5, 2\\] need 32 float parameters but the file holds float64 \\[31\\]"),
     (lambda h: h["meta"].update(layer_sizes=[3, 10**9, 2]), "layers \\[3, 1000000000, 2\\] need 6000000002 float "
-                                                            "parameters"),  # (3 + 1)·10⁹ + (10⁹ + 1)·2, refused before allocating them
+                                                            "parameters"),  # (3 + 1)·10⁹ + (10⁹ + 1)·2, refused unallocated
     (lambda h: h["meta"].update(layer_sizes=[3, "5", 2]), "the layer sizes \\[3, '5', 2\\] are not a list of at least "
                                                           "two positive integers"),
     (lambda h: h["meta"].update(activations=["swish"]), "m.bpnn passes its checksum but its contents are inconsistent "

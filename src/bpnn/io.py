@@ -47,9 +47,9 @@ MAX_CLASS_LEVELS = 10  # an integer target with at most this many distinct value
 SNIFF_LINES = 20
 SNIFF_BYTES = 8
 # first bytes -> format; a pickle starts with the PROTO opcode 0x80 and protocol 2 to 5
-MAGIC = {b"PK\x03\x04": "xlsx", b"PAR1": "parquet", b"\xd0\xcf\x11\xe0": "xls", b"\x89BPNN": "bpnn",
+MAGIC = {b"PK\x03\x04": "zip", b"PAR1": "parquet", b"\xd0\xcf\x11\xe0": "xls", b"\x89BPNN": "bpnn",
          b"\x89PNG": "png", b"%PDF": "pdf", b"\x1f\x8b": "gzip", b"\xff\xd8\xff": "jpeg",
-         **{bytes([0x80, protocol]): "pickle" for protocol in range(2, 6)}}  # "xlsx": any zip, until detect_format looks in
+         **{bytes([0x80, protocol]): "pickle" for protocol in range(2, 6)}}
 EXTENSIONS = {".xlsx": "xlsx", ".parquet": "parquet", ".xls": "xls", ".csv": "text", ".tsv": "text", ".txt": "text"}
 FORMAT_NAMES = {"xlsx": "an Excel .xlsx workbook", "zip": "a zip archive", "parquet": "Parquet",
                 "xls": "an old Excel .xls workbook", "text": "delimited text", "bpnn": "a bpnn model file",
@@ -74,15 +74,15 @@ def format_of(head: bytes) -> str:
 
 def detect_format(path: str | Path) -> str:
     """The format of the file at ``path`` from its first bytes; a zip archive is ``"xlsx"`` unless it opens
-    and holds no ``xl/`` folder."""
+    and holds no ``xl/`` folder (a damaged one may be a workbook, whose reading says what is wrong)."""
     with open(path, "rb") as file:
         kind = format_of(file.read(SNIFF_BYTES))
-    if kind == "xlsx":
+    if kind == "zip":
         try:
             with zipfile.ZipFile(path) as archive:
                 kind = "xlsx" if any(name.startswith("xl/") for name in archive.namelist()) else "zip"
-        except zipfile.BadZipFile:  # a damaged workbook: reading it says so
-            pass
+        except zipfile.BadZipFile:
+            kind = "xlsx"
     return kind
 
 
