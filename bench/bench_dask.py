@@ -83,7 +83,7 @@ def main() -> None:
     for name, workers, limit in runs:
         started = time.perf_counter()
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=limit,
-                          dashboard_address=None, silence_logs=50) as cluster, Client(cluster) as client:
+                          dashboard_address=":0", silence_logs=50) as cluster, Client(cluster) as client:
             client.run(importlib.import_module, "bpnn.distributed")  # the workers' imports count as start-up
             start_up = time.perf_counter() - started
             seconds, model = timed(lambda: DaskBPRegressor(client=client, **options(args.iterations)).fit(X, y),

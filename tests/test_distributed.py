@@ -161,6 +161,15 @@ def test_bad_scheduler_spec_names_the_valid_forms(spec):
 
 
 @pytest.mark.slow
+def test_client_from_scheduler_starts_single_threaded_worker_processes():
+    client = client_from_scheduler("local:2")
+    cluster = client.cluster
+    with client:
+        assert sorted(client.nthreads().values()) == [1, 1]
+    assert cluster.status.name == "closed"  # the client owned the cluster it started
+
+
+@pytest.mark.slow
 def test_client_from_scheduler_joins_a_running_cluster(process_client):
     address = process_client.scheduler.address
     with client_from_scheduler(address) as client:
@@ -192,7 +201,7 @@ def threads_client():
     from threadpoolctl import threadpool_info, threadpool_limits
 
     blas = max([pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"], default=1)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster, \
             Client(cluster, set_as_default=False) as client:
         yield client
     threadpool_limits(blas, user_api="blas")  # fit set one BLAS thread in this process, where the workers ran
@@ -203,7 +212,7 @@ def process_client():
     """Two single-threaded worker processes: data and models really travel between processes."""
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster, set_as_default=False) as client:
         yield client
 

@@ -103,7 +103,7 @@ def client_from_scheduler(spec: str) -> object:
     if kind == "local":
         if not value.isdigit() or int(value) < 1:
             raise ValueError(f"--scheduler {spec!r}: give the number of workers as local:N with N >= 1, e.g. local:4")
-        return Client(n_workers=int(value), threads_per_worker=1, processes=True, dashboard_address=None)
+        return Client(n_workers=int(value), threads_per_worker=1, processes=True, dashboard_address=":0")
     if "://" in spec:
         return Client(spec)
     raise ValueError(f"--scheduler {spec!r} is neither local:N nor a scheduler address; "
