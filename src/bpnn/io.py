@@ -192,7 +192,7 @@ def read_text(path: Path, encoding: str | None):
 def field_rows(text: str, delimiter: str, path: Path) -> list[tuple[int, list[str]]]:
     """(first line, fields) of every non-blank record; a record whose field count differs from the header's
     raises DataError."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter, skipinitialspace=True)  # any line ending
     rows, last_line, line = [], {}, 1
     try:
         for fields in reader:
