@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from bpnn.cli import main
-from bpnn.modelfile import DIGEST_SIZE, FORMAT_VERSION
+from bpnn.core import Network
+from bpnn.modelfile import DIGEST_SIZE, FORMAT_VERSION, encode, network_state, read
 from test_modelfile import with_header
 
 TRAIN_OUTPUTS = {"--out": "out.bpnn", "--report": "report.html", "--plots": "figs"}
@@ -198,6 +199,8 @@ CASES = [
      ["predict", "m.bpnn", "d.csv"], ["layers [5, 1000000000000, 1] need"]),
     ("model: unknown activation", {"m.bpnn": edited(lambda h: h["meta"].update(activations=["swish"]))},
      ["info", "m.bpnn"], ["contents are inconsistent", "swish"]),
+    ("model: a bare network", {"m.bpnn": lambda model: encode("Network", *network_state(Network([3, 2, 1])))},
+     ["predict", "m.bpnn", "d.csv"], ["saved without its table encoding", "Network"]),
     ("model: broken encoding", {"m.bpnn": edited(lambda h: h["info"].update(features={"cols": []})),
                                 "d.csv": table()}, ["predict", "m.bpnn", "d.csv"],
      ["contents are inconsistent", "KeyError"]),
@@ -248,3 +251,42 @@ def test_bad_input_exits_2_with_one_line_naming_the_problem(tmp_path, monkeypatc
     for word in words:
         assert word in captured.err, (word, captured.err)
     assert listing(tmp_path) == before  # no model, predictions, report or plots, whole or partial
+
+
+def test_the_remedies_the_missing_value_message_names_work(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gaps.csv").write_bytes(table({(5, "weight"): None, (8, "colour"): None}))
+    train = ["train", "gaps.csv", "--target", "species", "--epochs", "3", "--quiet"]
+    assert main([*train, "--impute", "median"]) == 0
+    weights = flowers()["weight"].drop(index=3)  # row 5 is the fourth data row
+    fill = read("gaps.bpnn").info["features"]["fill"]
+    assert fill["weight"]["median"] == np.median(weights) and fill["weight"]["mean"] == pytest.approx(weights.mean())
+    assert fill["colour"]["median"] == flowers()["colour"].drop(index=6).mode()[0]  # text: the most frequent category
+
+    capsys.readouterr()
+    assert main([*train, "--drop-missing", "--out", "dropped.bpnn"]) == 0
+    assert "bpnn: note: gaps.csv: left out 2 row(s) with missing values (row 5, 8)" in capsys.readouterr().err
+    assert read("dropped.bpnn").info["data"]["rows"] == 28
+
+    (tmp_path / "new.csv").write_bytes(table({(2, "weight"): None}, n=4))
+    (tmp_path / "filled.csv").write_bytes(table({(2, "weight"): np.median(weights)}, n=4))
+    assert main(["predict", "gaps.bpnn", "new.csv", "--impute", "median", "-o", "p.csv"]) == 0
+    assert main(["predict", "gaps.bpnn", "filled.csv", "-o", "q.csv"]) == 0  # the training median, written in
+    predicted, expected = pd.read_csv("p.csv"), pd.read_csv("q.csv")
+    pd.testing.assert_frame_equal(predicted.drop(columns="weight"), expected.drop(columns="weight"))
+    assert main(["predict", "gaps.bpnn", "new.csv", "--drop-missing", "-o", "r.csv"]) == 0
+    assert len(pd.read_csv("r.csv")) == 3
+
+
+def test_huge_unscaled_inputs_draw_a_warning_suggesting_scaling(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    frame = flowers()
+    frame["size"] *= 1e6
+    frame.to_csv("big.csv", index=False)
+    train = ["train", "big.csv", "--target", "species", "--epochs", "2", "--quiet"]
+    assert main([*train, "--scaling", "none"]) == 0
+    warning = f"bpnn: warning: big.csv: input 'size' reaches {frame['size'].abs().max():.3g} in magnitude"
+    err = capsys.readouterr().err
+    assert warning in err and "--scaling mapminmax or --scaling standard" in err
+    assert main(train) == 0
+    assert "bpnn: warning" not in capsys.readouterr().err  # scaled by default: nothing to warn about
