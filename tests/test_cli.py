@@ -95,7 +95,7 @@ def test_classification_csv_trains_predicts_evaluates_and_exports(tmp_path, monk
     assert main(["info", "flowers.bpnn"]) == 0
     out = capsys.readouterr().out
     for expected in ("BPClassifier", "4 → 10 → 3", "tanh, softmax", "setosa, versicolor, virginica",
-                     "colour (text: blue, red)", "mapminmax to [-1, 1]", "Metrics at training", "adam"):
+                     "colour (text: blue, red)", "mapminmax to [-1, 1]", "Metrics at training", "scg"):
         assert expected in out, expected
 
 
@@ -120,6 +120,13 @@ def test_regression_gbk_csv_with_chinese_columns(tmp_path, monkeypatch, capsys):
     contents = read("产量.bpnn")
     assert contents.kind == "BPRegressor" and contents.info["settings"]["solver"] == "lm"  # LM, like fitnet
     assert contents.info["metrics"]["Test"]["r"] > 0.99
+    # fitnet's defaults, kept by the estimator: mapminmax of inputs and targets, a random 70/15/15 division
+    assert contents.meta["params"]["scaling"] == "mapminmax" and contents.meta["params"]["division"] == "random"
+    assert contents.meta["y_scaling"]["kind"] == "mapminmax" and "x_scaling" not in contents.info
+    assert [contents.info["data"][f"{name} rows"] for name in ("Training", "Validation", "Test")] == [84, 18, 18]
+    estimator = contents.build()
+    np.testing.assert_array_equal(np.sort(estimator.division_.test), estimator.division_.test)
+    assert len(contents.info["training"]["curves"]["Test"]) == estimator.n_iter_  # measured every epoch
     assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == [
         "error_histogram.png", "network.png", "performance.png", "predictions.png", "regression.png",
         "training_state.png"]
@@ -176,6 +183,24 @@ def test_bad_input_exits_2_with_one_line(tmp_path, monkeypatch, capsys, argv, me
     assert main(argv) == 2
     assert message in error_line(capsys)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv"]  # nothing half-written
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_model_file_with_the_scaling_beside_the_model_is_refused(tmp_path, monkeypatch, capsys):
+    import bpnn
+    from bpnn.estimators import BPRegressor
+    from bpnn.io import FeatureEncoder
+
+    monkeypatch.chdir(tmp_path)
+    frame = regression_frame(20)
+    estimator = BPRegressor(hidden_layer_sizes=(3,), solver="lm", max_iter=2).fit(frame[["温度", "压力"]], frame["产量"])
+    info = {"task": "regression", "targets": ["产量"], "features": FeatureEncoder.fit(frame, ["温度", "压力"]).to_dict(),
+            "x_scaling": {"kind": "mapminmax"}}  # how an earlier bpnn train kept it
+    bpnn.save(estimator, "old.bpnn", info)
+    frame.to_csv("rows.csv", index=False)
+    for argv in (["predict", "old.bpnn", "rows.csv"], ["export", "old.bpnn", "--to", "python", "m.py"]):
+        assert main(argv) == 2
+        assert "old.bpnn was saved by an earlier bpnn that kept the scaling outside the model" in error_line(capsys)
 
 
 def test_a_corrupted_model_file_exits_2(tmp_path, monkeypatch, capsys):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bpnn.core import Network
-from bpnn.export import Predictor, export_python, steps_of
+from bpnn.export import Predictor, export_python, predictor_of, steps_of
 from bpnn.io import FeatureEncoder
 from bpnn.preprocessing import Chain, MapMinMax, RemoveConstant, Standardize
 
@@ -38,6 +38,26 @@ def test_regression_export_matches_scaled_network(tmp_path, activation):
     expected = y_scaler.inverse_transform(network.predict(x_scaler.transform(X)))
     np.testing.assert_allclose(module.predict(X), expected, rtol=0, atol=1e-12 * np.abs(expected).max())
     assert "network 2 → 6 → 4 → 2" in path.read_text()
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_estimators_export_the_scaling_they_keep(tmp_path):
+    from bpnn.estimators import BPClassifier, BPRegressor
+
+    rng = np.random.default_rng(5)
+    X = np.column_stack([rng.normal(50, 10, 60), np.full(60, 3.0), rng.uniform(1e3, 2e3, 60)])  # a constant column
+    Y = np.column_stack([X[:, 0] * 20 + X[:, 2], np.sin(X[:, 0])])
+    regressor = BPRegressor(hidden_layer_sizes=(6,), activation="tanh", solver="lm", max_iter=10, scaling="mapminmax",
+                            scaling_range=(-2, 3), random_state=0).fit(X, Y)
+    module = import_file(export_python(predictor_of(regressor), tmp_path / "regressor.py"))
+    X_new = X + rng.normal(0, 1, X.shape)
+    expected = regressor.predict(X_new)
+    np.testing.assert_allclose(module.predict(X_new), expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+    classifier = BPClassifier(hidden_layer_sizes=(6,), solver="scg", max_iter=10, scaling="standard",
+                              random_state=0).fit(X, np.where(X[:, 0] > 50, "big", "small"))
+    module = import_file(export_python(predictor_of(classifier), tmp_path / "classifier.py"))
+    np.testing.assert_allclose(module.predict_proba(X_new), classifier.predict_proba(X_new), rtol=0, atol=1e-12)
+    assert module.predict(X_new).tolist() == classifier.predict(X_new).tolist()
 
 
 def test_classification_export_with_text_features(tmp_path):

@@ -4,11 +4,13 @@
 Exit codes: 0 success, 2 bad input or usage (one line, no traceback), 1 internal error (one line; the
 traceback with ``bpnn --traceback ...``).
 
-``train`` runs MATLAB's workflow on a table: encode the features (text columns one-hot), remove constant
-input columns and scale inputs and, for regression, targets (mapminmax by default), divide the rows at
-random 70/15/15 into training, validation and test sets, train with validation stopping, then report
-metrics per split and save the model file. The scaling is fitted on the training rows and stored in the
-model file's ``info`` with the feature encoding, so ``predict`` takes rows in the original units.
+``train`` runs MATLAB's workflow on a table: encode the features (text columns one-hot), then let the
+estimator remove constant input columns and scale inputs and, for regression, targets (mapminmax by
+default), divide the rows at random 70/15/15 into training, validation and test sets and train with
+validation stopping (``scaling=``, ``division=``, ``max_fail=`` of :mod:`bpnn.estimators`); then report
+metrics per split and save the model file. The scaling is part of the estimator, fitted on the training
+rows and saved with it; the feature encoding goes in the model file's ``info``, so ``predict`` takes rows
+in the original units.
 """
 
 from __future__ import annotations
@@ -139,7 +141,8 @@ def settings_of(args: argparse.Namespace) -> Settings:
 
 
 def choose_solver(settings: Settings, task: str, n_inputs: int, n_outputs: int) -> str:
-    """The solver asked for, else LM for a small regression network (like fitnet) and Adam otherwise."""
+    """The solver asked for, else MATLAB's: LM for a small regression network (fitnet's trainlm), scaled conjugate
+    gradient otherwise (patternnet's trainscg, and what LM's size warning recommends)."""
     from bpnn.core.solvers import FULL_BATCH_SOLVERS
     from bpnn.core.solvers.lm import LM_MAX_PARAMS
     from bpnn.estimators import STEPWISE_SOLVERS
@@ -153,121 +156,68 @@ def choose_solver(settings: Settings, task: str, n_inputs: int, n_outputs: int) 
         return solver
     sizes = [n_inputs, *settings.hidden, n_outputs]
     n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
-    return "lm" if task == "regression" and n_params <= LM_MAX_PARAMS else "adam"
-
-
-def build_scalers(settings: Settings, task: str):
-    """(input scaler, target scaler or None): constant inputs removed, then the chosen scaling."""
-    from bpnn.preprocessing import Chain, RemoveConstant, make_scaler
-
-    x_steps = [RemoveConstant()] + ([] if settings.scaling == "none" else [make_scaler(settings.scaling)])
-    y_scaler = make_scaler(settings.scaling) if task == "regression" and settings.scaling != "none" else None
-    return Chain(x_steps), y_scaler
+    return "lm" if task == "regression" and n_params <= LM_MAX_PARAMS else "scg"
 
 
 @dataclass
 class Fitted:
-    """A trained table model: the estimator and everything around it that the model file keeps."""
+    """A trained table model: the estimator (which keeps its scaling) and the table encoding around it."""
 
     estimator: object
     encoder: object  # bpnn.io.FeatureEncoder
-    x_scaler: object
-    y_scaler: object | None
     task: str
     target_names: list
     source: str
 
     def inputs(self, frame, source: str):
-        """The network inputs for the rows of ``frame``: checked, encoded and scaled as at training."""
+        """The estimator's inputs for the rows of ``frame``: checked and encoded as at training (the estimator
+        scales them)."""
         from bpnn.io import check_columns, check_values
 
         check_columns(self.encoder.feature_names, frame, source, "feature")
         check_values(frame[self.encoder.feature_names], source)
-        return self.x_scaler.transform(self.encoder.transform(frame, source))
-
-    def predict(self, X):
-        """Predictions for network inputs ``X`` (scaled): labels, or values in original units."""
-        prediction = self.estimator.predict(X)
-        if self.y_scaler is None:
-            return prediction
-        values = self.y_scaler.inverse_transform(prediction.reshape(len(prediction), -1))
-        return values[:, 0] if prediction.ndim == 1 else values
+        return self.encoder.transform(frame, source)
 
     def info(self, extra: dict) -> dict:
         return {"task": self.task, "source": self.source, "targets": self.target_names, "features": self.encoder.to_dict(),
-                "x_scaling": self.x_scaler.to_dict(), "y_scaling": None if self.y_scaler is None else self.y_scaler.to_dict(),
                 **extra}
 
     @classmethod
     def from_file(cls, path: str | Path) -> Fitted:
         from bpnn.io import FeatureEncoder
         from bpnn.modelfile import read
-        from bpnn.preprocessing import scaler_from_dict
 
         contents = read(path)
         info = contents.info
         if "features" not in info:
             raise UsageError(f"{path} holds a model saved without its table encoding ({contents.kind}); "
                              f"bpnn predict and evaluate need a model from bpnn train")
+        refuse_outside_scaling(info, path)
         with contents.checked():
-            y_scaling = info.get("y_scaling")
-            return cls(contents.build(), FeatureEncoder.from_dict(info["features"]), scaler_from_dict(info["x_scaling"]),
-                       None if y_scaling is None else scaler_from_dict(y_scaling), info["task"], info["targets"],
+            return cls(contents.build(), FeatureEncoder.from_dict(info["features"]), info["task"], info["targets"],
                        info.get("source", ""))
 
 
-def divide_rows(dataset, ratios: tuple[float, float, float], seed: int) -> dict:
-    """Row indices of each split (empty splits left out), every class present in the training rows."""
-    import numpy as np
+def refuse_outside_scaling(info: dict, path: str | Path) -> None:
+    """Model files of an earlier bpnn kept the table's scaling in ``info``, beside the model; this bpnn would skip it."""
+    from bpnn.modelfile import ModelFileError
 
-    from bpnn.io import DataError
-    from bpnn.preprocessing import dividerand
-
-    n = len(dataset.X)
-    try:
-        division = dividerand(n, *ratios, random_state=seed)
-    except ValueError as error:
-        raise DataError(f"{dataset.source}: {error}; use more rows or a larger training share in --division") from None
-    rows = {name: part for name, part in zip(SPLITS, (division.train, division.val, division.test)) if part.size}
-    if dataset.task == "classification":
-        labels, counts = np.unique(dataset.y, return_counts=True)
-        missing = np.setdiff1d(labels, dataset.y[rows["Training"]])
-        if missing.size:
-            label = missing[0]
-            raise DataError(f"{dataset.source}: class {label!r} has {counts[labels == label][0]} row(s), none of which "
-                            f"fell into the training set of the division {ratios}; add rows of that class or give "
-                            f"the training set a larger share with --division")
-    return rows
+    if "x_scaling" in info:
+        raise ModelFileError(f"{path} was saved by an earlier bpnn that kept the scaling outside the model; "
+                             f"train it again with this bpnn")
 
 
-def make_estimator(task: str, settings: Settings, solver: str, epochs: int, has_validation: bool, callbacks: list):
+def make_estimator(task: str, settings: Settings, solver: str, epochs: int, callbacks: list):
+    """The estimator of MATLAB's workflow: scaling, random division and max_fail validation stop are its own."""
     from bpnn.estimators import BPClassifier, BPRegressor
 
     params = {"hidden_layer_sizes": settings.hidden, "activation": settings.activation, "solver": solver,
               "alpha": settings.alpha, "max_iter": epochs, "random_state": settings.seed, "callbacks": callbacks,
               "learning_rate_init": settings.learning_rate,
               "batch_size": "auto" if settings.batch_size is None else settings.batch_size,
-              "early_stopping": solver not in FULL_BATCH and has_validation, "n_iter_no_change": settings.max_fail,
-              "max_fail": settings.max_fail}
+              "scaling": None if settings.scaling == "none" else settings.scaling, "division": "random",
+              "division_ratios": settings.division, "max_fail": settings.max_fail}
     return (BPClassifier if task == "classification" else BPRegressor)(**params)
-
-
-def test_set_curve(estimator, X_test, y_test, task: str, series: list):
-    """A training callback appending the test set's performance each epoch (never trained on): the
-    cross-entropy for classification, the mean squared error of the (scaled) targets for regression.
-    Trainers run no callback in the epoch a stop rule ends, so that epoch has no test value."""
-    import numpy as np
-
-    def measure(epoch, history, network) -> None:
-        if task == "classification":
-            proba = estimator.predict_proba(X_test)
-            index = np.searchsorted(estimator.classes_, y_test)
-            series.append(float(-np.mean(np.log(np.maximum(proba[np.arange(len(y_test)), index], 1e-300)))))
-        else:
-            error = estimator.predict(X_test).reshape(len(y_test), -1) - y_test.reshape(len(y_test), -1)
-            series.append(float(np.mean(error**2)))
-
-    return measure
 
 
 def fit_dataset(dataset, settings: Settings, quiet: bool, title: str):
@@ -278,47 +228,34 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str):
 
     from bpnn.progress import TrainingProgress
 
-    rows = divide_rows(dataset, settings.division, settings.seed)
-    x_scaler, y_scaler = build_scalers(settings, dataset.task)
-    x_scaler.fit(dataset.X[rows["Training"]])
-    X = x_scaler.transform(dataset.X)
-    y = dataset.y
-    if y_scaler is not None:
-        y_scaler.fit(y[rows["Training"]].reshape(len(rows["Training"]), -1))
-        y = y_scaler.transform(y.reshape(len(y), -1))
-        y = y[:, 0] if dataset.y.ndim == 1 else y
     if dataset.task == "regression":
         n_outputs = dataset.y.shape[1] if dataset.y.ndim == 2 else 1
     else:
         n_classes = len(np.unique(dataset.y))
         n_outputs = 1 if n_classes == 2 else n_classes  # one sigmoid unit for two classes, softmax otherwise
-    solver = choose_solver(settings, dataset.task, X.shape[1], n_outputs)
+    solver = choose_solver(settings, dataset.task, dataset.X.shape[1], n_outputs)
     epochs = settings.epochs or (FULL_BATCH_EPOCHS if solver in FULL_BATCH else STEPWISE_EPOCHS)
-    test_series: list = []
-    measure, to_measure = performance_measure(dataset.task, n_outputs, y_scaler is not None)
+    measure, to_measure = performance_measure(dataset.task, n_outputs, settings.scaling != "none")
     progress = TrainingProgress(epochs, f"{solver} on {dataset.source}", quiet=quiet,
-                                max_fail=settings.max_fail if "Validation" in rows else None, measure=measure,
+                                max_fail=settings.max_fail if settings.division[1] > 0 else None, measure=measure,
                                 to_measure=to_measure)
-    callbacks = [progress.callback]
-    estimator = make_estimator(dataset.task, settings, solver, epochs, "Validation" in rows, callbacks)
-    if "Test" in rows:
-        callbacks.append(test_set_curve(estimator, X[rows["Test"]], y[rows["Test"]], dataset.task, test_series))
-    validation = (X[rows["Validation"]], y[rows["Validation"]]) if "Validation" in rows else None
+    estimator = make_estimator(dataset.task, settings, solver, epochs, [progress.callback])
     started = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught, progress:
         warnings.simplefilter("always")
         try:
-            estimator.fit(X[rows["Training"]], y[rows["Training"]], validation_data=validation)
+            estimator.fit(dataset.X, dataset.y)
         except ValueError as error:
-            raise UsageError(str(error)) from None
+            raise UsageError(f"{dataset.source}: {error}") from None
         progress.callback(estimator.history_.epochs - 1, estimator.history_, None)  # the epoch a stop rule ended
     seconds = time.perf_counter() - started
     for message in dict.fromkeys(str(w.message) for w in caught):
         print(f"bpnn: note: {message}", file=sys.stderr)
-    estimator.set_params(callbacks=None)  # callbacks hold the training data; the model file keeps none
-    fitted = Fitted(estimator, dataset.encoder, x_scaler, y_scaler, dataset.task, dataset.target_names, dataset.source)
-    run = describe_run(fitted, dataset, X, rows, settings, solver, seconds, test_series, title)
-    return fitted, run
+    estimator.set_params(callbacks=None)  # callbacks hold the progress display; the model file keeps none
+    fitted = Fitted(estimator, dataset.encoder, dataset.task, dataset.target_names, dataset.source)
+    division = estimator.division_
+    rows = {name: part for name, part in zip(SPLITS, (division.train, division.val, division.test)) if part.size}
+    return fitted, describe_run(fitted, dataset, rows, settings, solver, seconds, title)
 
 
 def performance_measure(task: str, n_outputs: int, scaled: bool) -> tuple[str, Callable[[float], float]]:
@@ -329,15 +266,16 @@ def performance_measure(task: str, n_outputs: int, scaled: bool) -> tuple[str, C
     return "Mean squared error" + (" (scaled targets)" if scaled else ""), lambda J: 2 * J / n_outputs
 
 
-def split_results(fitted: Fitted, dataset, X, rows: dict) -> dict:
+def split_results(fitted: Fitted, dataset, rows: dict) -> dict:
     """Per split (and "All" when there are several): (targets, outputs) for regression, (labels, predicted,
     probabilities) otherwise."""
     import numpy as np
 
+    X, estimator = dataset.X, fitted.estimator
     every = {**rows, "All": np.arange(len(X))} if len(rows) > 1 else rows
     if fitted.task == "regression":
-        return {name: (dataset.y[index], fitted.predict(X[index])) for name, index in every.items()}
-    return {name: (dataset.y[index], fitted.estimator.predict(X[index]), fitted.estimator.predict_proba(X[index]))
+        return {name: (dataset.y[index], estimator.predict(X[index])) for name, index in every.items()}
+    return {name: (dataset.y[index], estimator.predict(X[index]), estimator.predict_proba(X[index]))
             for name, index in every.items()}
 
 
@@ -355,28 +293,27 @@ def layer_labels(network) -> list[str]:
     return ["Input", *(f"Hidden {i + 1}\n{name}" for i, name in enumerate(names[:-1])), f"Output\n{names[-1]}"]
 
 
-def describe_run(fitted: Fitted, dataset, X, rows: dict, settings: Settings, solver: str, seconds: float,
-                 test_series: list, title: str):
+def describe_run(fitted: Fitted, dataset, rows: dict, settings: Settings, solver: str, seconds: float, title: str):
     import numpy as np
 
     from bpnn.report import Run
 
     estimator = fitted.estimator
-    history, network = estimator.history_, estimator.network_
-    results = split_results(fitted, dataset, X, rows)
+    history, network, record = estimator.history_, estimator.network_, estimator.training_record_
+    results = split_results(fitted, dataset, rows)
     classes = estimator.classes_.tolist() if fitted.task == "classification" else None
-    measure, to_measure = performance_measure(fitted.task, network.layer_sizes[-1], fitted.y_scaler is not None)
-    curves = {"Training": [to_measure(J) for J in history.loss],
-              "Validation": [to_measure(J) for J in history.val_loss], "Test": test_series}
-    state = {name: history.extra[name] for name in ("gradient", "mu", "val_fail", "gamma") if name in history.extra}
+    measure, _ = performance_measure(fitted.task, network.layer_sizes[-1], estimator.y_scaler_ is not None)
+    curves = {"Training": record["perf"], "Validation": record["vperf"], "Test": record["tperf"]}
+    state = {name: record[name].tolist() for name in ("gradient", "mu", "val_fail", "gamma") if record.get(name) is not None}
     if len(set(history.learning_rate)) > 1:
         state["learning_rate"] = history.learning_rate
+    removed = [] if estimator.x_scaler_ is None else [fitted.encoder.input_names[i] for i in estimator.x_scaler_.steps[0].removed]
     boundary = None
-    if fitted.task == "classification" and len(fitted.encoder.input_names) == 2 and X.shape[1] == 2:
-        boundary = (lambda G: estimator.predict_proba(fitted.x_scaler.transform(G)), dataset.X, dataset.y)
+    if fitted.task == "classification" and len(fitted.encoder.input_names) == 2:
+        boundary = (estimator.predict_proba, dataset.X, dataset.y)
     return Run(
         title=title, task=fitted.task,
-        data={"source": dataset.source, "rows": len(X), "feature columns": len(fitted.encoder.columns),
+        data={"source": dataset.source, "rows": len(dataset.X), "feature columns": len(fitted.encoder.columns),
               "network inputs": len(fitted.encoder.input_names), "targets": ", ".join(map(str, fitted.target_names)),
               **({"classes": ", ".join(map(str, classes))} if classes else {}),
               **{f"{name} rows": len(index) for name, index in rows.items()}},
@@ -387,9 +324,10 @@ def describe_run(fitted: Fitted, dataset, X, rows: dict, settings: Settings, sol
                   "seed": settings.seed, "training time (s)": round(seconds, 3)},
         model={"layers": " → ".join(map(str, network.layer_sizes)), "parameters": network.n_params,
                "activations": ", ".join(g.name for g in network.activations), "dtype": network.dtype.name,
-               "inputs": ", ".join(fitted.encoder.input_names)},
+               "inputs": ", ".join(fitted.encoder.input_names),
+               **({"constant inputs removed": ", ".join(removed)} if removed else {})},
         layer_sizes=network.layer_sizes, layer_labels=layer_labels(network),
-        curves={name: values for name, values in curves.items() if values}, measure=measure,
+        curves={name: values.tolist() for name, values in curves.items() if values is not None}, measure=measure,
         best_epoch=history.best_epoch, stop_reason=history.stop_reason,
         metrics=split_metrics(fitted.task, results, classes), counts={name: len(r[0]) for name, r in results.items()},
         results=results, state=state, classes=classes, feature_names=fitted.encoder.input_names,
@@ -536,7 +474,7 @@ def run_predict(args: argparse.Namespace) -> int:
         for label, column in zip(fitted.estimator.classes_, fitted.estimator.predict_proba(X).T):
             out[f"P({target}={label})"] = column
     else:
-        values = fitted.predict(X).reshape(len(frame), -1)
+        values = fitted.estimator.predict(X).reshape(len(frame), -1)
         for target, column in zip(fitted.target_names, values.T):
             out[f"{target}_predicted"] = column
     write_table(out, args.output)
@@ -569,7 +507,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
                             f"{', '.join(map(str, classes))}); evaluate on rows of those classes only")
         results = {"All": (y, fitted.estimator.predict(X), fitted.estimator.predict_proba(X))}
     else:
-        results = {"All": (y, fitted.predict(X))}
+        results = {"All": (y, fitted.estimator.predict(X))}
     metrics = split_metrics(fitted.task, results, classes.tolist() if fitted.task == "classification" else None)
     print_table(*table(metrics, {"All": len(y)}), title=f"Metrics of {Path(args.model).name} on {data.name}")
     if fitted.task == "classification":
@@ -597,8 +535,9 @@ def run_info(args: argparse.Namespace) -> int:
                      ("features", ", ".join(column["name"] + ("" if column["categories"] is None else
                                                               f" (text: {', '.join(column['categories'])})")
                                             for column in info["features"]["columns"]))]
-            rows += [("input scaling", scaling_summary(info["x_scaling"])),
-                     ("target scaling", scaling_summary(info["y_scaling"]) if info["y_scaling"] else "none")]
+        if "x_scaling" in meta:  # an estimator: its scaling
+            rows += [("input scaling", scaling_summary(meta["x_scaling"])),
+                     ("target scaling", scaling_summary(meta["y_scaling"]))]
         if "classes" in meta or "classes" in contents.arrays:
             classes = meta["classes"] if "classes" in meta else contents.arrays["classes"].tolist()
             rows.append(("classes", ", ".join(map(str, classes))))
@@ -618,9 +557,11 @@ def run_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def scaling_summary(scaling: dict) -> str:
+def scaling_summary(scaling: dict | None) -> str:
     from bpnn.export import steps_of
 
+    if scaling is None:
+        return "none"
     parts = []
     for step in steps_of(scaling):
         if step["kind"] == "removeconstant":
@@ -634,22 +575,20 @@ def scaling_summary(scaling: dict) -> str:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from bpnn.export import Predictor, export_python, steps_of
+    from bpnn.export import export_python, predictor_of
     from bpnn.modelfile import read
 
     contents = read(args.model)
+    refuse_outside_scaling(contents.info, args.model)
     with contents.checked():
         model, info = contents.build(), contents.info
-        network = getattr(model, "network_", model)
-        classes = model.classes_.tolist() if hasattr(model, "classes_") else info.get("classes")
         features = [(c["name"], c["categories"]) for c in info["features"]["columns"]] if "features" in info else []
-        predictor = Predictor(network, classes, steps_of(info.get("x_scaling")), steps_of(info.get("y_scaling")),
-                              features, Path(args.model).name)
+        predictor = predictor_of(model, features, Path(args.model).name, info.get("classes"))
     try:
         path = export_python(predictor, args.file)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    print(f"wrote {path}: predict(X){' and predict_proba(X)' if classes is not None else ''}, NumPy only")
+    print(f"wrote {path}: predict(X){' and predict_proba(X)' if predictor.classes is not None else ''}, NumPy only")
     return 0
 
 
@@ -771,7 +710,7 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--activation", default=DEFAULT_ACTIVATION,
                        help=f"hidden activation: tanh (tansig), sigmoid (logsig), relu, … (default {DEFAULT_ACTIVATION})")
     group.add_argument("--solver", help="lm, br, rprop, scg, lbfgs, adam, sgd, rmsprop (default: lm for a small "
-                                        "regression network, like fitnet; adam otherwise)")
+                                        "regression network, like fitnet; scg otherwise, like patternnet)")
     group.add_argument("--epochs", type=int, help=f"maximum epochs (default {FULL_BATCH_EPOCHS} for full-batch solvers, "
                                                   f"{STEPWISE_EPOCHS} for adam, sgd, rmsprop)")
     group.add_argument("--learning-rate", type=float, default=DEFAULT_LEARNING_RATE,

@@ -4,7 +4,8 @@ The generated module imports NumPy only. Weights, biases, input encoding, scalin
 written inline (floats by ``repr``, which round-trips exactly), and the forward pass repeats the core's
 formulas, so its predictions match bpnn's to rounding (the tests ask for 1e-12).
 
-A :class:`Predictor` is everything the module needs, in plain values:
+A :class:`Predictor` is everything the module needs, in plain values (:func:`predictor_of` gathers it from a
+fitted estimator, which keeps its scaling in ``x_scaler_`` and ``y_scaler_``):
 - ``network``: the core :class:`~bpnn.core.network.Network` (samples are rows, ``W[l]`` is ``(n_in, n_out)``);
 - ``x_steps`` / ``y_steps``: the input and target scaling as lists of :mod:`bpnn.preprocessing` ``to_dict()``
   records (``removeconstant``, ``mapminmax``, ``standard``), applied in order to inputs and reversed on outputs;
@@ -42,6 +43,15 @@ class Predictor:
             return "regression"
         multilabel = self.network.activations[-1].name == "sigmoid" and self.network.layer_sizes[-1] > 1
         return "multilabel classification" if multilabel else "classification"
+
+
+def predictor_of(model: object, features: list | None = None, source: str = "", classes: list | None = None) -> Predictor:
+    """The :class:`Predictor` of a fitted BPClassifier or BPRegressor (its network, classes and scaling) or of a
+    core Network (``classes`` names a Network's outputs; an estimator's own classes win)."""
+    scalers = [getattr(model, name, None) for name in ("x_scaler_", "y_scaler_")]
+    x_steps, y_steps = (steps_of(None if scaler is None else scaler.to_dict()) for scaler in scalers)
+    classes = model.classes_.tolist() if hasattr(model, "classes_") else classes
+    return Predictor(getattr(model, "network_", model), classes, x_steps, y_steps, features or [], source)
 
 
 def steps_of(scaler_dict: dict | None) -> list:
