@@ -213,6 +213,7 @@ def test_consistent_checksum_but_inconsistent_contents_are_refused_on_building(c
 @pytest.mark.parametrize(("change", "message"), [
     (lambda h: h.update(format_version=0), "claims model-file format version 0, which no bpnn writes"),
     (lambda h: h.update(meta=[1, 2]), "has an unreadable header"),
+    (lambda h: h.update(kind=["Network"]), "holds a model of unknown kind \\['Network'\\]"),
     (lambda h: h["arrays"]["params"].update(shape=[-1, -32]), "array 'params' is described wrongly"),
 ])
 def test_impossible_headers_are_refused_on_reading(change, message):

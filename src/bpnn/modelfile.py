@@ -16,6 +16,14 @@ command line records about features, targets, metrics and the training run) and 
 name its ``dtype`` (a NumPy numeric type string such as ``"<f8"``), ``shape``, ``offset`` (from the start
 of the array data) and ``nbytes``.
 
+Reading checks, in order: the signature (a file without it is named by what it looks like: empty, a
+pickle, which is never unpickled, a zip archive, an image), the checksum (a file shorter than its header
+describes is called truncated), the JSON header, the format version (newer ones are refused), the kind
+(the builders in ``KINDS`` are the only code a file can select) and each array's description. Building
+the model checks the layer sizes against the parameter count before allocating anything; any other
+inconsistency of a file whose checksum holds (an edited header with the checksum recomputed) raises
+:class:`ModelFileError` too.
+
 Files are written atomically: to a temporary file in the same folder, flushed and fsynced, then renamed
 over the target, so a reader sees the old file or the new one and never a half-written one.
 """
@@ -261,7 +269,7 @@ def decode(data: bytes, source: str = "model file") -> ModelFile:
         raise ModelFileError(f"{source} uses model-file format version {version} (written by bpnn "
                              f"{header.get('bpnn_version', '?')}); this bpnn {__version__} reads versions up to "
                              f"{FORMAT_VERSION}; upgrade bpnn to load it")
-    if header.get("kind") not in KINDS:
+    if not isinstance(header.get("kind"), str) or header["kind"] not in KINDS:
         raise ModelFileError(f"{source} holds a model of unknown kind {header.get('kind')!r}; this bpnn loads "
                              f"{', '.join(KINDS)}")
     data_start = start + length + (-(start + length) % ALIGN)
