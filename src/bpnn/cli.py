@@ -194,8 +194,25 @@ class Fitted:
                              f"bpnn predict and evaluate need a model from bpnn train")
         refuse_outside_scaling(info, path)
         with contents.checked():
-            return cls(contents.build(), FeatureEncoder.from_dict(info["features"]), info["task"], info["targets"],
-                       info.get("source", ""))
+            fitted = cls(contents.build(), FeatureEncoder.from_dict(info["features"]), info["task"], info["targets"],
+                         info.get("source", ""))
+            fitted.check()
+        return fitted
+
+    def check(self) -> None:
+        """Predict for one made-up row (numbers 0, each text column's first category), so that an encoding,
+        scaling and network that do not fit together (a hand-edited model file) fail before the user's data
+        is read, inside ``ModelFile.checked``."""
+        import pandas as pd
+
+        if self.task not in TASKS or not all(isinstance(name, str) for name in self.target_names):
+            raise ValueError(f"task {self.task!r} and targets {self.target_names!r} are not a bpnn train record")
+        row = pd.DataFrame({name: [0.0 if categories is None else str(categories[0])]
+                            for name, categories in self.encoder.columns})
+        X = self.encoder.transform(row)
+        self.estimator.predict(X)
+        if self.task == "classification":
+            self.estimator.predict_proba(X)
 
 
 def refuse_outside_scaling(info: dict, path: str | Path) -> None:

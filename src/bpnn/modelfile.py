@@ -175,7 +175,7 @@ class ModelFile:
             yield
         except ModelFileError:
             raise
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError) as error:
             raise ModelFileError(f"{self.source} passes its checksum but its contents are inconsistent "
                                  f"({type(error).__name__}: {error}); it was edited or written by a faulty program; "
                                  f"save the model again") from None
@@ -233,7 +233,7 @@ def expected_size(header: dict, length: int) -> int | None:
         start = len(SIGNATURE) + LENGTH.size + length
         end = max((int(e["offset"]) + int(e["nbytes"]) for e in header["arrays"].values()), default=0)
         return start + (-start % ALIGN) + end + DIGEST_SIZE
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         return None
 
 
@@ -285,7 +285,7 @@ def read_array(body: bytes, data_start: int, name: str, entry: dict, source: str
         nbytes = int(entry["nbytes"])
         valid = (dtype.kind in NUMERIC_KINDS and min(shape, default=0) >= 0 and nbytes == math.prod(shape) * dtype.itemsize
                  and data_start <= begin and begin + nbytes <= len(body))
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         valid = False
     if not valid:
         raise ModelFileError(f"{source}: array {name!r} is described wrongly in the header; save the model again")
