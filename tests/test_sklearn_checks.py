@@ -1,5 +1,6 @@
-"""scikit-learn's own estimator checks over BPClassifier and BPRegressor: the defaults and three other
-set-ups (sgd, lbfgs, early stopping), with short runs so the file stays quick.
+"""scikit-learn's own estimator checks over BPClassifier and BPRegressor: the defaults and five other
+set-ups (sgd, lbfgs, early stopping, and MATLAB's lm/rprop with the mapminmax scaling kept in the model), with
+short runs so the file stays quick.
 
 One expected failure, in the early-stopping set-ups only: ``check_sample_weight_equivalence_on_dense_data``.
 The check fits n rows with integer weights and, separately, the same rows repeated that many times, and
@@ -25,6 +26,8 @@ ESTIMATORS = [
     BPRegressor(solver="lbfgs", activation="tanh", **SHORT),
     BPClassifier(early_stopping=True, learning_rate_init=0.01, **SHORT),
     BPRegressor(early_stopping=True, learning_rate_init=0.01, **SHORT),
+    BPClassifier(solver="rprop", activation="tanh", scaling="mapminmax", **SHORT),
+    BPRegressor(solver="lm", activation="tanh", scaling="mapminmax", hidden_layer_sizes=(10,), max_iter=15),
 ]
 
 SPLIT_BREAKS_REPEATS = ("early stopping holds out rows, so n weighted rows and their repeated copies are split "

@@ -305,6 +305,9 @@ class _BPBase(BaseEstimator):
 
     def _fit_scaling(self, X: Array, Y: Array) -> None:
         """``x_scaler_`` and ``y_scaler_`` (regression) from the training rows; None without scaling."""
+        if self.scaling is not None and len(X) < 2:
+            raise ValueError(f"scaling={self.scaling!r} is fitted on the training rows, and one row leaves every column "
+                             f"constant; got n_samples={len(X)} training rows. Pass more rows or set scaling=None")
         self.x_scaler_ = None if self.scaling is None else Chain([RemoveConstant(), self._scaler()]).fit(X)
         self.y_scaler_ = self._scaler().fit(Y) if self.scaling is not None and self._numeric_target else None
 
