@@ -1,9 +1,11 @@
 """Property tests of the command line's robustness (hypothesis, bounded example counts): whatever text a
 data file holds, ``bpnn train`` and ``bpnn predict`` succeed (0) or refuse it as bad input (2), never fail
-internally (1) or show a traceback; whatever bytes a model file holds, ``bpnn info`` refuses them (2); and a
-valid model file with any one byte changed is refused.
+internally (1) or show a traceback; whatever bytes a model file holds, ``bpnn info`` refuses them (2); a
+valid model file with any one byte changed is refused; and a model file whose header was edited with its
+checksum recomputed is used (0) or refused (2) by every command that reads it.
 """
 
+import json
 import string
 import tempfile
 from pathlib import Path
@@ -15,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bpnn.cli import main
-from bpnn.modelfile import SIGNATURE
+from bpnn.modelfile import LENGTH, SIGNATURE
+from test_modelfile import with_header
 
 FAST = ["--epochs", "2", "--hidden", "2", "--quiet"]
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -125,3 +128,50 @@ def test_a_model_file_with_any_byte_changed_is_refused(capsys, model, where, cha
         code, err = run(["info", str(path)], capsys)
         assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, (position, err)
         assert "fails its checksum" in err or "not a bpnn model file" in err or "truncated" in err, err
+
+
+def header_paths(model: bytes) -> list[tuple]:
+    """The paths (keys and list indices, lists to their first 4 items) to every value in a model file's header."""
+    (length,) = LENGTH.unpack_from(model, len(SIGNATURE))
+    start = len(SIGNATURE) + LENGTH.size
+    paths: list[tuple] = []
+
+    def walk(node, path: tuple) -> None:
+        paths.append(path)
+        items = node.items() if isinstance(node, dict) else enumerate(node[:4]) if isinstance(node, list) else ()
+        for key, value in items:
+            walk(value, (*path, key))
+
+    walk(json.loads(model[start:start + length]), ())
+    return paths[1:]
+
+
+JSON_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**6), st.floats(), st.text(max_size=5),
+                        st.lists(st.integers(-2, 5), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(),
+                                                                                   max_size=2), st.just("DELETE"))
+
+
+@pytest.mark.filterwarnings("ignore")
+@PROPERTY
+@given(data=st.data(), value=JSON_VALUES, command=st.sampled_from(["info", "predict", "evaluate", "export"]))
+def test_an_edited_header_with_its_checksum_recomputed_is_used_or_refused(capsys, model, data, value, command):
+    original = model.read_bytes()
+    path = data.draw(st.sampled_from(header_paths(original)))
+
+    def change(header: dict) -> None:
+        node = header
+        for key in path[:-1]:
+            node = node[key]
+        if value == "DELETE":
+            del node[path[-1]]
+        else:
+            node[path[-1]] = value
+
+    with tempfile.TemporaryDirectory() as folder:
+        edited, table = Path(folder) / "m.bpnn", model.parent / "train.csv"
+        edited.write_bytes(with_header(original, change))
+        argv = {"info": ["info", str(edited)], "evaluate": ["evaluate", str(edited), str(table)],
+                "predict": ["predict", str(edited), str(table), "-o", str(Path(folder) / "p.csv")],
+                "export": ["export", str(edited), "--to", "python", str(Path(folder) / "m.py")]}[command]
+        code, err = run(argv, capsys)
+        check_handled(code, err)

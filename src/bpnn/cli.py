@@ -211,8 +211,8 @@ class Fitted:
                             for name, categories in self.encoder.columns})
         X = self.encoder.transform(row)
         self.estimator.predict(X)
-        if self.task == "classification":
-            self.estimator.predict_proba(X)
+        if self.task == "classification" and self.estimator.predict_proba(X).shape != (1, len(self.estimator.classes_)):
+            raise ValueError(f"the network's outputs do not match the classes {self.estimator.classes_.tolist()}")
 
 
 def refuse_outside_scaling(info: dict, path: str | Path) -> None:
@@ -593,13 +593,14 @@ def scaling_summary(scaling: dict | None) -> str:
 
 def run_export(args: argparse.Namespace) -> int:
     from bpnn.export import export_python, predictor_of
+    from bpnn.io import FeatureEncoder
     from bpnn.modelfile import read
 
     contents = read(args.model)
     refuse_outside_scaling(contents.info, args.model)
     with contents.checked():
         model, info = contents.build(), contents.info
-        features = [(c["name"], c["categories"]) for c in info["features"]["columns"]] if "features" in info else []
+        features = FeatureEncoder.from_dict(info["features"]).columns if "features" in info else []
         predictor = predictor_of(model, features, Path(args.model).name, info.get("classes"))
     try:
         path = export_python(predictor, args.file)

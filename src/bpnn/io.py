@@ -413,7 +413,13 @@ class FeatureEncoder:
 
     @classmethod
     def from_dict(cls, data: dict) -> FeatureEncoder:
-        return cls([(column["name"], column["categories"]) for column in data["columns"]], dict(data.get("fill", {})))
+        """The encoder ``to_dict`` described; ValueError when ``data`` is no such description."""
+        columns = [(column["name"], column["categories"]) for column in data["columns"]]
+        for name, categories in columns:
+            if not (isinstance(name, str) and (categories is None or isinstance(categories, list)
+                                               and all(isinstance(c, str) for c in categories))):
+                raise ValueError(f"column {name!r} with categories {categories!r} is no feature encoding")
+        return cls(columns, dict(data.get("fill", {})))
 
 
 @dataclass

@@ -155,7 +155,7 @@ class ModelFile:
 
     @property
     def info(self) -> dict:
-        return self.header["info"]
+        return self.header.get("info", {})  # free JSON beside the model: none is an empty record
 
     def build(self) -> object:
         """The model (estimator or network) the file holds."""
