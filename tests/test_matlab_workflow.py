@@ -14,6 +14,7 @@ from sklearn.metrics import r2_score
 
 import bpnn
 from bpnn.estimators import BPClassifier, BPRegressor
+from bpnn.modelfile import state_of
 from bpnn.preprocessing import divideblock, divideint
 
 pytestmark = [pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),  # short runs on purpose
@@ -64,8 +65,9 @@ def test_block_interleaved_and_indices_divisions_are_matlabs():
         for name in ("train", "val", "test"):
             np.testing.assert_array_equal(getattr(got, name), getattr(expected, name))
     given = BPRegressor(**MATLAB, solver="lm", max_iter=2, division="indices",
-                        division_indices=(range(0, 30), [30, 31, 32, 33, 34], [35, 36, 37, 38, 39])).fit(X, y)
+                        division_indices=(range(0, 30), [30, 31, 32, 33, 34], np.arange(35, 40))).fit(X, y)
     np.testing.assert_array_equal(given.division_.val, [30, 31, 32, 33, 34])
+    assert state_of(given)[1]["params"]["division_indices"][2] == [35, 36, 37, 38, 39]  # JSON-able
     two_sets = BPRegressor(**MATLAB, solver="lm", max_iter=2, division="random", division_ratios=(0.8, 0.2, 0),
                            random_state=0).fit(X, y)
     assert len(two_sets.division_.test) == 0 and two_sets.test_scores_ is None
@@ -291,4 +293,4 @@ def test_model_file_keeps_scaling_division_and_record(tmp_path):
     for name, value in original.items():
         np.testing.assert_array_equal(copy[name], value, err_msg=name)
     assert loaded.get_params() == {**est.get_params(), "callbacks": None}
-    json.dumps(bpnn.modelfile.state_of(est)[1], allow_nan=False)  # the state is plain JSON
+    json.dumps(state_of(est)[1], allow_nan=False)  # the state is plain JSON

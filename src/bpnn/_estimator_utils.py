@@ -191,8 +191,8 @@ def training_record(history: History, loss: str, n_outputs: int) -> dict:
 
 # ---- JSON-able values for model files ----------------------------------------------------------------
 def plain(value: object) -> object:
-    """``value`` with tuples and arrays as lists and NumPy scalars and dtypes as Python values."""
-    if isinstance(value, (list, tuple, np.ndarray)):
+    """``value`` with tuples, ranges and arrays as lists and NumPy scalars and dtypes as Python values."""
+    if isinstance(value, (list, tuple, range, np.ndarray)):
         return [plain(item) for item in value]
     if isinstance(value, np.generic):
         return value.item()

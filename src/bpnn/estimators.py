@@ -206,22 +206,29 @@ class _BPBase(BaseEstimator):
         weights = self._weights(sample_weight, X, self._row_class_weights(labels))
         if weights is not None and not weights.any():
             raise ValueError("sample_weight (times class_weight) is zero for every row; nothing to train on")
-        rows = [np.arange(len(X))] if division is None else [division.train, division.val, division.test]
-        if weights is not None:
-            rows = [part[weights[part] > 0] for part in rows]  # zero-weight rows add nothing to J: drop them
-            if not rows[0].size:
+        # the rows (into X) of the training, validation and test sets; zero-weight rows add nothing to J: left out
+        weighed = np.arange(len(X)) if weights is None else np.flatnonzero(weights > 0)
+        if division is not None:
+            train, val, test = (np.intersect1d(part, weighed) for part in (division.train, division.val, division.test))
+            if not train.size:
                 raise ValueError("every training row of the division has sample_weight (times class_weight) zero")
-        if division is None and validation_data is None and self.early_stopping and not incremental:
-            rows = list(self._split_validation(rows[0], Y, split_rng))
+        elif validation_data is None and self.early_stopping and not incremental:
+            (train, val), test = self._split_validation(weighed, Y, split_rng), weighed[:0]
+        else:
+            train, val, test = weighed, weighed[:0], weighed[:0]
         if reset:
-            self._fit_scaling(X[rows[0]], Y[rows[0]])
-        parts = [None if part is None or not part.size else self._network_arrays(X[part], Y[part], weights, part, dtype)
-                 for part in [*rows, None, None][:3]]
-        if validation_data is not None:
-            parts[1] = self._prepare_validation(validation_data, dtype)
-        test_rows = rows[2] if parts[2] is not None else None
-        return TrainingData(*parts[0], parts[1], test=parts[2], y_test=None if test_rows is None else y[test_rows],
-                            division=division)
+            self._fit_scaling(X[train], Y[train])
+
+        def network_arrays(rows: Array) -> tuple | None:
+            """(X, Y, sample_weight) of ``rows`` as the network sees them: scaled, in ``dtype``; None without rows."""
+            if not rows.size:
+                return None
+            return (self._network_inputs(X[rows], dtype), self._network_targets(Y[rows], dtype),
+                    None if weights is None else weights[rows])
+
+        validation = network_arrays(val) if validation_data is None else self._prepare_validation(validation_data, dtype)
+        return TrainingData(*network_arrays(train), validation, test=network_arrays(test),
+                            y_test=y[test] if test.size else None, division=division)
 
     def _check_incremental(self, incremental: bool, reset: bool) -> None:
         """partial_fit makes no division, and a model it starts has no training set to fit a scaling on."""
@@ -232,10 +239,6 @@ class _BPBase(BaseEstimator):
             raise ValueError(f"scaling={self.scaling!r} is fitted on the training rows by fit, and a first "
                              f"partial_fit sees one batch only; call fit first, or scale the data beforehand (e.g. "
                              f"a Pipeline with MinMaxScaler((-1, 1))) and set scaling=None")
-
-    def _network_arrays(self, X: Array, Y: Array, weights: Array | None, rows: Array, dtype: np.dtype) -> tuple:
-        """(X, Y, sample_weight) of ``rows`` as the network sees them: scaled and in ``dtype``."""
-        return self._network_inputs(X, dtype), self._network_targets(Y, dtype), None if weights is None else weights[rows]
 
     def _prepare_inputs(self, X: object) -> Array:
         check_is_fitted(self)
