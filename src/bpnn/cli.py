@@ -737,9 +737,10 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--alpha", type=float, default=0.0, help="L2 penalty α (default 0)")
     group.add_argument("--division", default=DEFAULT_DIVISION,
                        help=f"random train,validation,test ratios (default {DEFAULT_DIVISION}; 1,0,0 trains on every row)")
-    group.add_argument("--scaling", default="mapminmax", help="mapminmax (to [-1, 1]), standard or none (default mapminmax)")
+    group.add_argument("--scaling", default="mapminmax", help="mapminmax (to [-1, 1]) or standard, after removing constant "
+                                                              "input columns, or none (default mapminmax)")
     group.add_argument("--max-fail", type=int, default=6, help="validation checks: epochs without a lower validation "
-                                                               "loss before stopping (default 6)")
+                                                               "loss before stopping, 0 for none (default 6)")
     group.add_argument("--seed", type=int, default=0, help="random seed of initialisation, division and shuffling (default 0)")
 
 
