@@ -635,11 +635,16 @@ _DEFAULTS = """
     init="glorot_uniform". ``learning_rate="constant", learning_rate_init=1e-3, alpha=1e-4`` trains as
     scikit-learn does.
 
-    MATLAB's workflow (fitnet/patternnet with trainlm, mapminmax and dividerand) is a few arguments away;
-    the defaults stay scikit-learn's (no scaling, no division)::
+    MATLAB's workflow is a few arguments away; the defaults stay scikit-learn's (no scaling, no division).
+    fitnet(10) with trainlm, mapminmax, dividerand 70/15/15 and max_fail 6, and patternnet(10) with trainscg::
 
         BPRegressor(hidden_layer_sizes=10, activation="tanh", solver="lm", max_iter=1000, alpha=0.0,
                     scaling="mapminmax", division="random", random_state=0)
+        BPClassifier(hidden_layer_sizes=10, activation="tanh", solver="scg", max_iter=1000, alpha=0.0,
+                     scaling="mapminmax", division="random", random_state=0)
+
+    Then ``predict`` takes and returns the user's units, ``training_record_`` is MATLAB's ``tr`` and
+    ``test_scores_`` the test set's figures.
 
     Validation and stopping. Validation rows come from one source: fit's ``validation_data``, a
     ``division`` (its validation share), or ``early_stopping=True`` with ``validation_fraction`` (scikit-learn's
