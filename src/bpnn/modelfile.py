@@ -38,7 +38,7 @@ import math
 import os
 import struct
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,8 +237,9 @@ def expected_size(header: dict, length: int) -> int | None:
         return None
 
 
-def decode(data: bytes, source: str = "model file") -> ModelFile:
-    """Check and parse the bytes of a model file; every problem raises :class:`ModelFileError`."""
+def decode(data: bytes, source: str = "model file", kinds: Sequence[str] = tuple(KINDS)) -> ModelFile:
+    """Check and parse the bytes of a model file holding one of ``kinds``; every problem raises
+    :class:`ModelFileError`. (:mod:`bpnn.checkpoint` reads its own kind, which no model builder takes.)"""
     if not data.startswith(SIGNATURE):
         raise foreign(data, source)
     if len(data) < len(SIGNATURE) + LENGTH.size + DIGEST_SIZE:
@@ -269,9 +270,12 @@ def decode(data: bytes, source: str = "model file") -> ModelFile:
         raise ModelFileError(f"{source} uses model-file format version {version} (written by bpnn "
                              f"{header.get('bpnn_version', '?')}); this bpnn {__version__} reads versions up to "
                              f"{FORMAT_VERSION}; upgrade bpnn to load it")
-    if not isinstance(header.get("kind"), str) or header["kind"] not in KINDS:
+    if header.get("kind") == "checkpoint" and "checkpoint" not in kinds:
+        raise ModelFileError(f"{source} is a training checkpoint, not a model; continue it with bpnn train --resume "
+                             f"(or fit(..., resume=)), or give the model file that training saved")
+    if not isinstance(header.get("kind"), str) or header["kind"] not in kinds:
         raise ModelFileError(f"{source} holds a model of unknown kind {header.get('kind')!r}; this bpnn loads "
-                             f"{', '.join(KINDS)}")
+                             f"{', '.join(kinds)}")
     data_start = start + length + (-(start + length) % ALIGN)
     return ModelFile(header, {name: read_array(body, data_start, name, entry, source)
                               for name, entry in header.get("arrays", {}).items()}, source)
@@ -292,8 +296,8 @@ def read_array(body: bytes, data_start: int, name: str, entry: dict, source: str
     return np.frombuffer(body, dtype=dtype, count=math.prod(shape), offset=begin).reshape(shape).copy()
 
 
-def read(path: str | Path) -> ModelFile:
-    """The checked contents of the model file at ``path``."""
+def read(path: str | Path, kinds: Sequence[str] = tuple(KINDS)) -> ModelFile:
+    """The checked contents of the model file at ``path`` (holding one of ``kinds``)."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -301,7 +305,7 @@ def read(path: str | Path) -> ModelFile:
         raise ModelFileError(f"{path}: no such model file") from None
     except IsADirectoryError:
         raise ModelFileError(f"{path} is a folder, not a model file") from None
-    return decode(data, str(path))
+    return decode(data, str(path), kinds)
 
 
 def state_of(model: object) -> tuple[str, dict, dict]:
