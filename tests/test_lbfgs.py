@@ -158,3 +158,21 @@ def test_objective_seam_gives_the_same_run(blobs):
     history = solve_lbfgs(seam, None, None, "binary_cross_entropy", alpha=0.1, max_iter=12, tol=0.0, objective=objective)
     assert history.loss == expected.loss
     np.testing.assert_array_equal(seam.params, direct.params)
+
+
+def test_test_set_is_measured_each_epoch_and_never_trained_on(blobs):
+    X, labels = blobs
+    X_test, y_test = X[:30], labels[:30, None]
+    seen = []
+
+    def cross_entropy(epoch, history, network):  # by hand: -1/m Σ y log p + (1 - y) log(1 - p)
+        p = network.predict(X_test)
+        seen.append(float(-np.mean(y_test * np.log(p) + (1 - y_test) * np.log(1 - p))))
+
+    measured, plain = (Network([4, 5, 1], "tanh", "sigmoid", random_state=0) for _ in range(2))
+    history = solve_lbfgs(measured, X[30:], labels[30:, None], "binary_cross_entropy", max_iter=15, tol=0.0,
+                          test=(X_test, y_test), callbacks=[cross_entropy])
+    reference = solve_lbfgs(plain, X[30:], labels[30:, None], "binary_cross_entropy", max_iter=15, tol=0.0)
+    np.testing.assert_allclose(history.extra["test_perf"], seen, rtol=1e-9)  # the network takes logs of logits
+    assert history.loss == reference.loss
+    np.testing.assert_array_equal(measured.params, plain.params)

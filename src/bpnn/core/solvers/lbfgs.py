@@ -31,15 +31,16 @@ Array = np.ndarray
 def solve_lbfgs(network: Network, X: Array | None, Y: Array | None, loss: Loss | str, *, sample_weight: Array | None = None,
                 alpha: float = 0.0, max_iter: int = 200, validation: tuple | None = None, score: Score | None = None,
                 early_stopping: EarlyStopping | None = None, callbacks: Sequence[Callback] = (),
-                history: History | None = None, tol: float = 1e-4, ftol: float = 2.220446049250313e-09,
+                history: History | None = None, test: tuple | None = None, tol: float = 1e-4, ftol: float = 2.220446049250313e-09,
                 max_fun: int = 15000, memory: int = 10, objective: LocalObjective | None = None) -> History:
     """Train ``network`` in place with L-BFGS. SciPy's options: ``tol`` is gtol, ``ftol`` the relative drop of J
-    below which it stops (its default), ``max_fun`` maxfun, ``memory`` maxcor."""
+    below which it stops (its default), ``max_fun`` maxfun, ``memory`` maxcor. ``test=(X_test, Y_test)`` is
+    measured each epoch, never trained on."""
     from scipy.optimize import minimize
 
     loss = checked_loss(loss)
     data = LocalObjective(network, X, Y, loss, sample_weight, alpha) if objective is None else objective
-    record = TrainingRecord(network, loss, alpha=alpha, validation=validation, score=score,
+    record = TrainingRecord(network, loss, alpha=alpha, validation=validation, test=test, score=score,
                             early_stopping=early_stopping, callbacks=callbacks, history=history)
     last = {"theta": None, "gradient": 0.0, "stopped": False}  # SciPy's iterate is its last line-search point
 
