@@ -8,6 +8,14 @@ mean of the batch losses, plus the L2 penalty at the epoch's final weights.
 
 A callback is any callable ``callback(epoch, history, network)``; a truthy return stops training.
 
+Checkpoints: ``checkpoint(state)`` receives, every ``checkpoint_every`` epochs (before the callbacks, so a
+callback that ends the process leaves that epoch's state behind), the complete training state as nested
+dicts of JSON values and arrays (see :func:`training_state`): weights, optimizer state (moments, velocity,
+t), the generator's state, history, early-stopping record, schedule counters, and the position inside the
+epoch. ``train(..., resume=state)`` continues from it and gives bit-identical weights to a run never
+stopped. A ``stop`` flag (anything with ``is_set()``, e.g. ``threading.Event``) set while training ends it
+after the current batch with stop reason "interrupted", handing ``checkpoint`` the state at that batch.
+
 Speed: each batch size gets one :class:`~bpnn.core.network.Workspace` holding every buffer of a step,
 allocated once. Shuffled batches are gathered into it with ``np.take`` (no intermediate copy), in-order
 batches are views; the optimizer works in the gradient's buffer; boolean or integer targets stay compact
@@ -17,8 +25,11 @@ BLAS thread.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
 import importlib.util
+import itertools
 import math
 import time
 import warnings
@@ -115,7 +126,9 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
           rng: np.random.Generator | None = None, sample_weight: Array | None = None, alpha: float = 0.0,
           validation: tuple | None = None, score: Score | None = None, schedule: Constant | None = None,
           early_stopping: EarlyStopping | None = None, callbacks: Sequence[Callback] = (),
-          history: History | None = None, blas_threads: int | str | None = "auto", test: tuple | None = None) -> History:
+          history: History | None = None, blas_threads: int | str | None = "auto", test: tuple | None = None,
+          checkpoint: Callable[[dict], object] | None = None, checkpoint_every: int = 1, resume: dict | None = None,
+          stop: object | None = None) -> History:
     """Train ``network`` in place and return its :class:`History` (appended to ``history`` when given).
 
     ``validation`` is ``(X_val, Y_val)`` or ``(X_val, Y_val, sample_weight_val)``; ``score(network, X, Y,
@@ -129,6 +142,10 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
     ``SMALL_PRODUCT`` multiply-adds, where a second thread only adds synchronisation (on a busy machine
     it made small networks 10–40× slower, see docs/bench.md), and unchanged otherwise. Capping uses
     threadpoolctl, imported only then; "auto" does nothing without it.
+
+    ``checkpoint``, ``checkpoint_every``, ``resume`` and ``stop``: see the module docstring. With ``resume``
+    the network, optimizer, ``rng``, ``history``, ``early_stopping`` and ``schedule`` passed are set to the
+    saved state, and ``epochs`` more epochs run (counting the one in progress).
     """
     loss = get_loss(loss) if isinstance(loss, str) else loss
     rng = np.random.default_rng(rng)
@@ -149,13 +166,25 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
     workspaces = {m: largest.first_rows(m) for m in {size, n % size} if m}  # the last batch may be smaller
     last_finite = network.pack()
     penalty_per_norm = alpha / (2 * total)
+    n_batches = -(-n // size)
+    pending = None if resume is None else restore_training(resume, network, optimizer, rng, history, early_stopping,
+                                                           schedule)
+
+    def state(**epoch_state: object) -> dict:
+        return training_state(network, optimizer, rng, history, early_stopping, schedule, **epoch_state)
+
     with _blas_threads(blas_threads, network, size):
         for epoch in range(history.epochs, history.epochs + epochs):
             started = time.perf_counter()
-            last_finite[...] = network.params
-            order = rng.permutation(n) if gather else None
-            data_loss = 0.0
-            for rows in batches(n, batch_size, order):
+            if pending is None:
+                last_finite[...] = network.params
+                order = rng.permutation(n) if gather else None
+                done, data_loss = 0, 0.0
+            else:  # resumed inside an epoch: its order, the batches done and their loss so far
+                last_finite[...] = pending["start_params"]
+                order, done, data_loss, pending = pending["order"], pending["position"], pending["data_loss"], None
+            interrupted = False
+            for rows in itertools.islice(batches(n, batch_size, order), done, None):
                 if order is None:
                     X_batch, Y_batch = X[rows], Y[rows]  # a slice: views, no copy
                     work = workspaces[X_batch.shape[0]]
@@ -175,6 +204,15 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
                 if not math.isfinite(batch_loss):
                     break
                 optimizer.update(network.params, work.grad, overwrite_grad=True)  # the next step recomputes it
+                done += 1
+                if stop is not None and done < n_batches and stop.is_set():
+                    interrupted = True
+                    break
+            if interrupted:
+                _interrupted(history, f"during epoch {epoch + 1}, after batch {done} of {n_batches}")
+                if checkpoint is not None:
+                    checkpoint(state(position=done, order=order, data_loss=data_loss, start_params=last_finite.copy()))
+                break
             epoch_loss = data_loss + (penalty_per_norm * _squared_weight_norm(network) if alpha else 0.0)
             if not (math.isfinite(epoch_loss) and np.isfinite(network.params).all()):
                 network.unpack(last_finite)
@@ -200,6 +238,13 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
                 if early_stopping.should_stop:
                     history.stop_reason = f"no improvement of {early_stopping.monitor} in {early_stopping.patience} epochs"
                     break
+            if stop is not None and stop.is_set():
+                _interrupted(history, f"at the end of epoch {epoch + 1}")
+                if checkpoint is not None:
+                    checkpoint(state())
+                break
+            if checkpoint is not None and (epoch + 1) % checkpoint_every == 0:
+                checkpoint(state())
             if any([bool(callback(epoch, history, network)) for callback in callbacks]):
                 history.stop_reason = "stopped by callback"
                 break
@@ -208,6 +253,55 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
     if early_stopping is not None and early_stopping.restore_best and early_stopping.best_params is not None:
         network.unpack(early_stopping.best_params)
     return history
+
+
+def training_state(network: Network, optimizer: GradientDescent, rng: np.random.Generator, history: History,
+                   early_stopping: EarlyStopping | None, schedule: Constant | None, *, position: int = 0,
+                   order: Array | None = None, data_loss: float = 0.0, start_params: Array | None = None) -> dict:
+    """The state :func:`train` hands its ``checkpoint``: copies, so training on does not change it. ``epoch``
+    says where inside the epoch after the last completed one training stands (``position`` batches done)."""
+    return {
+        "params": network.params.copy(),
+        "optimizer": {key: value.copy() if isinstance(value, np.ndarray) else value
+                      for key, value in optimizer.state().items()},
+        "rng": rng.bit_generator.state,
+        "history": dataclasses.asdict(history),
+        "early_stopping": None if early_stopping is None else {
+            "best_value": early_stopping.best_value, "wait": early_stopping.wait,
+            "best_params": None if early_stopping.best_params is None else early_stopping.best_params.copy()},
+        "schedule": None if schedule is None else dataclasses.asdict(schedule),
+        "epoch": {"position": position, "order": order, "data_loss": data_loss, "start_params": start_params},
+    }
+
+
+def restore_training(state: dict, network: Network, optimizer: GradientDescent, rng: np.random.Generator,
+                     history: History, early_stopping: EarlyStopping | None, schedule: Constant | None) -> dict | None:
+    """Set everything :func:`training_state` recorded; returns the unfinished epoch's record, None at an epoch end."""
+    if network.params.shape != np.shape(state["params"]):
+        raise ValueError(f"the state to resume holds {np.size(state['params'])} parameters and the network "
+                         f"{network.n_params}; resume with the network it was saved from")
+    network.unpack(np.asarray(state["params"], dtype=network.dtype))
+    optimizer.set_state({key: value for key, value in state["optimizer"].items() if value is not None})
+    rng.bit_generator.state = state["rng"]
+    restore_history(history, state["history"])
+    if early_stopping is not None and state["early_stopping"] is not None:
+        for key, value in state["early_stopping"].items():
+            setattr(early_stopping, key, value)
+    if schedule is not None and state["schedule"] is not None:
+        for key, value in state["schedule"].items():
+            setattr(schedule, key, value)
+    return state["epoch"] if state["epoch"]["position"] else None
+
+
+def restore_history(history: History, saved: dict) -> None:
+    """Set ``history`` to the record ``dataclasses.asdict`` made of one (copies of its lists)."""
+    for key, value in copy.deepcopy(saved).items():
+        setattr(history, key, value)
+
+
+def _interrupted(history: History, where: str) -> None:
+    history.stop_reason = "interrupted"
+    history.message = f"interrupted {where}; the state was handed to the checkpoint function, if any"
 
 
 def _blas_threads(threads: int | str | None, network: Network, batch: int) -> AbstractContextManager:
