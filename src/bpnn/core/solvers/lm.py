@@ -8,7 +8,11 @@ Conventions: as in :mod:`bpnn.core.network` and :mod:`bpnn.core.jacobian`. With 
 Each epoch builds, from the Jacobian J of the errors (summed, not averaged, as in MATLAB, so μ means what
 it means there), H = JᵀJ + αD and g = Jᵀe + αDθ (D: 1 on weights, 0 on biases), then solves
 (H + μI) Δ = -g. A step that lowers F is taken and μ ← μ·mu_dec; otherwise μ ← μ·mu_inc and the step is
-retried, until μ passes mu_max ("maximum mu"). The gradient series logged is ‖g‖.
+retried, until μ passes mu_max ("maximum mu"; when H itself is singular or not finite, the message says so,
+see :func:`singularity`). The gradient series logged is ‖g‖.
+
+Checkpoints (``checkpoint``, ``checkpoint_every``, ``resume``, ``stop``; see
+:mod:`bpnn.core.solvers.stopping`) hold θ, μ and F as they were, so a resumed run continues bit-identically.
 """
 
 from __future__ import annotations
@@ -58,6 +62,19 @@ def damped_solve(H: Array, g: Array, mu: float) -> Array | None:
     return delta if np.isfinite(delta @ delta) else None  # one dot product: finite exactly when every entry is
 
 
+def singularity(H: Array) -> str:
+    """Why no damped system could give a step, when H is to blame: a message naming it, else ""."""
+    if not np.isfinite(H).all():
+        return ("the Gauss–Newton matrix JᵀJ holds non-finite values (the network's outputs overflowed); "
+                "scale the inputs and targets (scaling='mapminmax') or lower the initial weights")
+    rank, size = np.linalg.matrix_rank(H), H.shape[0]
+    if rank == size:
+        return ""
+    return (f"the Gauss–Newton matrix JᵀJ stayed singular (rank {rank} of {size} parameters) while mu rose past "
+            f"its maximum: some weights do not affect the outputs (constant or duplicated inputs, saturated or "
+            f"redundant hidden units); remove constant input columns, use fewer hidden units, or set alpha > 0")
+
+
 def marquardt_step(theta: Array, H: Array, g: Array, objective: Callable[[Array], float], F: float, mu: float, *,
                    mu_dec: float, mu_inc: float, mu_max: float) -> tuple[Array, float, float, bool]:
     """One epoch's step: raise μ until ``objective(θ + Δ) < F``; returns (θ, F, μ, accepted).
@@ -81,7 +98,8 @@ def solve_lm(network: Network, X: Array | None, Y: Array | None, loss: Loss | st
              callbacks: Sequence[Callback] = (), history: History | None = None, test: tuple | None = None,
              goal: float = 0.0, mu: float = 0.001, mu_dec: float = 0.1, mu_inc: float = 10.0, mu_max: float = 1e10,
              min_grad: float = 1e-7, max_fail: int = 6, time_limit: float = np.inf, chunk_rows: int | None = None,
-             objective: LocalObjective | None = None) -> History:
+             objective: LocalObjective | None = None, checkpoint: Callable[[dict], object] | None = None,
+             checkpoint_every: int = 1, resume: dict | None = None, stop: object | None = None) -> History:
     """Train ``network`` in place with Levenberg–Marquardt; MATLAB trainlm's options and defaults.
 
     ``max_iter`` is MATLAB's ``epochs``, ``time_limit`` its ``time`` (seconds); ``goal`` is compared with
@@ -95,15 +113,18 @@ def solve_lm(network: Network, X: Array | None, Y: Array | None, loss: Loss | st
     decay = alpha * network.weight_mask().astype(np.float64)  # αD: the L2 penalty on weights only
     record = TrainingRecord(network, loss, alpha=alpha, validation=validation, test=test, score=score,
                             early_stopping=early_stopping, callbacks=callbacks, history=history, goal=goal,
-                            min_grad=min_grad, max_fail=max_fail, time_limit=time_limit)
+                            min_grad=min_grad, max_fail=max_fail, time_limit=time_limit, checkpoint=checkpoint,
+                            checkpoint_every=checkpoint_every, stop=stop)
 
     def penalised(theta: Array) -> float:
         return 0.5 * data.sum_squared_errors(theta) + 0.5 * float(decay @ theta**2)  # F = ½ sse + ½ α‖W‖²
 
-    theta = network.pack().astype(np.float64)
+    saved = record.resumed(resume)
+    theta = network.pack().astype(np.float64) if saved is None else np.array(saved["theta"], dtype=np.float64)
     system = data.gauss_newton(theta)
     g = system.JTe + decay * theta  # g = Jᵀe + αDθ
-    F = 0.5 * system.sse + 0.5 * float(decay @ theta**2)
+    F = 0.5 * system.sse + 0.5 * float(decay @ theta**2) if saved is None else saved["F"]  # saved: as the run had it
+    mu = mu if saved is None else saved["mu"]
     with np.errstate(over="ignore", invalid="ignore"):  # an overflowing trial step is rejected, not warned
         for _ in range(max_iter):
             H = system.JTJ + np.diag(decay) if alpha else system.JTJ  # H = JᵀJ + αD
@@ -113,6 +134,8 @@ def solve_lm(network: Network, X: Array | None, Y: Array | None, loss: Loss | st
                 system = data.gauss_newton(theta)
                 g = system.JTe + decay * theta
             network.unpack(theta)
-            if record.end_epoch(network, F / data.total_weight, float(np.sqrt(g @ g)), maximum_mu=not accepted, mu=mu):
+            if record.end_epoch(network, F / data.total_weight, float(np.sqrt(g @ g)), maximum_mu=not accepted,
+                                singular="" if accepted else singularity(H),
+                                state=lambda theta=theta, mu=mu, F=F: {"theta": theta.copy(), "mu": mu, "F": F}, mu=mu):
                 break
     return record.finish(network)

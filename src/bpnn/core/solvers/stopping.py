@@ -15,23 +15,29 @@ Stop reasons, checked after every epoch in MATLAB's order: "goal met" (perf <= g
 (``max_fail`` epochs in a row without a lower validation loss, or the given ``early_stopping``; "no improvement"
 when that one monitors the training loss), "stopped by callback"; "maximum epochs"
 when the solver ran all its epochs. The test set is only ever measured, never used for training.
+
+Checkpoints, as in :func:`bpnn.core.training.train`: a solver that passes ``state`` (a function returning its own
+variables) to ``end_epoch`` hands ``checkpoint`` the complete state every ``checkpoint_every`` epochs (before the
+callbacks), and ``resume=`` that state continues the run; a set ``stop`` flag ends training at the epoch's end
+with stop reason "interrupted", after a last checkpoint.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from bpnn.core.losses import Loss, get_loss
 from bpnn.core.network import Network
-from bpnn.core.training import Callback, EarlyStopping, History, Score
+from bpnn.core.training import Callback, EarlyStopping, History, Score, restore_history
 
 Array = np.ndarray
 
 STOP_REASONS = ("goal met", "maximum epochs", "minimum gradient", "maximum mu", "validation stop", "time limit",
-                "no improvement", "stopped by callback")
+                "no improvement", "stopped by callback", "interrupted")
 
 
 def checked_loss(loss: Loss | str) -> Loss:
@@ -53,9 +59,12 @@ class TrainingRecord:
     def __init__(self, network: Network, loss: Loss, *, alpha: float = 0.0, validation: tuple | None = None,
                  test: tuple | None = None, score: Score | None = None, early_stopping: EarlyStopping | None = None,
                  callbacks: Sequence[Callback] = (), history: History | None = None, goal: float = 0.0,
-                 min_grad: float = 0.0, max_fail: int = 0, time_limit: float = np.inf) -> None:
+                 min_grad: float = 0.0, max_fail: int = 0, time_limit: float = np.inf,
+                 checkpoint: Callable[[dict], object] | None = None, checkpoint_every: int = 1,
+                 stop: object | None = None) -> None:
         self.loss, self.alpha, self.score, self.callbacks = loss, alpha, score, callbacks
         self.goal, self.min_grad, self.time_limit = goal, min_grad, time_limit
+        self.checkpoint, self.checkpoint_every, self.stop = checkpoint, checkpoint_every, stop
         self.history = History() if history is None else history
         n_outputs = network.layer_sizes[-1]
         self.perf_scale = 2.0 / n_outputs if loss.name == "squared_error" else 1.0  # perf = 2J/K = mean squared error
@@ -82,9 +91,31 @@ class TrainingRecord:
         X, Y, weights = data
         return network.cost(network.forward(X), Y, self.loss, weights, self.alpha)
 
+    def resumed(self, resume: dict | None) -> dict | None:
+        """Restore the history and early-stopping record from a checkpoint's state; returns the solver's own
+        variables (None without ``resume``)."""
+        if resume is None:
+            return None
+        restore_history(self.history, resume["history"])
+        if self.early_stopping is not None and resume["early_stopping"] is not None:
+            for key, value in resume["early_stopping"].items():
+                setattr(self.early_stopping, key, value)
+        return resume["solver"]
+
+    def _save(self, network: Network, state: Callable[[], dict] | None) -> None:
+        if self.checkpoint is None or state is None:
+            return
+        stopping = self.early_stopping
+        self.checkpoint({"params": network.params.copy(), "history": dataclasses.asdict(self.history),
+                         "early_stopping": None if stopping is None else {
+                             "best_value": stopping.best_value, "wait": stopping.wait,
+                             "best_params": None if stopping.best_params is None else stopping.best_params.copy()},
+                         "solver": state()})
+
     def end_epoch(self, network: Network, loss_value: float, gradient: float, *, maximum_mu: bool = False,
-                  **series: float) -> bool:
-        """Record the epoch that just ended; True when a stop rule (or a callback) ends training."""
+                  singular: str = "", state: Callable[[], dict] | None = None, **series: float) -> bool:
+        """Record the epoch that just ended; True when a stop rule (or a callback) ends training. ``singular``
+        says why the damped systems could not be solved, when μ passed its maximum for that reason."""
         history = self.history
         history.loss.append(loss_value)
         perf = self.perf_scale * loss_value
@@ -111,7 +142,8 @@ class TrainingRecord:
         if perf <= self.goal:
             return self._stop("goal met", f"performance {perf:.6g} <= goal {self.goal:g} at epoch {epoch}")
         if maximum_mu:
-            return self._stop("maximum mu", f"no step lowered the cost before mu passed its maximum, at epoch {epoch}")
+            return self._stop("maximum mu", singular or f"no step lowered the cost before mu passed its maximum, "
+                                                        f"at epoch {epoch}")
         if gradient < self.min_grad:
             return self._stop("minimum gradient", f"gradient {gradient:.3g} < min_grad {self.min_grad:g} at epoch {epoch}")
         if now - self.started > self.time_limit:
@@ -121,6 +153,11 @@ class TrainingRecord:
             reason = "validation stop" if stopping.monitor.startswith("val") else "no improvement"
             return self._stop(reason, f"{stopping.monitor} did not improve in {stopping.patience} epochs; "
                                       f"best epoch {history.best_epoch + 1}")
+        if self.stop is not None and self.stop.is_set():
+            self._save(network, state)
+            return self._stop("interrupted", f"at the end of epoch {epoch}")
+        if epoch % self.checkpoint_every == 0:
+            self._save(network, state)
         if any([bool(callback(epoch - 1, history, network)) for callback in self.callbacks]):
             return self._stop("stopped by callback", f"a callback stopped training at epoch {epoch}")
         return False
