@@ -113,3 +113,39 @@ def test_divideblock_divideint_and_divideind():
         divide("random", 10)
     with pytest.raises(ValueError, match="leave no training sample"):
         dividerand(2, 0.1, 0.5, 0.5)
+
+
+def test_integer_sample_weights_equal_repeated_rows():
+    rng = np.random.default_rng(0)
+    data = rng.normal(3.0, 2.0, (40, 3))
+    weights = rng.integers(0, 4, 40)
+    repeated = np.repeat(data, weights, axis=0)
+    weighted, reference = Standardize().fit(data, weights), StandardScaler().fit(repeated)
+    np.testing.assert_allclose(weighted.mean, reference.mean_, rtol=1e-12)
+    np.testing.assert_allclose(weighted.std, reference.scale_, rtol=1e-12)
+    for make in (lambda: Chain([RemoveConstant(), MapMinMax()]), lambda: Chain([RemoveConstant(), Standardize()])):
+        data[weights == 0, 0] = 99.0  # zero-weight rows count for nothing, not even for a range
+        np.testing.assert_allclose(make().fit(data, weights).transform(data), make().fit(repeated).transform(data),
+                                   rtol=1e-12)
+
+
+def test_sample_weight_must_be_one_non_negative_number_per_row():
+    with pytest.raises(ValueError, match=r"sample_weight must hold 3 finite non-negative numbers.*shape \(2,\)"):
+        Standardize().fit(X, [1.0, 2.0])
+    with pytest.raises(ValueError, match="not all zero"):
+        MapMinMax().fit(X, [0.0, 0.0, 0.0])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # one epoch: only the scaling matters
+def test_the_estimator_fits_its_scaling_with_the_sample_weights():
+    from bpnn.estimators import BPRegressor
+
+    rng = np.random.default_rng(1)
+    data, target = rng.normal(size=(30, 2)), rng.normal(size=30)
+    weights = rng.integers(1, 4, 30)
+    params = {"hidden_layer_sizes": (2,), "solver": "lbfgs", "max_iter": 1, "scaling": "standard", "division": None}
+    weighted = BPRegressor(**params).fit(data, target, sample_weight=weights)
+    repeated = BPRegressor(**params).fit(np.repeat(data, weights, axis=0), np.repeat(target, weights))
+    for fitted, reference in ((weighted.x_scaler_.steps[1], repeated.x_scaler_.steps[1]),
+                              (weighted.y_scaler_, repeated.y_scaler_)):
+        np.testing.assert_allclose([fitted.mean, fitted.std], [reference.mean, reference.std], rtol=1e-12)

@@ -217,7 +217,7 @@ class _BPBase(BaseEstimator):
         else:
             train, val, test = weighed, weighed[:0], weighed[:0]
         if reset:
-            self._fit_scaling(X[train], Y[train])
+            self._fit_scaling(X[train], Y[train], None if weights is None else weights[train])
 
         def network_arrays(rows: Array) -> tuple | None:
             """(X, Y, sample_weight) of ``rows`` as the network sees them: scaled, in ``dtype``; None without rows."""
@@ -306,13 +306,13 @@ class _BPBase(BaseEstimator):
         low, high = self.scaling_range
         return make_scaler("mapminmax", ymin=low, ymax=high) if self.scaling == "mapminmax" else make_scaler("standard")
 
-    def _fit_scaling(self, X: Array, Y: Array) -> None:
-        """``x_scaler_`` and ``y_scaler_`` (regression) from the training rows; None without scaling."""
+    def _fit_scaling(self, X: Array, Y: Array, sample_weight: Array | None) -> None:
+        """``x_scaler_`` and ``y_scaler_`` (regression) from the training rows and their weights; None without scaling."""
         if self.scaling is not None and len(X) < 2:
             raise ValueError(f"scaling={self.scaling!r} is fitted on the training rows, and one row leaves every column "
                              f"constant; got n_samples={len(X)} training rows. Pass more rows or set scaling=None")
-        self.x_scaler_ = None if self.scaling is None else Chain([RemoveConstant(), self._scaler()]).fit(X)
-        self.y_scaler_ = self._scaler().fit(Y) if self.scaling is not None and self._numeric_target else None
+        self.x_scaler_ = None if self.scaling is None else Chain([RemoveConstant(), self._scaler()]).fit(X, sample_weight)
+        self.y_scaler_ = self._scaler().fit(Y, sample_weight) if self.scaling is not None and self._numeric_target else None
 
     def _network_inputs(self, X: Array, dtype: np.dtype) -> Array:
         X = X if self.x_scaler_ is None else self.x_scaler_.transform(X)

@@ -1,13 +1,17 @@
 """MATLAB-style data preprocessing and division, NumPy only.
 
 Conventions: samples are rows, features are columns (MATLAB puts samples in columns; the formulas are the
-same per feature). Every scaler has ``fit(X)``, ``transform(X)``, ``inverse_transform(X)``,
-``fit_transform(X)`` and ``to_dict()``; :func:`scaler_from_dict` rebuilds any of them from that dict of
+same per feature). Every scaler has ``fit(X, sample_weight=None)``, ``transform(X)``, ``inverse_transform(X)``,
+``fit_transform(X, sample_weight=None)`` and ``to_dict()``; :func:`scaler_from_dict` rebuilds any of them from that dict of
 plain JSON-able values (``"kind"`` names the class), so model files can store the scaling.
 
 - :class:`MapMinMax` (mapminmax): y = (ymax - ymin)(x - xmin)/(xmax - xmin) + ymin per column, default range
   [-1, 1]. A constant column (xmax = xmin) gets gain 1 and its constant maps to the middle of the range, (ymin + ymax)/2.
 - :class:`Standardize` (mapstd): y = (x - mean)/std per column; a constant column maps to 0.
+
+Sample weights ``(m,)`` (non-negative, as in :mod:`bpnn.core.network`) make an integer weight k count as the
+row repeated k times: Standardize takes the weighted mean and population std; the min/max-based scalers
+(MapMinMax, RemoveConstant) use the rows of positive weight.
 - :class:`RemoveConstant` (removeconstantrows): drops the columns whose range is <= ``max_range`` at fit,
   the same columns at transform (whatever their values then); the inverse puts the fitted constants back.
 - :class:`Chain`: steps applied in order and reversed in reverse order, e.g. RemoveConstant then MapMinMax.
@@ -37,14 +41,31 @@ def _as_2d(X: Array, name: str = "X") -> Array:
     return X
 
 
+def _weights(X: Array, sample_weight: Array | None) -> Array | None:
+    """``sample_weight`` as a checked ``(m,)`` float array (None stays None)."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (X.shape[0],) or not np.all(np.isfinite(w)) or np.any(w < 0) or not np.any(w > 0):
+        raise ValueError(f"sample_weight must hold {X.shape[0]} finite non-negative numbers, one per row of X, not all "
+                         f"zero; got shape {w.shape}")
+    return w
+
+
+def _weighted_rows(X: Array, sample_weight: Array | None) -> Array:
+    """The rows of ``X`` that count: those of positive weight (every row without weights)."""
+    w = _weights(X, sample_weight)
+    return X if w is None else X[w > 0]
+
+
 class _Scaler:
     """fit / transform / inverse_transform with a column-count check; subclasses define the maths."""
 
     kind = ""
     n_features: int | None = None
 
-    def fit_transform(self, X: Array) -> Array:
-        return self.fit(X).transform(X)
+    def fit_transform(self, X: Array, sample_weight: Array | None = None) -> Array:
+        return self.fit(X, sample_weight).transform(X)
 
     def _check(self, X: Array, n_features: int | None) -> Array:
         if self.n_features is None:
@@ -65,8 +86,8 @@ class MapMinMax(_Scaler):
             raise ValueError(f"mapminmax needs ymin < ymax; got ymin={ymin}, ymax={ymax}")
         self.ymin, self.ymax = float(ymin), float(ymax)
 
-    def fit(self, X: Array) -> MapMinMax:
-        X = _as_2d(X)
+    def fit(self, X: Array, sample_weight: Array | None = None) -> MapMinMax:
+        X = _weighted_rows(_as_2d(X), sample_weight)
         if X.shape[0] == 0 or not np.all(np.isfinite(X)):
             raise ValueError("mapminmax needs at least one sample and only finite values")
         self.xmin, self.xmax = X.min(axis=0), X.max(axis=0)
@@ -107,12 +128,13 @@ class Standardize(_Scaler):
 
     kind = "standard"
 
-    def fit(self, X: Array) -> Standardize:
+    def fit(self, X: Array, sample_weight: Array | None = None) -> Standardize:
         X = _as_2d(X)
         if X.shape[0] == 0 or not np.all(np.isfinite(X)):
             raise ValueError("standardisation needs at least one sample and only finite values")
-        self.mean = X.mean(axis=0)
-        std = X.std(axis=0)
+        w = _weights(X, sample_weight)
+        self.mean = np.average(X, axis=0, weights=w)  # mean = Σ w_i x_i / Σ w_i
+        std = np.sqrt(np.average((X - self.mean) ** 2, axis=0, weights=w))  # std = √(Σ w_i (x_i - mean)² / Σ w_i)
         self.std = np.where(std == 0, 1.0, std)  # a constant column maps to 0
         self.n_features = X.shape[1]
         return self
@@ -142,8 +164,8 @@ class RemoveConstant(_Scaler):
     def __init__(self, max_range: float = 0.0) -> None:
         self.max_range = float(max_range)
 
-    def fit(self, X: Array) -> RemoveConstant:
-        X = _as_2d(X)
+    def fit(self, X: Array, sample_weight: Array | None = None) -> RemoveConstant:
+        X = _weighted_rows(_as_2d(X), sample_weight)
         if X.shape[0] == 0:
             raise ValueError("removing constant columns needs at least one sample")
         self.keep = (X.max(axis=0) - X.min(axis=0)) > self.max_range
@@ -188,11 +210,11 @@ class Chain(_Scaler):
     def __init__(self, steps: Sequence[_Scaler]) -> None:
         self.steps = list(steps)
 
-    def fit(self, X: Array) -> Chain:
+    def fit(self, X: Array, sample_weight: Array | None = None) -> Chain:
         X = _as_2d(X)
         self.n_features = X.shape[1]
         for step in self.steps:
-            X = step.fit_transform(X)
+            X = step.fit_transform(X, sample_weight)
         return self
 
     def transform(self, X: Array) -> Array:
