@@ -339,6 +339,12 @@ def test_unsupported_options_raise_clear_errors(synchronous):
         DaskBPClassifier(class_weight="balanced").fit(X, y)
     with pytest.raises(ValueError, match="local_steps must be None .* or an integer >= 1; got 0"):
         DaskBPClassifier(local_steps=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"division='random' divides rows held in one process; on a cluster every row "
+                                         r"trains\. Set division=None"):
+        DaskBPClassifier(division="random").fit(X, y)
+    with pytest.raises(ValueError, match="scaling='mapminmax' is fitted on all training rows at once, which a cluster "
+                                         "never gathers; set scaling=None"):
+        DaskBPClassifier(scaling="mapminmax").fit(X, y)
 
 
 def test_plain_estimator_refuses_dask_collections_and_points_here():

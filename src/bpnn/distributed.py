@@ -528,6 +528,7 @@ class _DaskTraining:
         data, split over the workers); ``validation_data`` = (X_val, y_val[, sample_weight_val]) is held in
         memory and scored on the client every epoch."""
         self._check_params()
+        self._check_cluster_options()
         if self.early_stopping and validation_data is None:
             raise ValueError("early_stopping on a cluster needs validation_data=(X_val, y_val) in memory: the "
                              "validation_fraction split is not made across partitions")
@@ -561,6 +562,15 @@ class _DaskTraining:
                           f"converged yet ({self.history_.message or self.history_.stop_reason}); raise max_iter "
                           f"or tol", ConvergenceWarning, stacklevel=2)
         return self
+
+    def _check_cluster_options(self) -> None:
+        """A division and a fitted scaling need every training row in one place, which a cluster never gathers."""
+        if self.division is not None:
+            raise ValueError(f"division={self.division!r} divides rows held in one process; on a cluster every row "
+                             f"trains. Set division=None and pass validation_data=(X_val, y_val) for validation stopping")
+        if self.scaling is not None and not (self.warm_start and hasattr(self, "network_")):
+            raise ValueError(f"scaling={self.scaling!r} is fitted on all training rows at once, which a cluster never "
+                             f"gathers; set scaling=None and scale the data beforehand (e.g. with its known ranges)")
 
     def _start(self, X: object, y: object, init_rng: np.random.Generator, client: object | None) -> None:
         """Fitted metadata (features, classes, target type) from a few rows and, for class labels, every label
