@@ -12,16 +12,24 @@ bit, Python ints of any size (a generator's state), floats exactly (JSON writes 
 
 Writing goes through :func:`bpnn.modelfile.atomic_write` (temporary file, flush, fsync, rename), so a run
 killed while writing leaves the previous checkpoint whole.
+
+An estimator's checkpoint (:class:`Checkpointing`, what ``fit(checkpoint=, checkpoint_every=, resume=,
+stop=)`` asks for) holds ``estimator`` (the class name), ``params`` (its parameters as JSON), ``division``
+(the rows of the training, validation and test sets, or None), ``n_train`` and ``training``: the state of
+:func:`bpnn.core.training.train` or of the full-batch solver. The stepwise solvers and ``lm`` resume;
+L-BFGS cannot: SciPy keeps its curvature memory inside ``minimize``, where no checkpoint can reach it.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from bpnn.modelfile import atomic_write, encode, read
+from bpnn.modelfile import atomic_write, encode, jsonable, read
 
 KIND = "checkpoint"
 
@@ -67,3 +75,69 @@ def load_checkpoint(path: str | Path) -> tuple[dict, dict]:
     contents = read(path, kinds=(KIND,))
     with contents.checked():
         return _restore(contents.meta, contents.arrays), contents.info
+
+
+def estimator_params(estimator: object) -> dict:
+    """The estimator's parameters as JSON (values without a JSON form by their repr), as a checkpoint keeps them;
+    callbacks and verbose, which do not change the result, are left out."""
+    params = {name: value for name, value in estimator.get_params().items() if name not in ("callbacks", "verbose")}
+    return json.loads(json.dumps(jsonable(params), default=repr))
+
+
+@dataclass
+class Checkpointing:
+    """What ``fit(checkpoint=PATH, checkpoint_every=N, resume=PATH, stop=FLAG)`` asks of a run; ``info`` is
+    stored beside the state (the command line keeps its settings there)."""
+
+    path: str | Path | None = None
+    every: int = 1
+    resume: str | Path | None = None
+    stop: object = None
+    info: dict | None = None
+
+    def load(self, estimator: object) -> dict | None:
+        """The state to resume from (None when not resuming), checked against ``estimator``."""
+        if isinstance(self.every, bool) or not isinstance(self.every, int) or self.every < 1:
+            raise ValueError(f"checkpoint_every must be an int >= 1; got {self.every!r}")
+        if self.resume is None:
+            return None
+        state, _ = load_checkpoint(self.resume)
+        kind = type(estimator).__name__
+        if state.get("estimator") != kind:
+            raise ValueError(f"{self.resume} is a checkpoint of a {state.get('estimator')}; resume it with that "
+                             f"estimator, not a {kind}")
+        now = estimator_params(estimator)
+        for name, value in now.items():
+            if state["params"].get(name) != value:
+                raise ValueError(f"{self.resume} was saved with {name}={state['params'].get(name)!r}; this {kind} has "
+                                 f"{name}={value!r}. Resume with the parameters it was saved with")
+        return state
+
+    def training_options(self, estimator: object, data: object, saved: dict | None) -> dict:
+        """The keyword arguments of ``train`` or the solver: checkpoint, checkpoint_every, resume, stop, and
+        ``epochs`` (the epochs left) when resuming."""
+        from bpnn._estimator_utils import solver_parameters
+        from bpnn.core.solvers import FULL_BATCH_SOLVERS
+
+        full_batch = estimator.solver in FULL_BATCH_SOLVERS
+        resumable = not full_batch or "resume" in solver_parameters(estimator.solver)
+        if not resumable and (self.path is not None or saved is not None):
+            why = ("SciPy's L-BFGS keeps its curvature memory inside minimize, out of reach" if estimator.solver == "lbfgs"
+                   else "it does not save its state yet")
+            raise ValueError(f"solver {estimator.solver!r} cannot be checkpointed or resumed: {why}; use solver 'lm' or "
+                             f"a stepwise solver ('adam', 'sgd', 'rmsprop') for checkpoints")
+        if not resumable:
+            return {}  # a stop flag too is left to the solvers that check it
+        n_train = int(data.X.shape[0])
+        options: dict = {"stop": self.stop, "checkpoint_every": self.every}
+        if saved is not None:
+            if saved["n_train"] != n_train:
+                raise ValueError(f"{self.resume} was trained on {saved['n_train']} training rows and this data gives "
+                                 f"{n_train}; resume with the data it was saved with")
+            done = len(saved["training"]["history"]["loss"])
+            options.update(resume=saved["training"], epochs=max(estimator.max_iter - done, 0))
+        if self.path is not None:
+            head = {"estimator": type(estimator).__name__, "params": estimator_params(estimator),
+                    "division": None if data.division is None else dict(vars(data.division)), "n_train": n_train}
+            options["checkpoint"] = lambda state: save_checkpoint(self.path, {**head, "training": state}, self.info)
+        return options

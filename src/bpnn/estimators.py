@@ -54,6 +54,7 @@ from bpnn._estimator_utils import (
     solver_parameters,
     training_record,
 )
+from bpnn.checkpoint import Checkpointing
 from bpnn.core.network import Network
 from bpnn.core.optimizers import SCHEDULE_ALIASES, GradientDescent, make_optimizer, make_schedule
 from bpnn.core.solvers import FULL_BATCH_SOLVERS, get_solver
@@ -286,7 +287,9 @@ class _BPBase(BaseEstimator):
     def _divide(self, n: int, labels: Array | None, rng: np.random.Generator) -> Division:
         """The rows of the training, validation and test sets (MATLAB's divide functions)."""
         name = DIVISIONS.get(self.division, self.division)
-        if name == "divideind":
+        if getattr(self, "_saved_division", None) is not None:  # resumed: the checkpoint's rows
+            division = self._saved_division
+        elif name == "divideind":
             division = divide(name, n, **dict(zip(("train", "val", "test"), self.division_indices)))
         else:
             options = {"random_state": rng} if name == "dividerand" else {}
@@ -327,13 +330,17 @@ class _BPBase(BaseEstimator):
 
     # ---- fitting ------------------------------------------------------------------------------------
     def _fit(self, X: object, y: object, sample_weight: object, validation_data: tuple | None, *,
-             incremental: bool, classes: object = None) -> _BPBase:
+             incremental: bool, classes: object = None, run: Checkpointing | None = None) -> _BPBase:
         refuse_dask(type(self).__name__, X, y)
         self._check_params()
-        reset = not hasattr(self, "network_") or not (incremental or self.warm_start)
+        run = Checkpointing() if run is None else run
+        saved = run.load(self)
+        reset = not hasattr(self, "network_") or not (incremental or self.warm_start) or saved is not None
         init_rng, split_rng, shuffle_rng = random_streams(self.random_state)
+        self._saved_division = None if saved is None or saved["division"] is None else Division(**saved["division"])
         data = self._prepare_training_data(X, y, sample_weight, validation_data, classes=classes, reset=reset,
                                            incremental=incremental, split_rng=split_rng)
+        options = run.training_options(self, data, saved)
         if reset:
             self._start_network(data.X.shape[1], data.Y.shape[1], data.X.dtype, init_rng)
         else:
@@ -341,9 +348,9 @@ class _BPBase(BaseEstimator):
         epochs_before = self.history_.epochs
         self.history_.stop_reason = self.history_.message = ""  # they describe the latest run
         if self.solver in FULL_BATCH_SOLVERS:
-            self._train_full_batch(data)
+            self._train_full_batch(data, options)
         else:
-            self._train_stepwise(data, shuffle_rng, incremental)
+            self._train_stepwise(data, shuffle_rng, incremental, options)
         self.t_ += (self.history_.epochs - epochs_before) * data.X.shape[0]
         if not incremental:
             self.division_ = data.division
@@ -411,17 +418,18 @@ class _BPBase(BaseEstimator):
             options["max_fail"] = self._max_fail()
         return options
 
-    def _train_full_batch(self, data: TrainingData) -> None:
-        options = self._full_batch_options()
+    def _train_full_batch(self, data: TrainingData, checkpointing: dict) -> None:
+        options = {**self._full_batch_options(), **checkpointing}
+        max_iter = options.pop("epochs", self.max_iter)
         if data.test is not None and "test" in solver_parameters(self.solver):
             options["test"] = data.test
         solve = get_solver(self.solver)
         solve(self.network_, data.X, data.Y, TASKS[self._target_type][1], sample_weight=data.sample_weight,
-              max_iter=self.max_iter, validation=data.validation,
+              max_iter=max_iter, validation=data.validation,
               score=self._validation_score if data.validation is not None else None,
               early_stopping=self._stopping(data), callbacks=self._callbacks(), history=self.history_, **options)
 
-    def _train_stepwise(self, data: TrainingData, rng: np.random.Generator, incremental: bool) -> None:
+    def _train_stepwise(self, data: TrainingData, rng: np.random.Generator, incremental: bool, checkpointing: dict) -> None:
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = STEPWISE_SOLVERS[self.solver](self)
             self._schedule = self._make_schedule()
@@ -437,12 +445,14 @@ class _BPBase(BaseEstimator):
             stopping = EarlyStopping("loss", patience=self.n_iter_no_change, min_delta=self.tol, restore_best=False)
         elif stopping is None:  # "adaptive": the schedule lowers the rate on plateaus; stop once it is tiny
             extra.append(lambda epoch, history, network: self._optimizer.learning_rate <= MIN_LEARNING_RATE)
+        checkpointing = dict(checkpointing)
         train(self.network_, data.X, data.Y, TASKS[self._target_type][1], self._optimizer,
-              epochs=1 if incremental else self.max_iter, batch_size=min(batch_size, n), shuffle=self.shuffle,
+              epochs=1 if incremental else checkpointing.pop("epochs", self.max_iter), batch_size=min(batch_size, n),
+              shuffle=self.shuffle,
               rng=rng, sample_weight=data.sample_weight, alpha=self.alpha, validation=data.validation,
               score=self._validation_score if data.validation is not None else None,
               schedule=None if incremental else self._schedule, early_stopping=stopping,
-              callbacks=self._callbacks(extra), history=self.history_, test=data.test)
+              callbacks=self._callbacks(extra), history=self.history_, test=data.test, **checkpointing)
         if stopping is None or not stopping.restore_best:
             self.history_.best_epoch = self.history_.epochs - 1  # the weights kept are the last epoch's
 
@@ -662,6 +672,14 @@ _DEFAULTS = """
     measured (``training_record_["tperf"]`` per epoch, ``test_scores_`` at the end), never trained on and
     never used to stop. The stepwise solvers' rule that stops on a stalled training loss (scikit-learn's)
     applies when no validation rule does.
+
+    Checkpoints. ``fit(X, y, checkpoint=PATH, checkpoint_every=N)`` writes the complete training state
+    every N epochs (atomically; see :mod:`bpnn.checkpoint`): weights, optimizer state, generator state,
+    history, best weights and the division's rows. ``fit(X, y, resume=PATH)``, on an estimator with the
+    same parameters and the same data, continues from it and ends with the weights an uninterrupted fit
+    gives, bit for bit. ``stop`` (e.g. a ``threading.Event``) set during fit ends it after the current batch
+    (stop reason "interrupted"), writing a last checkpoint. The stepwise solvers and lm take checkpoints;
+    lbfgs refuses them (SciPy's memory cannot be saved); br, rprop and scg do not take them yet.
 """
 
 _PARAMETERS = """
@@ -834,10 +852,14 @@ class BPClassifier(ClassifierMixin, _BPBase):
 
     _numeric_target = False
 
-    def fit(self, X: object, y: object, sample_weight: object = None, validation_data: tuple | None = None) -> BPClassifier:
+    def fit(self, X: object, y: object, sample_weight: object = None, validation_data: tuple | None = None, *,
+            checkpoint: str | None = None, checkpoint_every: int = 1, resume: str | None = None,
+            stop: object = None) -> BPClassifier:
         """Train on (X, y); ``validation_data`` = (X_val, y_val[, sample_weight_val]) is scored every epoch
-        (``validation_loss_curve_``, ``validation_scores_``) and used by early stopping."""
-        return self._fit(X, y, sample_weight, validation_data, incremental=False)
+        (``validation_loss_curve_``, ``validation_scores_``) and used by early stopping. ``checkpoint``,
+        ``checkpoint_every``, ``resume`` and ``stop``: see "Checkpoints" in the class docstring."""
+        return self._fit(X, y, sample_weight, validation_data, incremental=False,
+                         run=Checkpointing(checkpoint, checkpoint_every, resume, stop))
 
     @available_if(lambda est: est.solver in STEPWISE_SOLVERS)
     def partial_fit(self, X: object, y: object, classes: object = None, sample_weight: object = None) -> BPClassifier:
@@ -1005,10 +1027,14 @@ class BPRegressor(RegressorMixin, _BPBase):
             raise ValueError(f"unknown loss {self.loss!r}; BPRegressor's only loss is squared_error")
         super()._check_params()
 
-    def fit(self, X: object, y: object, sample_weight: object = None, validation_data: tuple | None = None) -> BPRegressor:
+    def fit(self, X: object, y: object, sample_weight: object = None, validation_data: tuple | None = None, *,
+            checkpoint: str | None = None, checkpoint_every: int = 1, resume: str | None = None,
+            stop: object = None) -> BPRegressor:
         """Train on (X, y); ``validation_data`` = (X_val, y_val[, sample_weight_val]) is scored every epoch
-        (``validation_loss_curve_``, ``validation_scores_`` as R²) and used by early stopping."""
-        return self._fit(X, y, sample_weight, validation_data, incremental=False)
+        (``validation_loss_curve_``, ``validation_scores_`` as R²) and used by early stopping. ``checkpoint``,
+        ``checkpoint_every``, ``resume`` and ``stop``: see "Checkpoints" in BPClassifier's docstring."""
+        return self._fit(X, y, sample_weight, validation_data, incremental=False,
+                         run=Checkpointing(checkpoint, checkpoint_every, resume, stop))
 
     @available_if(lambda est: est.solver in STEPWISE_SOLVERS)
     def partial_fit(self, X: object, y: object, sample_weight: object = None) -> BPRegressor:
