@@ -294,9 +294,11 @@ def restore_training(state: dict, network: Network, optimizer: GradientDescent, 
 
 
 def restore_history(history: History, saved: dict) -> None:
-    """Set ``history`` to the record ``dataclasses.asdict`` made of one (copies of its lists)."""
+    """Set ``history`` to the record ``dataclasses.asdict`` made of one (copies of its lists); the stop reason
+    and message, which described the saved run's end, are cleared."""
     for key, value in copy.deepcopy(saved).items():
         setattr(history, key, value)
+    history.stop_reason = history.message = ""
 
 
 def _interrupted(history: History, where: str) -> None:

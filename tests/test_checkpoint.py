@@ -1,0 +1,135 @@
+"""Checkpoints and resume: a run killed with SIGKILL and resumed ends bit-identical to one never stopped;
+a write killed before its rename leaves the previous checkpoint; stop flags; refusals with reasons."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+
+import numpy as np
+import pytest
+
+import bpnn.modelfile
+from bpnn.checkpoint import load_checkpoint, save_checkpoint
+from bpnn.core.solvers.lm import singularity
+from bpnn.estimators import BPClassifier, BPRegressor
+from bpnn.modelfile import ModelFileError
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+PINNED = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+SETUP = """
+import os, signal, sys
+import numpy as np
+from bpnn.estimators import BPRegressor
+rng = np.random.default_rng(0)
+X = rng.normal(size=(90, 3))
+y = np.sin(X.sum(axis=1))
+settings = dict(hidden_layer_sizes=(6,), solver=sys.argv[1], max_iter=14, random_state=3, division="random",
+                scaling="mapminmax", batch_size=16, tol=0.0, max_fail=100, learning_rate_init=0.01)
+"""
+
+
+def run_script(body: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", SETUP + textwrap.dedent(body), *args], env=PINNED,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lm"])
+def test_sigkill_at_a_random_epoch_then_resume_is_bit_identical(solver, tmp_path):
+    killed_at = int(np.random.default_rng(sum(map(ord, solver))).integers(2, 11))  # a seeded epoch, 0-based
+    checkpoint = tmp_path / "run.ckpt"
+    killed = run_script("""
+        def kill(epoch, history, network):
+            if epoch == int(sys.argv[3]):
+                os.kill(os.getpid(), signal.SIGKILL)
+        BPRegressor(**settings, callbacks=[kill]).fit(X, y, checkpoint=sys.argv[2])
+    """, solver, str(checkpoint), str(killed_at))
+    assert killed.returncode == -signal.SIGKILL
+    state, _ = load_checkpoint(checkpoint)
+    assert len(state["training"]["history"]["loss"]) == killed_at + 1  # written before the callbacks
+    both = run_script("""
+        full = BPRegressor(**settings).fit(X, y)
+        resumed = BPRegressor(**settings).fit(X, y, resume=sys.argv[2])
+        np.save(sys.argv[3], np.stack([full.network_.params, resumed.network_.params]))
+        assert full.n_iter_ == resumed.n_iter_ == 14 and full.history_.loss == resumed.history_.loss
+    """, solver, str(checkpoint), str(tmp_path / "params.npy"))
+    assert both.returncode == 0, both.stderr
+    full, resumed = np.load(tmp_path / "params.npy")
+    assert np.array_equal(full, resumed)
+
+
+def test_a_write_killed_before_its_rename_leaves_the_previous_checkpoint(tmp_path):
+    path = tmp_path / "run.ckpt"
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import os, signal, sys
+        import numpy as np
+        from bpnn.checkpoint import save_checkpoint
+        save_checkpoint(sys.argv[1], {"epoch": 1, "params": np.arange(5.0)})
+        os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)  # dies between write and rename
+        save_checkpoint(sys.argv[1], {"epoch": 2, "params": np.zeros(5)})
+    """), str(path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == -signal.SIGKILL
+    state, _ = load_checkpoint(path)
+    assert state["epoch"] == 1 and np.array_equal(state["params"], np.arange(5.0))
+
+
+def test_state_round_trips_exactly(tmp_path):
+    rng = np.random.default_rng(7)
+    rng.normal(size=3)
+    state = {"params": rng.normal(size=4).astype(np.float32), "rng": rng.bit_generator.state, "best": float("inf"),
+             "loss": [0.1, 1 / 3], "none": None, "nested": {"order": np.array([2, 0, 1]), "wait": 3}}
+    save_checkpoint(tmp_path / "c", state, {"note": "x"})
+    loaded, info = load_checkpoint(tmp_path / "c")
+    assert info == {"note": "x"} and loaded["best"] == np.inf and loaded["loss"] == [0.1, 1 / 3]
+    assert loaded["params"].dtype == np.float32 and np.array_equal(loaded["params"], state["params"])
+    assert loaded["rng"] == state["rng"] and np.array_equal(loaded["nested"]["order"], [2, 0, 1])
+
+
+def test_load_names_a_checkpoint_and_resume_refuses_a_model_file(tmp_path):
+    X, y = np.random.default_rng(0).normal(size=(40, 2)), np.arange(40) % 2
+    model = BPClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0)
+    model.fit(X, y, checkpoint=tmp_path / "c.ckpt")
+    with pytest.raises(ModelFileError, match="is a training checkpoint, not a model; continue it with bpnn train --resume"):
+        bpnn.modelfile.load(tmp_path / "c.ckpt")
+    bpnn.modelfile.save(model, tmp_path / "m.bpnn")
+    with pytest.raises(ModelFileError, match="unknown kind 'BPClassifier'; this bpnn loads checkpoint"):
+        BPClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0).fit(X, y, resume=tmp_path / "m.bpnn")
+    with pytest.raises(ValueError, match=r"saved with hidden_layer_sizes=\[3\]; this BPClassifier has "
+                                         r"hidden_layer_sizes=\[4\]"):
+        BPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, y, resume=tmp_path / "c.ckpt")
+    with pytest.raises(ValueError, match="a checkpoint of a BPClassifier; resume it with that estimator"):
+        BPRegressor(hidden_layer_sizes=(3,), max_iter=3, random_state=0).fit(X, y, resume=tmp_path / "c.ckpt")
+
+
+def test_lbfgs_refuses_checkpoints_with_the_reason(tmp_path):
+    X, y = np.random.default_rng(0).normal(size=(30, 2)), np.arange(30.0)
+    with pytest.raises(ValueError, match="solver 'lbfgs' cannot be checkpointed or resumed: SciPy's L-BFGS keeps"):
+        BPRegressor(solver="lbfgs", max_iter=3).fit(X, y, checkpoint=tmp_path / "c")
+    with pytest.raises(ValueError, match="checkpoint_every must be an int >= 1; got 0"):
+        BPRegressor(max_iter=3).fit(X, y, checkpoint=tmp_path / "c", checkpoint_every=0)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lm"])
+def test_a_stop_flag_ends_fit_cleanly_and_the_checkpoint_resumes_it(solver, tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(64, 2))
+    y = X[:, 0] - X[:, 1] ** 2
+    settings = dict(hidden_layer_sizes=(4,), solver=solver, max_iter=10, random_state=0, batch_size=8, tol=0.0,
+                    n_iter_no_change=100)
+    stop = threading.Event()
+    stopper = BPRegressor(**settings, callbacks=[lambda epoch, history, network: stop.set() if epoch == 2 else None])
+    stopper.fit(X, y, checkpoint=tmp_path / "c", stop=stop)  # set at epoch 3's end: stops during epoch 4
+    assert stopper.history_.stop_reason == "interrupted"
+    assert stopper.n_iter_ == (3 if solver == "adam" else 4)
+    full = BPRegressor(**settings).fit(X, y)
+    resumed = BPRegressor(**settings).fit(X, y, resume=tmp_path / "c")
+    assert resumed.history_.stop_reason == full.history_.stop_reason != "interrupted"
+    assert np.array_equal(full.network_.params, resumed.network_.params)
+
+
+def test_a_singular_gauss_newton_matrix_is_named():
+    assert "JᵀJ stayed singular (rank 2 of 3 parameters)" in singularity(np.diag([1.0, 2.0, 0.0]))
+    assert "non-finite values" in singularity(np.array([[np.inf]]))
+    assert singularity(np.eye(2)) == ""
