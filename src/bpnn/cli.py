@@ -382,6 +382,10 @@ def write_outputs(run, report: str | None, plots: str | None) -> list[Path]:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    if args.scheduler is not None:
+        from bpnn.cli_distributed import run_train_on_cluster
+
+        return run_train_on_cluster(args)
     from bpnn.io import check_division, large_input_warning, prepare, read_table
     from bpnn.modelfile import save
 
@@ -782,6 +786,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
     train.add_argument("--plots", metavar="DIR", help="write the figures as PNG files into DIR")
     train.add_argument("--quiet", action="store_true", help="no progress display and no tables")
+    cluster = train.add_argument_group("on a Dask cluster (every row trains; no division, scaling or report)")
+    cluster.add_argument("--scheduler", metavar="local:N|tcp://HOST:PORT",
+                         help="train with bpnn.distributed: local:N starts N single-threaded local workers, "
+                              "tcp://HOST:PORT joins a running scheduler; the CSV or Parquet file is read partition by partition")
+    cluster.add_argument("--partitions", type=int, metavar="K", help="split the data into K partitions (default: "
+                                                                     "64 MB blocks of CSV, Parquet's own)")
     train.set_defaults(handler=run_train)
 
     predict = commands.add_parser("predict", help="append predictions to the rows of a table",

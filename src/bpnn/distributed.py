@@ -121,6 +121,7 @@ def read_partitioned(path: str | Path, target: Sequence[str], features: Sequence
     cannot see; encode them first (or train in memory, where :mod:`bpnn.io` encodes them).
     """
     import dask.dataframe as dd
+    import pandas as pd
 
     from bpnn.io import detect_format, sniff_delimiter
 
@@ -146,7 +147,7 @@ def read_partitioned(path: str | Path, target: Sequence[str], features: Sequence
     missing = [name for name in target + features if name not in columns]
     if missing:
         raise ValueError(f"{path}: no column {', '.join(map(repr, missing))}; the columns are {', '.join(columns)}")
-    text = [name for name in features if not np.issubdtype(frame[name].dtype, np.number)]
+    text = [name for name in features if not pd.api.types.is_numeric_dtype(frame[name].dtype)]  # pandas' string dtypes too
     if text:
         raise ValueError(f"{path}: feature column(s) {', '.join(map(repr, text))} are not numeric; encode them as "
                          f"numbers before a partitioned read, or train without --scheduler")
