@@ -133,3 +133,27 @@ def test_a_singular_gauss_newton_matrix_is_named():
     assert "JᵀJ stayed singular (rank 2 of 3 parameters)" in singularity(np.diag([1.0, 2.0, 0.0]))
     assert "non-finite values" in singularity(np.array([[np.inf]]))
     assert singularity(np.eye(2)) == ""
+
+
+def test_ctrl_c_during_bpnn_train_saves_a_checkpoint_and_the_model_and_exits_130(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20000, 2))
+    rows = "\n".join(f"{a:.6f},{b:.6f},{np.sin(a + b):.6f}" for a, b in X)
+    (tmp_path / "d.csv").write_text("a,b,y\n" + rows + "\n")
+    checkpoint, model = tmp_path / "run.ckpt", tmp_path / "m.bpnn"
+    process = subprocess.Popen([sys.executable, "-c", "import sys; from bpnn.cli import main; sys.exit(main())", "train",
+                                str(tmp_path / "d.csv"), "--target", "y", "--solver", "adam", "--batch-size", "2",
+                                "--hidden", "3", "--max-fail", "0", "--epochs", "1000", "--quiet",
+                                "--checkpoint", str(checkpoint), "--out", str(model)],
+                               env=PINNED, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(600):  # the first epoch's checkpoint shows training is under way
+        if checkpoint.exists() or process.poll() is not None:
+            break
+        threading.Event().wait(0.1)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and f"--resume {checkpoint}" in stderr.splitlines()[-1]
+    state, _ = load_checkpoint(checkpoint)
+    assert state["training"]["history"]["stop_reason"] == "interrupted"
+    assert bpnn.modelfile.load(model).n_iter_ >= 1

@@ -16,10 +16,13 @@ in the original units.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -237,12 +240,16 @@ def make_estimator(task: str, settings: Settings, solver: str, epochs: int, call
     return (BPClassifier if task == "classification" else BPRegressor)(**params)
 
 
-def fit_dataset(dataset, settings: Settings, quiet: bool, title: str):
-    """Train on a :class:`bpnn.io.Dataset`; returns the :class:`Fitted` model and the :class:`bpnn.report.Run`."""
+def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpointing: dict | None = None):
+    """Train on a :class:`bpnn.io.Dataset`; returns the :class:`Fitted` model and the :class:`bpnn.report.Run`.
+    ``checkpointing`` holds fit's checkpoint, checkpoint_every and resume; a first Ctrl-C then ends training
+    after the current batch (stop reason "interrupted"), a second one at once."""
     import warnings
 
     import numpy as np
 
+    from bpnn._estimator_utils import solver_parameters
+    from bpnn.core.solvers import FULL_BATCH_SOLVERS
     from bpnn.progress import TrainingProgress
 
     if dataset.task == "regression":
@@ -257,11 +264,16 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str):
                                 max_fail=settings.max_fail if settings.division[1] > 0 else None, measure=measure,
                                 to_measure=to_measure)
     estimator = make_estimator(dataset.task, settings, solver, epochs, [progress.callback])
+    checkpointing = dict(checkpointing or {})
+    if checkpointing.pop("only_on_interrupt", False) and solver in FULL_BATCH_SOLVERS and \
+            "resume" not in solver_parameters(solver):
+        del checkpointing["checkpoint"]  # a solver that saves no state leaves Ctrl-C to stop it without one
     started = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught, progress:
         warnings.simplefilter("always")
         try:
-            estimator.fit(dataset.X, dataset.y)
+            with stop_on_interrupt() as stop:
+                estimator.fit(dataset.X, dataset.y, stop=stop, **checkpointing)
         except ValueError as error:
             raise UsageError(f"{dataset.source}: {error}") from None
         progress.callback(estimator.history_.epochs - 1, estimator.history_, None)  # the epoch a stop rule ended
@@ -273,6 +285,27 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str):
     division = estimator.division_
     rows = {name: part for name, part in zip(SPLITS, (division.train, division.val, division.test)) if part.size}
     return fitted, describe_run(fitted, dataset, rows, settings, solver, seconds, title)
+
+
+@contextmanager
+def stop_on_interrupt() -> Iterator[threading.Event]:
+    """An event the first Ctrl-C sets (training stops after the current batch); a second one interrupts at once."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        print("\nbpnn: stopping after the current batch (Ctrl-C again to abort at once)", file=sys.stderr)
+
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield stop
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def performance_measure(task: str, n_outputs: int, scaled: bool) -> tuple[str, Callable[[float], float]]:
@@ -392,16 +425,25 @@ def run_train(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     data = Path(args.data)
     out = Path(args.out) if args.out else Path(data.stem + ".bpnn")
-    check_outputs({"--out": out, "--report": args.report}, {"--plots": args.plots})
+    check_outputs({"--out": out, "--report": args.report, "--checkpoint": args.checkpoint}, {"--plots": args.plots})
     frame = read_table(data, args.encoding)
     dataset = prepare(frame, args.target, args.features, args.task, source=data.name, missing=missing_option(args))
     note_dropped(dataset.dropped, data.name)
     check_division(len(dataset.X), settings.division, data.name)
     if settings.scaling == "none" and (warning := large_input_warning(dataset.X, dataset.encoder.input_names, data.name)):
         print(f"bpnn: warning: {warning}", file=sys.stderr)
-    fitted, run = fit_dataset(dataset, settings, args.quiet, f"bpnn train {data.name}")
+    checkpoint = Path(args.checkpoint) if args.checkpoint else out.with_name(out.name + ".ckpt")
+    checkpointing = {"checkpoint": checkpoint, "resume": args.resume, "only_on_interrupt": not args.checkpoint,
+                     # without --checkpoint only an interrupted run writes one
+                     "checkpoint_every": args.checkpoint_every if args.checkpoint else sys.maxsize}
+    fitted, run = fit_dataset(dataset, settings, args.quiet, f"bpnn train {data.name}", checkpointing)
     save(fitted.estimator, out, fitted.info({"metrics": run.metrics, "settings": run.settings, "data": run.data,
                                              "training": training_record(run)}))
+    if fitted.estimator.history_.stop_reason == "interrupted":
+        saved = f"the checkpoint {checkpoint} and " if checkpoint.exists() else ""
+        print(f"bpnn: interrupted after {fitted.estimator.n_iter_} epochs; wrote {saved}the best model so far to {out}"
+              + (f"; continue with the same command and --resume {checkpoint}" if saved else ""), file=sys.stderr)
+        return 130
     written = [out, *write_outputs(run, args.report, args.plots)]
     print_run(run, args.quiet)
     if not args.quiet:
@@ -786,6 +828,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
     train.add_argument("--plots", metavar="DIR", help="write the figures as PNG files into DIR")
     train.add_argument("--quiet", action="store_true", help="no progress display and no tables")
+    resume = train.add_argument_group("checkpoints (Ctrl-C stops after the current batch and writes one, and the model)")
+    resume.add_argument("--checkpoint", metavar="FILE", help="write the complete training state to FILE (default on "
+                                                             "Ctrl-C: the model file's name with .ckpt)")
+    resume.add_argument("--checkpoint-every", type=int, default=1, metavar="N", help="epochs between checkpoints (default 1)")
+    resume.add_argument("--resume", metavar="FILE", help="continue the run of this checkpoint (give the same data and "
+                                                         "options); solvers lm, adam, sgd, rmsprop")
     cluster = train.add_argument_group("on a Dask cluster (every row trains; no division, scaling or report)")
     cluster.add_argument("--scheduler", metavar="local:N|tcp://HOST:PORT",
                          help="train with bpnn.distributed: local:N starts N single-threaded local workers, "
