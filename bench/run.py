@@ -7,9 +7,11 @@
 Protocol (see :mod:`workloads` for how each framework is set up identically):
 - BLAS threads are pinned with threadpoolctl to ``--threads`` (default 1) for every framework, and PyTorch's
   intra-op threads to the same count.
-- For each workload, dtype (float64, float32) and optimizer (SGD, Adam) the frameworks run in turn, the
-  order rotated every repetition; the time per epoch is the median of ``--repeats`` (default 3) runs of a
-  whole fit divided by its epochs. The final training losses are checked to be comparable.
+- For each workload and dtype (float64, float32), every round runs each optimizer (SGD, Adam) in each
+  framework, the framework order rotated from round to round. The time per epoch is the median over the
+  rounds (``--repeats``: 5 for W1–W3, 3 for W4–W5) of a whole fit divided by its epochs; a ratio is the
+  median of the rounds' own ratios (two runs made one after the other). The final training losses are
+  checked to be comparable.
 - Achieved GFLOP/s counts 6 × parameters × samples per epoch (forward 2, backward 4 FLOPs per weight and
   sample). The same-run GEMM reference times the step's matrix products alone at the same shapes and dtype
   (``workloads.gemm_reference``), between the frameworks' runs; "GEMM share" is that GEMM-only time per epoch
@@ -69,41 +71,47 @@ def settings(name: str, quick: bool) -> tuple[Workload, int, int | None]:
 
 # ---- timing ----------------------------------------------------------------------------------------
 def time_workload(name: str, dtype: str, frameworks: list, repeats: int, quick: bool) -> dict:
+    """Time every (optimizer, framework) pair ``repeats`` times, round by round, so that the pairs compared
+    (bpnn against a peer, Adam against SGD) are measured close together in time."""
     work, epochs, rows = settings(name, quick)
     X, y = load(name, np.dtype(dtype), rows)
     init = initial_params(work, X.dtype)
+    runs = {(opt, fw): [] for opt in OPTIMIZERS for fw in frameworks}
+    losses = {}
+    gemm, updates = [], []
+    for rep in range(repeats):
+        for optimizer in OPTIMIZERS:
+            for fw in frameworks[rep % len(frameworks):] + frameworks[:rep % len(frameworks)]:  # rotated order
+                gc.collect()
+                seconds, losses[optimizer, fw] = FRAMEWORKS[fw](work, X, y, optimizer, epochs, init)
+                runs[optimizer, fw].append(seconds / epochs)
+        gemm.append(gemm_reference(work, X.shape[0], X.dtype))
+        updates.append(update_reference(work.n_params, X.dtype))
+    gemm_step = statistics.median(g["seconds_per_step"] for g in gemm)
+    steps = gemm[0]["seconds_per_epoch"] / gemm[0]["seconds_per_step"]
+    gemm_epoch = gemm_step * steps
+    flops_6pn = 6 * work.n_params * X.shape[0]
     results = {}
     for optimizer in OPTIMIZERS:
-        runs = {fw: [] for fw in frameworks}
-        losses = {fw: [] for fw in frameworks}
-        gemm, updates = [], []
-        for rep in range(repeats):
-            order = frameworks[rep % len(frameworks):] + frameworks[:rep % len(frameworks)]
-            for fw in order:
-                gc.collect()
-                seconds, loss = FRAMEWORKS[fw](work, X, y, optimizer, epochs, init)
-                runs[fw].append(seconds / epochs)
-                losses[fw].append(loss)
-            gemm.append(gemm_reference(work, X.shape[0], X.dtype))
-            updates.append(update_reference(work.n_params, X.dtype))
-        per_epoch = {fw: statistics.median(times) for fw, times in runs.items()}
-        gemm_step = statistics.median(g["seconds_per_step"] for g in gemm)
-        gemm_epoch = gemm_step * gemm[0]["seconds_per_epoch"] / gemm[0]["seconds_per_step"]
-        steps = gemm[0]["seconds_per_epoch"] / gemm[0]["seconds_per_step"]
-        flops_6pn = 6 * work.n_params * X.shape[0]
+        times = {fw: runs[optimizer, fw] for fw in frameworks}
+        per_epoch = {fw: statistics.median(t) for fw, t in times.items()}
         entry = {
             "epochs": epochs, "rows": X.shape[0], "batch_size": work.batch_size or X.shape[0],
-            "params": work.n_params, "per_epoch_s": per_epoch, "runs_s": runs,
-            "final_loss": {fw: losses[fw][-1] for fw in frameworks},
+            "params": work.n_params, "per_epoch_s": per_epoch, "runs_s": times,
+            "final_loss": {fw: losses[optimizer, fw] for fw in frameworks},
             "gflops_6pn": {fw: flops_6pn / t / 1e9 for fw, t in per_epoch.items()},
             "gemm_flops_per_step": gemm[0]["flops_per_step"], "gemm_s_per_step": gemm_step,
             "gemm_gflops": gemm[0]["flops_per_step"] / gemm_step / 1e9, "gemm_s_per_epoch": gemm_epoch,
             "gemm_share": {fw: gemm_epoch / t for fw, t in per_epoch.items()},
             "update_s_per_step": {key: statistics.median(u[key] for u in updates) for key in updates[0]},
             "steps_per_epoch": steps,
-            "ratio": {fw: per_epoch["bpnn"] / per_epoch[fw] for fw in frameworks if fw != "bpnn"},
-            "spread": {fw: max(times) / min(times) for fw, times in runs.items()},
+            # the median of the rounds' own ratios: each compares two runs made one after the other
+            "ratio": {fw: statistics.median(b / p for b, p in zip(times["bpnn"], times[fw]))
+                      for fw in frameworks if fw != "bpnn"},
+            "spread": {fw: max(t) / min(t) for fw, t in times.items()},
         }
+        if optimizer == "adam":
+            entry["adam_over_sgd"] = statistics.median(a / s for a, s in zip(times["bpnn"], runs["sgd", "bpnn"]))
         entry["losses_comparable"] = all(comparable(entry["final_loss"]["bpnn"], entry["final_loss"][fw])
                                          for fw in frameworks if fw != "bpnn")
         results[optimizer] = entry
@@ -268,7 +276,7 @@ def check_targets(timing: dict, memory: dict, imports: dict | None) -> list:
             checks.append((f"{name} {dtype} sgd: >= 70% of same-run GEMM GFLOP/s (exact GEMM count)", f"{share:.0%}",
                            share >= 0.7))
     for dtype, by_optimizer in timing.get("W4", {}).items():
-        extra = by_optimizer["adam"]["per_epoch_s"]["bpnn"] / by_optimizer["sgd"]["per_epoch_s"]["bpnn"] - 1
+        extra = by_optimizer["adam"]["adam_over_sgd"] - 1
         checks.append((f"W4 {dtype}: Adam <= 15% more per epoch than SGD", f"{extra:+.0%}", extra <= 0.15))
     for dtype, by_optimizer in memory.get("W4", {}).items():
         for optimizer, row in by_optimizer.items():
@@ -314,7 +322,8 @@ def markdown(report: dict) -> str:
                 shares = " / ".join(f"{entry['gemm_share'][fw]:.0%}" for fw in frameworks)
                 row += [f"{entry['gflops_6pn']['bpnn']:.1f}", f"{entry['gemm_gflops']:.1f}", shares, losses, peak or "–"]
                 lines.append("| " + " | ".join(row) + " |")
-    lines += ["", "- ms/epoch: median of the runs' fit time / epochs (whole fit: one-hot targets, model, training).",
+    lines += ["", "- ms/epoch: median of the runs' fit time / epochs (whole fit: one-hot targets, model, training). "
+              "bpnn/peer: the median of each round's ratio of two runs made one after the other.",
               "- GFLOP/s (6PN): 6 × parameters × samples per epoch / time per epoch.",
               "- GEMM GFLOP/s: the step's matrix products alone (forward, weight gradient, and input gradient below the "
               "top layer) at the workload's shapes and dtype, timed in the same run, exact FLOP count. GEMM share: that "
@@ -368,7 +377,7 @@ def _adam_lines(timing: dict) -> list:
         sgd, adam = by_optimizer["sgd"], by_optimizer["adam"]
         update = adam["update_s_per_step"]
         predicted = (update["adam"] - update["sgd"]) * adam["steps_per_epoch"] / sgd["per_epoch_s"]["bpnn"]
-        measured = adam["per_epoch_s"]["bpnn"] / sgd["per_epoch_s"]["bpnn"] - 1
+        measured = adam["adam_over_sgd"] - 1
         lines.append(f"- W4 {dtype}: the Adam update alone takes {1e3 * update['adam']:.3f} ms per step against "
                      f"{1e3 * update['sgd']:.3f} ms for SGD's; one whole-vector pass (w = 0.5 g over {adam['params']} "
                      f"parameters) takes {1e3 * update['one_pass']:.3f} ms, so Adam's update is "
@@ -387,7 +396,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer epochs and rows, for a smoke run")
     parser.add_argument("--threads", type=int, default=1, help="BLAS (and PyTorch) threads for every framework")
     parser.add_argument("--repeats", type=int, default=None,
-                        help="runs per framework and setting, median (default 3; 1 with --quick)")
+                        help="rounds per workload, median (default 5 for W1-W3 and 3 for W4-W5; 1 with --quick)")
     parser.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated workloads, e.g. W2,W3")
     parser.add_argument("--out", default=None, help="folder for bench.json and bench.md (default: docs/ for a full run)")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
@@ -402,7 +411,7 @@ def main() -> None:
     unknown = [name for name in names if name not in WORKLOADS]
     if unknown:
         parser.error(f"unknown workload(s) {', '.join(unknown)}; valid workloads are {', '.join(WORKLOADS)}")
-    repeats = args.repeats or (1 if args.quick else 3)
+    repeats = args.repeats or (1 if args.quick else None)  # None: per workload, see the time_workload call
     frameworks = ["bpnn", "sklearn"] + (["torch"] if torch_available() else [])
     if "torch" not in frameworks:
         print("PyTorch is not installed: its columns are skipped.")
@@ -420,10 +429,11 @@ def main() -> None:
     with threadpool_limits(limits=args.threads, user_api="blas"):
         for name in names:
             print(f"{name}: {WORKLOADS[name].title}", flush=True)
-            timing[name] = {dtype: time_workload(name, dtype, frameworks, repeats, args.quick) for dtype in DTYPES}
+            rounds = repeats or (5 if name in ("W1", "W2", "W3") else 3)
+            timing[name] = {dtype: time_workload(name, dtype, frameworks, rounds, args.quick) for dtype in DTYPES}
     # --quick measures threads and memory only where a target or the thread default depends on them
     study = {} if args.no_threads_study else thread_study([n for n in names if not args.quick or n in ("W3", "W4")],
-                                                          args.quick, repeats)
+                                                          args.quick, repeats or 3)
     memory = {} if args.no_memory else measure_memory([n for n in names if not args.quick or n == "W4"], frameworks,
                                                       args.quick, args.threads)
     env["load_average_end"] = os.getloadavg()
