@@ -36,6 +36,7 @@ def run_script(body: str, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", ["sgd", "adam", "lm"])
 def test_sigkill_at_a_random_epoch_then_resume_is_bit_identical(solver, tmp_path):
     killed_at = int(np.random.default_rng(sum(map(ord, solver))).integers(2, 11))  # a seeded epoch, 0-based
@@ -135,6 +136,7 @@ def test_a_singular_gauss_newton_matrix_is_named():
     assert singularity(np.eye(2)) == ""
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_bpnn_train_saves_a_checkpoint_and_the_model_and_exits_130(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(20000, 2))
