@@ -37,7 +37,7 @@ def run_script(body: str, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("solver", ["sgd", "adam", "lm"])
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lm", "rprop", "scg"])
 def test_sigkill_at_a_random_epoch_then_resume_is_bit_identical(solver, tmp_path):
     killed_at = int(np.random.default_rng(sum(map(ord, solver))).integers(2, 11))  # a seeded epoch, 0-based
     checkpoint = tmp_path / "run.ckpt"
@@ -112,13 +112,14 @@ def test_lbfgs_refuses_checkpoints_with_the_reason(tmp_path):
         BPRegressor(max_iter=3).fit(X, y, checkpoint=tmp_path / "c", checkpoint_every=0)
 
 
-@pytest.mark.parametrize("solver", ["adam", "lm"])
+@pytest.mark.parametrize("solver", ["adam", "lm", "br", "rprop", "scg"])
 def test_a_stop_flag_ends_fit_cleanly_and_the_checkpoint_resumes_it(solver, tmp_path):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(64, 2))
     y = X[:, 0] - X[:, 1] ** 2
-    settings = dict(hidden_layer_sizes=(4,), solver=solver, max_iter=10, random_state=0, batch_size=8, tol=0.0,
-                    n_iter_no_change=100)
+    # 20 epochs pass scg's restart every P = 17 iterations, after the resume at epoch 4
+    settings = dict(hidden_layer_sizes=(4,), solver=solver, max_iter=20, random_state=0, batch_size=8, tol=0.0,
+                    n_iter_no_change=100, solver_options={"min_grad": 0.0} if solver in ("rprop", "scg") else None)
     stop = threading.Event()
     stopper = BPRegressor(**settings, callbacks=[lambda epoch, history, network: stop.set() if epoch == 2 else None])
     stopper.fit(X, y, checkpoint=tmp_path / "c", stop=stop)  # set at epoch 3's end: stops during epoch 4
@@ -127,6 +128,7 @@ def test_a_stop_flag_ends_fit_cleanly_and_the_checkpoint_resumes_it(solver, tmp_
     full = BPRegressor(**settings).fit(X, y)
     resumed = BPRegressor(**settings).fit(X, y, resume=tmp_path / "c")
     assert resumed.history_.stop_reason == full.history_.stop_reason != "interrupted"
+    assert resumed.history_.loss == full.history_.loss and resumed.history_.extra == full.history_.extra
     assert np.array_equal(full.network_.params, resumed.network_.params)
 
 

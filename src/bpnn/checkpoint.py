@@ -16,8 +16,8 @@ killed while writing leaves the previous checkpoint whole.
 An estimator's checkpoint (:class:`Checkpointing`, what ``fit(checkpoint=, checkpoint_every=, resume=,
 stop=)`` asks for) holds ``estimator`` (the class name), ``params`` (its parameters as JSON), ``division``
 (the rows of the training, validation and test sets, or None), ``n_train`` and ``training``: the state of
-:func:`bpnn.core.training.train` or of the full-batch solver. The stepwise solvers and ``lm`` resume;
-L-BFGS cannot: SciPy keeps its curvature memory inside ``minimize``, where no checkpoint can reach it.
+:func:`bpnn.core.training.train` or of the full-batch solver. The stepwise solvers, ``lm``, ``br``, ``rprop``
+and ``scg`` resume; L-BFGS cannot: SciPy keeps its curvature memory inside ``minimize``, where no checkpoint can reach it.
 """
 
 from __future__ import annotations

@@ -678,8 +678,8 @@ _DEFAULTS = """
     history, best weights and the division's rows. ``fit(X, y, resume=PATH)``, on an estimator with the
     same parameters and the same data, continues from it and ends with the weights an uninterrupted fit
     gives, bit for bit. ``stop`` (e.g. a ``threading.Event``) set during fit ends it after the current batch
-    (stop reason "interrupted"), writing a last checkpoint. The stepwise solvers and lm take checkpoints;
-    lbfgs refuses them (SciPy's memory cannot be saved); br, rprop and scg do not take them yet.
+    (stop reason "interrupted"), writing a last checkpoint. The stepwise solvers, lm, br, rprop and scg take
+    checkpoints; lbfgs refuses them (SciPy's memory cannot be saved).
 """
 
 _PARAMETERS = """

@@ -15,11 +15,15 @@ that is (βJᵀJ + (μ + α) I) Δ = -(βJᵀe + αθ), and then re-estimates, a
 starting from γ = P. γ, α, β and E_W are logged per epoch ("gamma", "alpha", "beta", "ssw"); the loss
 recorded is the data cost J = E_D / (2S). As in MATLAB, ``max_fail`` defaults to 0: no validation stop
 (validation data, if given, is only measured).
+
+Checkpoints (``checkpoint``, ``checkpoint_every``, ``resume``, ``stop``; see
+:mod:`bpnn.core.solvers.stopping`) hold θ, μ, F, α, β, γ, E_D and E_W as they were, so a resumed run
+continues bit-identically.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -46,7 +50,8 @@ def solve_br(network: Network, X: Array | None, Y: Array | None, loss: Loss | st
              callbacks: Sequence[Callback] = (), history: History | None = None, test: tuple | None = None,
              goal: float = 0.0, mu: float = 0.005, mu_dec: float = 0.1, mu_inc: float = 10.0, mu_max: float = 1e10,
              min_grad: float = 1e-7, max_fail: int = 0, time_limit: float = np.inf, chunk_rows: int | None = None,
-             objective: LocalObjective | None = None) -> History:
+             objective: LocalObjective | None = None, checkpoint: Callable[[dict], object] | None = None,
+             checkpoint_every: int = 1, resume: dict | None = None, stop: object | None = None) -> History:
     """Train ``network`` in place with Bayesian regularization; MATLAB trainbr's options and defaults.
 
     The regularisation is estimated, so ``alpha`` (a fixed L2 penalty) must be 0. Other options as in
@@ -62,20 +67,30 @@ def solve_br(network: Network, X: Array | None, Y: Array | None, loss: Loss | st
     n_params = network.n_params  # P
     record = TrainingRecord(network, loss, validation=validation, test=test, score=score,
                             early_stopping=early_stopping, callbacks=callbacks, history=history, goal=goal,
-                            min_grad=min_grad, max_fail=max_fail, time_limit=time_limit)
-    theta = network.pack().astype(np.float64)
+                            min_grad=min_grad, max_fail=max_fail, time_limit=time_limit, checkpoint=checkpoint,
+                            checkpoint_every=checkpoint_every, stop=stop)
+    saved = record.resumed(resume)
+    theta = network.pack().astype(np.float64) if saved is None else np.array(saved["theta"], dtype=np.float64)
     system = data.gauss_newton(theta)
-    E_D, E_W = system.sse, float(theta @ theta)
-    gamma = float(n_params)  # γ = P before the first estimate
-    beta = (n_errors - gamma) / (2 * E_D) if E_D > 0 else 1.0  # β = (N - γ) / (2 E_D)
-    beta = beta if beta > 0 else 1.0  # fewer error terms than parameters: start from β = 1
-    alpha_w = gamma / (2 * E_W) if E_W > 0 else 1.0  # α = γ / (2 E_W)
+    if saved is None:
+        E_D, E_W = system.sse, float(theta @ theta)
+        gamma = float(n_params)  # γ = P before the first estimate
+        beta = (n_errors - gamma) / (2 * E_D) if E_D > 0 else 1.0  # β = (N - γ) / (2 E_D)
+        beta = beta if beta > 0 else 1.0  # fewer error terms than parameters: start from β = 1
+        alpha_w = gamma / (2 * E_W) if E_W > 0 else 1.0  # α = γ / (2 E_W)
+    else:  # as the run had them
+        mu, E_D, E_W, gamma, beta, alpha_w = (saved[name] for name in ("mu", "E_D", "E_W", "gamma", "beta", "alpha"))
 
     def regularised(theta: Array) -> float:
         return beta * data.sum_squared_errors(theta) + alpha_w * float(theta @ theta)  # F = β E_D + α E_W
 
-    F = beta * E_D + alpha_w * E_W
+    F = beta * E_D + alpha_w * E_W if saved is None else saved["F"]
     g = beta * system.JTe + alpha_w * theta  # ½∇F = βJᵀe + αθ
+
+    def state() -> dict:  # the variables a checkpoint holds, read when end_epoch saves one
+        return {"theta": theta.copy(), "mu": mu, "F": F, "E_D": E_D, "E_W": E_W, "gamma": gamma, "beta": beta,
+                "alpha": alpha_w}
+
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(max_iter):
             H = beta * system.JTJ + alpha_w * np.eye(n_params)  # ½∇²F ≈ βJᵀJ + αI
@@ -91,6 +106,6 @@ def solve_br(network: Network, X: Array | None, Y: Array | None, loss: Loss | st
                 g = beta * system.JTe + alpha_w * theta
             network.unpack(theta)
             if record.end_epoch(network, E_D / (2 * data.total_weight), float(np.sqrt(g @ g)), maximum_mu=not accepted,
-                                mu=mu, gamma=gamma, alpha=alpha_w, beta=beta, ssw=E_W):
+                                state=state, mu=mu, gamma=gamma, alpha=alpha_w, beta=beta, ssw=E_W):
                 break
     return record.finish(network)

@@ -9,11 +9,15 @@ has its own step Δ_j, adapted from the signs of the last two gradients and neve
     θ_j ← θ_j - sign(g_j(t)) Δ_j
 
 starting from Δ_j = delta0. As in MATLAB, a sign flip shrinks the step without undoing the last one.
+
+Checkpoints (``checkpoint``, ``checkpoint_every``, ``resume``, ``stop``; see
+:mod:`bpnn.core.solvers.stopping`) hold θ, J, the gradient, the steps Δ and the previous gradient as they
+were, so a resumed run continues bit-identically.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -31,18 +35,30 @@ def solve_rprop(network: Network, X: Array | None, Y: Array | None, loss: Loss |
                 early_stopping: EarlyStopping | None = None, callbacks: Sequence[Callback] = (),
                 history: History | None = None, test: tuple | None = None, goal: float = 0.0, min_grad: float = 1e-5,
                 max_fail: int = 6, time_limit: float = np.inf, delta0: float = 0.07, delt_inc: float = 1.2,
-                delt_dec: float = 0.5, deltamax: float = 50.0, objective: LocalObjective | None = None) -> History:
+                delt_dec: float = 0.5, deltamax: float = 50.0, objective: LocalObjective | None = None,
+                checkpoint: Callable[[dict], object] | None = None, checkpoint_every: int = 1, resume: dict | None = None,
+                stop: object | None = None) -> History:
     """Train ``network`` in place with Rprop; MATLAB trainrp's options and defaults (the common ones as in
     :func:`bpnn.core.solvers.lm.solve_lm`)."""
     loss = checked_loss(loss)
     data = LocalObjective(network, X, Y, loss, sample_weight, alpha) if objective is None else objective
     record = TrainingRecord(network, loss, alpha=alpha, validation=validation, test=test, score=score,
                             early_stopping=early_stopping, callbacks=callbacks, history=history, goal=goal,
-                            min_grad=min_grad, max_fail=max_fail, time_limit=time_limit)
-    theta = network.pack()
-    J, grad = data.loss_and_grad(theta)
-    step = np.full(network.n_params, delta0, dtype=network.dtype)
-    previous = np.zeros_like(grad)
+                            min_grad=min_grad, max_fail=max_fail, time_limit=time_limit, checkpoint=checkpoint,
+                            checkpoint_every=checkpoint_every, stop=stop)
+    saved = record.resumed(resume)
+    if saved is None:
+        theta = network.pack()
+        J, grad = data.loss_and_grad(theta)
+        step = np.full(network.n_params, delta0, dtype=network.dtype)
+        previous = np.zeros_like(grad)
+    else:  # as the run had them
+        theta, J, grad = saved["theta"].copy(), saved["J"], saved["grad"].copy()
+        step, previous = saved["step"].copy(), saved["previous"].copy()
+
+    def state() -> dict:  # the variables a checkpoint holds, read when end_epoch saves one
+        return {"theta": theta.copy(), "J": J, "grad": grad.copy(), "step": step.copy(), "previous": previous.copy()}
+
     for _ in range(max_iter):
         agreement = grad * previous
         step *= np.where(agreement > 0, delt_inc, np.where(agreement < 0, delt_dec, 1.0))  # Δ ← η± Δ
@@ -51,6 +67,6 @@ def solve_rprop(network: Network, X: Array | None, Y: Array | None, loss: Loss |
         previous = grad
         J, grad = data.loss_and_grad(theta)
         network.unpack(theta)
-        if record.end_epoch(network, J, float(np.linalg.norm(grad))):
+        if record.end_epoch(network, J, float(np.linalg.norm(grad)), state=state):
             break
     return record.finish(network)

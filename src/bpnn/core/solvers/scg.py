@@ -15,11 +15,15 @@ gradient, and a Levenberg–Marquardt-like scale λ keeps it positive. With r = 
     Δ < 0.25: λ ← λ + δ (1 - Δ) / ‖p‖²
 
 starting from p = r, λ = lambda_ (MATLAB's ``lambda``, a Python keyword), λ̄ = 0.
+
+Checkpoints (``checkpoint``, ``checkpoint_every``, ``resume``, ``stop``; see
+:mod:`bpnn.core.solvers.stopping`) hold θ, E, r, p, λ, λ̄, δ, the success flag and the iteration count (the
+restart clock) as they were, so a resumed run continues bit-identically.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -37,24 +41,37 @@ def solve_scg(network: Network, X: Array | None, Y: Array | None, loss: Loss | s
               early_stopping: EarlyStopping | None = None, callbacks: Sequence[Callback] = (),
               history: History | None = None, test: tuple | None = None, goal: float = 0.0, min_grad: float = 1e-6,
               max_fail: int = 6, time_limit: float = np.inf, sigma: float = 5e-5, lambda_: float = 5e-7,
-              objective: LocalObjective | None = None) -> History:
+              objective: LocalObjective | None = None, checkpoint: Callable[[dict], object] | None = None,
+              checkpoint_every: int = 1, resume: dict | None = None, stop: object | None = None) -> History:
     """Train ``network`` in place with scaled conjugate gradient; MATLAB trainscg's options and defaults."""
     loss = checked_loss(loss)
     data = LocalObjective(network, X, Y, loss, sample_weight, alpha) if objective is None else objective
     record = TrainingRecord(network, loss, alpha=alpha, validation=validation, test=test, score=score,
                             early_stopping=early_stopping, callbacks=callbacks, history=history, goal=goal,
-                            min_grad=min_grad, max_fail=max_fail, time_limit=time_limit)
+                            min_grad=min_grad, max_fail=max_fail, time_limit=time_limit, checkpoint=checkpoint,
+                            checkpoint_every=checkpoint_every, stop=stop)
 
     def gradient_at(theta: Array) -> Array:
         return np.asarray(data.loss_and_grad(theta)[1], dtype=np.float64)
 
-    theta = network.pack().astype(np.float64)
-    E, grad = data.loss_and_grad(theta)
-    r = -np.asarray(grad, dtype=np.float64)
-    p = r.copy()
-    lam, lam_bar, success, delta = lambda_, 0.0, True, 0.0
+    saved = record.resumed(resume)
+    if saved is None:
+        theta = network.pack().astype(np.float64)
+        E, grad = data.loss_and_grad(theta)
+        r = -np.asarray(grad, dtype=np.float64)
+        p = r.copy()
+        lam, lam_bar, success, delta, start = lambda_, 0.0, True, 0.0, 0
+    else:  # as the run had them
+        theta, r, p = saved["theta"].copy(), saved["r"].copy(), saved["p"].copy()
+        E, lam, lam_bar, success, delta, start = (saved[name] for name in ("E", "lam", "lam_bar", "success", "delta",
+                                                                            "iteration"))
+
+    def state() -> dict:  # the variables a checkpoint holds, read when end_epoch saves one
+        return {"theta": theta.copy(), "E": E, "r": r.copy(), "p": p.copy(), "lam": lam, "lam_bar": lam_bar,
+                "success": success, "delta": delta, "iteration": k + 1}
+
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a refused step is handled, not warned
-        for k in range(max_iter):
+        for k in range(start, start + max_iter):
             p2 = float(p @ p)
             mu = float(p @ r)
             if p2 > 0 and mu != 0:
@@ -87,6 +104,6 @@ def solve_scg(network: Network, X: Array | None, Y: Array | None, loss: Loss | s
             else:  # p is zero or orthogonal to r: restart along the steepest descent
                 p, success = r.copy(), True
             network.unpack(theta)
-            if record.end_epoch(network, E, float(np.linalg.norm(r))):
+            if record.end_epoch(network, E, float(np.linalg.norm(r)), state=state):
                 break
     return record.finish(network)
