@@ -124,8 +124,8 @@ class Checkpointing:
         if not resumable and (self.path is not None or saved is not None):
             why = ("SciPy's L-BFGS keeps its curvature memory inside minimize, out of reach" if estimator.solver == "lbfgs"
                    else "it does not save its state yet")
-            raise ValueError(f"solver {estimator.solver!r} cannot be checkpointed or resumed: {why}; use solver 'lm' or "
-                             f"a stepwise solver ('adam', 'sgd', 'rmsprop') for checkpoints")
+            raise ValueError(f"solver {estimator.solver!r} cannot be checkpointed or resumed: {why}; use solver 'lm', "
+                             f"'br', 'scg', 'rprop' or a stepwise solver ('adam', 'sgd', 'rmsprop') for checkpoints")
         if not resumable:
             return {}  # a stop flag too is left to the solvers that check it
         n_train = int(data.X.shape[0])
