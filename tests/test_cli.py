@@ -2,7 +2,9 @@
 
 import base64
 import importlib.util
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -12,7 +14,7 @@ import pandas as pd
 import pytest
 
 from bpnn.cli import main
-from bpnn.modelfile import read
+from bpnn.modelfile import load, read
 
 FAST = ["--epochs", "60", "--quiet"]
 
@@ -259,3 +261,41 @@ def test_plain_demo_finishes_well_within_a_minute(tmp_path, monkeypatch):
     assert main(["demo", "--quiet"]) == 0
     assert time.perf_counter() - started < 60
     assert (tmp_path / "bpnn-demo" / "report.html").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_then_train_resume_alone_ends_with_the_uninterrupted_model_bit_for_bit(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 2))
+    pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "y": np.sin(X.sum(axis=1))}).to_csv(tmp_path / "d.csv", index=False)
+    options = ["--target", "y", "--solver", "adam", "--batch-size", "2", "--hidden", "3", "--max-fail", "0", "--epochs",
+               "20", "--quiet"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    command = [sys.executable, "-c", "import sys; from bpnn.cli import main; sys.exit(main())", "train"]
+    checkpoint, model, full = tmp_path / "run.ckpt", tmp_path / "m.bpnn", tmp_path / "full.bpnn"
+    process = subprocess.Popen([*command, str(tmp_path / "d.csv"), *options, "--checkpoint", str(checkpoint), "--out",
+                                str(model)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(600):  # the first epoch's checkpoint: the handler is in place and training under way
+        if checkpoint.exists() or process.poll() is not None:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 130
+    assert f"continue with bpnn train --resume {checkpoint}" in process.stderr.read()
+
+    assert main(["train", "--resume", str(checkpoint), "--seed", "5"]) == 2  # a result-deciding option that differs
+    assert "was trained with --seed 0, and this command gives 5; leave --seed out" in error_line(capsys)
+    resumed = subprocess.run([*command, "--resume", str(checkpoint)], env=env, capture_output=True, text=True, timeout=120,
+                             cwd=tmp_path.parent)  # another folder: the checkpoint keeps absolute paths
+    assert resumed.returncode == 0, resumed.stderr
+    uninterrupted = subprocess.run([*command, str(tmp_path / "d.csv"), *options, "--out", str(full)], env=env,
+                                   capture_output=True, text=True, timeout=120)
+    assert uninterrupted.returncode == 0, uninterrupted.stderr
+    resumed_model, full_model = load(model), load(full)
+    assert resumed_model.n_iter_ == full_model.n_iter_ == 20
+    assert np.array_equal(resumed_model.network_.params, full_model.network_.params)
+
+
+def test_train_without_data_or_resume_is_refused_in_one_line(tmp_path, capsys):
+    assert main(["train", "--quiet"]) == 2
+    assert "bpnn train needs DATA and --target COL (or --resume FILE" in error_line(capsys)

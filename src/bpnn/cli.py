@@ -39,6 +39,12 @@ DEFAULT_LEARNING_RATE = 0.01  # Adam on mapminmax-scaled inputs: 200 epochs of s
 MATLAB_SOLVERS = ("lm", "br", "rprop", "scg")  # full-batch solvers with MATLAB's max_fail validation stop
 FULL_BATCH = (*MATLAB_SOLVERS, "lbfgs")  # the others (adam, sgd, rmsprop) step through mini-batches
 STEPWISE_EPOCHS, FULL_BATCH_EPOCHS = 200, 1000
+# The options of bpnn train its checkpoints keep (info["train"]), so `bpnn train --resume FILE` needs no other:
+# those that decide the result must match when given again; the outputs may be given anew.
+RESUME_FIXED = ("data", "target", "features", "task", "encoding", "impute", "drop_missing", "hidden", "activation", "solver",
+                "epochs", "learning_rate", "batch_size", "alpha", "division", "scaling", "max_fail", "seed")
+RESUME_OUTPUTS = ("out", "report", "plots", "checkpoint", "checkpoint_every")
+PATH_OPTIONS = ("data", "out", "report", "plots", "checkpoint")  # kept absolute: a resume works from any folder
 
 
 class UsageError(Exception):
@@ -414,7 +420,54 @@ def write_outputs(run, report: str | None, plots: str | None) -> list[Path]:
     return written
 
 
+def option_value(name: str, value: object) -> object:
+    """An option of bpnn train as a checkpoint keeps it: paths absolute, so a resume works from any folder."""
+    return str(Path(value).absolute()) if name in PATH_OPTIONS and value is not None else value
+
+
+def same_option(name: str, first: object, second: object) -> bool:
+    """Whether two values of an option (as kept) ask for the same; layer sizes and ratios are compared parsed."""
+    parse = {"hidden": parse_sizes, "division": parse_division}.get(name)
+    if parse is None or first is None or second is None:
+        return first == second
+    return parse(first) == parse(second)
+
+
+def train_options(args: argparse.Namespace) -> dict:
+    """What a checkpoint of this bpnn train run keeps of its command line."""
+    return {name: option_value(name, getattr(args, name)) for name in RESUME_FIXED + RESUME_OUTPUTS}
+
+
+def resumed_options(args: argparse.Namespace) -> argparse.Namespace:
+    """``args`` completed from the checkpoint given to --resume: an option left at its default takes the
+    checkpoint's value; one given that decides the result must equal it."""
+    from bpnn.checkpoint import load_checkpoint
+
+    _, info = load_checkpoint(args.resume)
+    saved = (info or {}).get("train")
+    if saved is None:  # written by fit(checkpoint=...), not by bpnn train: the command line must say it all
+        if args.data is None or args.target is None:
+            raise UsageError(f"--resume {args.resume} keeps no data file or options (it was not written by bpnn train); "
+                             f"give DATA and --target with it")
+        return args
+    defaults = vars(build_parser().parse_args(["train"]))
+    merged = vars(args).copy()
+    for name in RESUME_FIXED + RESUME_OUTPUTS:
+        given = option_value(name, getattr(args, name))
+        if same_option(name, given, option_value(name, defaults[name])):
+            merged[name] = saved.get(name)
+        elif name in RESUME_FIXED and not same_option(name, given, saved.get(name)):
+            option = "DATA" if name == "data" else "--" + name.replace("_", "-")
+            raise UsageError(f"--resume {args.resume} was trained with {option} {saved.get(name)!r}, and this command gives "
+                             f"{given!r}; leave {option} out to continue with the checkpoint's, or train anew without --resume")
+    return argparse.Namespace(**merged)
+
+
 def run_train(args: argparse.Namespace) -> int:
+    if args.resume is not None:
+        args = resumed_options(args)
+    if args.data is None or args.target is None:
+        raise UsageError("bpnn train needs DATA and --target COL (or --resume FILE, a checkpoint of bpnn train)")
     if args.scheduler is not None:
         from bpnn.cli_distributed import run_train_on_cluster
 
@@ -435,14 +488,15 @@ def run_train(args: argparse.Namespace) -> int:
     checkpoint = Path(args.checkpoint) if args.checkpoint else out.with_name(out.name + ".ckpt")
     checkpointing = {"checkpoint": checkpoint, "resume": args.resume, "only_on_interrupt": not args.checkpoint,
                      # without --checkpoint only an interrupted run writes one
-                     "checkpoint_every": args.checkpoint_every if args.checkpoint else sys.maxsize}
+                     "checkpoint_every": args.checkpoint_every if args.checkpoint else sys.maxsize,
+                     "checkpoint_info": {"train": {**train_options(args), "out": option_value("out", out)}}}
     fitted, run = fit_dataset(dataset, settings, args.quiet, f"bpnn train {data.name}", checkpointing)
     save(fitted.estimator, out, fitted.info({"metrics": run.metrics, "settings": run.settings, "data": run.data,
                                              "training": training_record(run)}))
     if fitted.estimator.history_.stop_reason == "interrupted":
         saved = f"the checkpoint {checkpoint} and " if checkpoint.exists() else ""
         print(f"bpnn: interrupted after {fitted.estimator.n_iter_} epochs; wrote {saved}the best model so far to {out}"
-              + (f"; continue with the same command and --resume {checkpoint}" if saved else ""), file=sys.stderr)
+              + (f"; continue with bpnn train --resume {checkpoint}" if saved else ""), file=sys.stderr)
         return 130
     written = [out, *write_outputs(run, args.report, args.plots)]
     print_run(run, args.quiet)
@@ -817,8 +871,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a network on a CSV, TSV, Excel or Parquet table",
                                 description="Train a network on a table (CSV, TSV, .xlsx or Parquet, UTF-8 or GBK) "
                                             "and save it with its metrics; optionally write plots and an HTML report.")
-    train.add_argument("data", help="the data file")
-    train.add_argument("--target", nargs="+", required=True, metavar="COL", help="target column(s)")
+    train.add_argument("data", nargs="?", help="the data file (with --resume: the checkpoint's)")
+    train.add_argument("--target", nargs="+", metavar="COL", help="target column(s) (required; with --resume: the checkpoint's)")
     train.add_argument("--features", nargs="+", metavar="COL", help="feature columns (default: all other columns)")
     train.add_argument("--task", choices=TASKS, help="override the detected task")
     train.add_argument("--encoding", help="text encoding of the file (default: UTF-8, else GBK)")
@@ -832,8 +886,9 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--checkpoint", metavar="FILE", help="write the complete training state to FILE (default on "
                                                              "Ctrl-C: the model file's name with .ckpt)")
     resume.add_argument("--checkpoint-every", type=int, default=1, metavar="N", help="epochs between checkpoints (default 1)")
-    resume.add_argument("--resume", metavar="FILE", help="continue the run of this checkpoint (give the same data and "
-                                                         "options); solvers lm, adam, sgd, rmsprop")
+    resume.add_argument("--resume", metavar="FILE", help="continue the run of this checkpoint with its data and options "
+                                                         "(options given again must match; outputs may change); every "
+                                                         "solver but lbfgs")
     cluster = train.add_argument_group("on a Dask cluster (every row trains; no division, scaling or report)")
     cluster.add_argument("--scheduler", metavar="local:N|tcp://HOST:PORT",
                          help="train with bpnn.distributed: local:N starts N single-threaded local workers, "

@@ -854,12 +854,13 @@ class BPClassifier(ClassifierMixin, _BPBase):
 
     def fit(self, X: object, y: object, sample_weight: object = None, validation_data: tuple | None = None, *,
             checkpoint: str | None = None, checkpoint_every: int = 1, resume: str | None = None,
-            stop: object = None) -> BPClassifier:
+            stop: object = None, checkpoint_info: dict | None = None) -> BPClassifier:
         """Train on (X, y); ``validation_data`` = (X_val, y_val[, sample_weight_val]) is scored every epoch
         (``validation_loss_curve_``, ``validation_scores_``) and used by early stopping. ``checkpoint``,
-        ``checkpoint_every``, ``resume`` and ``stop``: see "Checkpoints" in the class docstring."""
+        ``checkpoint_every``, ``resume``, ``stop`` and ``checkpoint_info`` (JSON kept beside the state; bpnn train keeps
+        its settings there): see "Checkpoints" in the class docstring."""
         return self._fit(X, y, sample_weight, validation_data, incremental=False,
-                         run=Checkpointing(checkpoint, checkpoint_every, resume, stop))
+                         run=Checkpointing(checkpoint, checkpoint_every, resume, stop, checkpoint_info))
 
     @available_if(lambda est: est.solver in STEPWISE_SOLVERS)
     def partial_fit(self, X: object, y: object, classes: object = None, sample_weight: object = None) -> BPClassifier:
@@ -1029,12 +1030,13 @@ class BPRegressor(RegressorMixin, _BPBase):
 
     def fit(self, X: object, y: object, sample_weight: object = None, validation_data: tuple | None = None, *,
             checkpoint: str | None = None, checkpoint_every: int = 1, resume: str | None = None,
-            stop: object = None) -> BPRegressor:
+            stop: object = None, checkpoint_info: dict | None = None) -> BPRegressor:
         """Train on (X, y); ``validation_data`` = (X_val, y_val[, sample_weight_val]) is scored every epoch
         (``validation_loss_curve_``, ``validation_scores_`` as R²) and used by early stopping. ``checkpoint``,
-        ``checkpoint_every``, ``resume`` and ``stop``: see "Checkpoints" in BPClassifier's docstring."""
+        ``checkpoint_every``, ``resume``, ``stop`` and ``checkpoint_info``: see "Checkpoints" in BPClassifier's
+        docstring and fit there."""
         return self._fit(X, y, sample_weight, validation_data, incremental=False,
-                         run=Checkpointing(checkpoint, checkpoint_every, resume, stop))
+                         run=Checkpointing(checkpoint, checkpoint_every, resume, stop, checkpoint_info))
 
     @available_if(lambda est: est.solver in STEPWISE_SOLVERS)
     def partial_fit(self, X: object, y: object, sample_weight: object = None) -> BPRegressor:
