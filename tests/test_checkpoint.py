@@ -1,5 +1,6 @@
 """Checkpoints and resume: a run killed with SIGKILL and resumed ends bit-identical to one never stopped;
-a write killed before its rename leaves the previous checkpoint; stop flags; refusals with reasons."""
+a write killed before its rename leaves the previous checkpoint, and the next write removes its temporary file;
+stop flags; refusals with reasons."""
 
 import os
 import signal
@@ -61,7 +62,7 @@ def test_sigkill_at_a_random_epoch_then_resume_is_bit_identical(solver, tmp_path
     assert np.array_equal(full, resumed)
 
 
-def test_a_write_killed_before_its_rename_leaves_the_previous_checkpoint(tmp_path):
+def test_a_write_killed_before_its_rename_leaves_the_previous_checkpoint_and_the_next_removes_its_temporary(tmp_path):
     path = tmp_path / "run.ckpt"
     result = subprocess.run([sys.executable, "-c", textwrap.dedent("""
         import os, signal, sys
@@ -74,6 +75,15 @@ def test_a_write_killed_before_its_rename_leaves_the_previous_checkpoint(tmp_pat
     assert result.returncode == -signal.SIGKILL
     state, _ = load_checkpoint(path)
     assert state["epoch"] == 1 and np.array_equal(state["params"], np.arange(5.0))
+    stray = [entry.name for entry in tmp_path.iterdir() if entry.name != "run.ckpt"]
+    assert len(stray) == 1 and stray[0].startswith(".run.ckpt.") and stray[0].endswith(".tmp")
+    others = [".run.ckpt.abc.tmp", ".run.ckpt.abcd1234.tmp.bak", "run.ckpt.abcd1234.tmp", ".other.abcd1234.tmp",
+              ".run.ckpt.ABCD1234.tmp", ".run.ckpt2.abcd1234.tmp"]  # not a temporary file of run.ckpt: kept
+    for name in others:
+        (tmp_path / name).write_bytes(b"x")
+    save_checkpoint(path, {"epoch": 3})  # the next successful write removes the stray temporary file
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == sorted([*others, "run.ckpt"])
+    assert load_checkpoint(path)[0] == {"epoch": 3}
 
 
 def test_state_round_trips_exactly(tmp_path):

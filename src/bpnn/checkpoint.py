@@ -11,7 +11,8 @@ The state a training run hands its ``checkpoint`` function (see :func:`bpnn.core
 bit, Python ints of any size (a generator's state), floats exactly (JSON writes the shortest repr).
 
 Writing goes through :func:`bpnn.modelfile.atomic_write` (temporary file, flush, fsync, rename), so a run
-killed while writing leaves the previous checkpoint whole.
+killed while writing leaves the previous checkpoint whole; the temporary file it leaves (``.NAME.XXXXXXXX.tmp``
+beside NAME) is removed by the next successful write of NAME.
 
 An estimator's checkpoint (:class:`Checkpointing`, what ``fit(checkpoint=, checkpoint_every=, resume=,
 stop=)`` asks for) holds ``estimator`` (the class name), ``params`` (its parameters as JSON), ``division``
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,11 +64,24 @@ def _restore(value: object, arrays: dict) -> object:
     return value
 
 
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Remove the temporary files that writes of ``path`` killed before their rename left beside it: exactly the
+    names :func:`bpnn.modelfile.atomic_write` makes (``tempfile.mkstemp``: ``.NAME.`` + 8 of [a-z0-9_] + ``.tmp``)."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
+    stale = [entry for entry in path.parent.iterdir() if pattern.fullmatch(entry.name) and entry.is_file()]
+    for entry in stale:
+        entry.unlink(missing_ok=True)
+    return stale
+
+
 def save_checkpoint(path: str | Path, state: dict, info: dict | None = None) -> Path:
-    """Write ``state`` (nested dicts and lists of JSON values and NumPy arrays) to ``path`` atomically."""
+    """Write ``state`` (nested dicts and lists of JSON values and NumPy arrays) to ``path`` atomically, then remove
+    what earlier writes killed before their rename left."""
     arrays: dict = {}
     meta = _flatten(state, arrays, "state")
-    return atomic_write(path, encode(KIND, meta, arrays, info))
+    path = atomic_write(path, encode(KIND, meta, arrays, info))
+    remove_stale_temporaries(path)
+    return path
 
 
 def load_checkpoint(path: str | Path) -> tuple[dict, dict]:
