@@ -1,6 +1,8 @@
 """The general core: gradients against finite differences, numerics, dtypes, optimizers, training."""
 
+import copy
 import math
+import pickle
 import subprocess
 import sys
 
@@ -270,3 +272,13 @@ def test_core_imports_no_heavy_libraries():
             "print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+@pytest.mark.parametrize("clone", [lambda n: pickle.loads(pickle.dumps(n)), copy.deepcopy], ids=["pickle", "deepcopy"])
+def test_copied_network_keeps_weights_as_views_of_params(clone):
+    net, X, Y, _ = problem(2, "tanh", "squared_error")
+    twin = clone(net)
+    np.testing.assert_array_equal(twin.predict(X), net.predict(X))
+    twin.unpack(np.zeros(twin.n_params))
+    assert not twin.weights[0].any() and not twin.biases[-1].any()
+    assert net.weights[0].any()  # the original is untouched

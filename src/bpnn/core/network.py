@@ -114,6 +114,16 @@ class Network:
         """Set all parameters from a flat vector (the views stay valid)."""
         self.params[...] = flat
 
+    def __getstate__(self) -> dict:
+        # pickle and deepcopy would store weights/biases as independent arrays, cutting them off from params
+        state = self.__dict__.copy()
+        del state["weights"], state["biases"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.weights, self.biases = self.split(self.params)
+
     def weight_mask(self) -> Array:
         """1 where the flat vector holds a weight, 0 where it holds a bias (the L2 penalty's mask)."""
         mask = np.zeros(self.n_params, dtype=self.dtype)
