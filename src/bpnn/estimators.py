@@ -522,16 +522,6 @@ class _BPBase(BaseEstimator):
             raise ValueError(f"layer must be a hidden layer number 1..{n_hidden} or -{n_hidden}..-1; got {layer!r}")
         return self.network_.forward(X).A[number]
 
-    def _relink_network_views(self) -> None:
-        """Re-point the network's weight and bias views at its parameter vector (lost when pickled)."""
-        network = self.__dict__.get("network_")
-        if network is not None:
-            network.weights, network.biases = network.split(network.params)
-
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        self._relink_network_views()
-
     # ---- state for model files ----------------------------------------------------------------------
     def _to_state(self) -> tuple[dict, dict[str, Array]]:
         """(meta, arrays): JSON-able values and NumPy arrays holding everything to predict and inspect."""
