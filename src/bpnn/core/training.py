@@ -320,8 +320,9 @@ def _blas_threads(threads: int | str | None, network: Network, batch: int) -> Ab
 
 @functools.cache
 def _thread_controller() -> object:
-    """threadpoolctl's handle on the loaded BLAS: imported lazily (importing bpnn never loads it), built once
-    (finding the libraries takes milliseconds)."""
+    """threadpoolctl's handle on the loaded BLAS: imported lazily (importing bpnn never loads it) and built
+    once, since finding the libraries takes milliseconds; it caps those loaded by then, NumPy's (which the
+    core uses) among them."""
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:
