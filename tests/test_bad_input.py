@@ -145,7 +145,7 @@ CASES = [
     ("model as data", {"m.bpnn": MODEL}, ["train", "m.bpnn", "--target", "species"],
      ["bpnn model file", "not a data table"]),
     # -- bpnn train: options and output paths
-    ("no target option", {"d.csv": table()}, ["train", "d.csv"], ["required", "--target"]),
+    ("no target option", {"d.csv": table()}, ["train", "d.csv"], ["needs DATA and --target", "--resume"]),
     ("impute and drop", {"d.csv": table()}, ["train", "d.csv", "--target", "species", "--impute", "mean",
                                               "--drop-missing"], ["--drop-missing", "not allowed with", "--impute"]),
     ("unknown impute", {"d.csv": table()}, ["train", "d.csv", "--target", "species", "--impute", "zero"],
