@@ -139,9 +139,11 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
 
     ``blas_threads`` caps the BLAS threads during training (restored afterwards): a number, ``None`` to
     leave BLAS as it is, or ``"auto"``: one thread when every layer's product on a batch is below
-    ``SMALL_PRODUCT`` multiply-adds, where a second thread only adds synchronisation (on a busy machine
-    it made small networks 10–40× slower, see docs/bench.md), and unchanged otherwise. Capping uses
-    threadpoolctl, imported only then; "auto" does nothing without it.
+    ``SMALL_PRODUCT`` multiply-adds, and unchanged otherwise. Measured on a shared 2-core machine
+    (docs/bench.md): for small networks a second thread gained nothing when the machine was quiet and
+    made training 8–60× slower when it was busy; for large ones it was 1.6× faster when quiet and up to
+    3× slower when busy, so there the choice is left to the environment (one thread on a shared
+    machine). Capping uses threadpoolctl, imported only then; "auto" does nothing without it.
 
     ``checkpoint``, ``checkpoint_every``, ``resume`` and ``stop``: see the module docstring. With ``resume``
     the network, optimizer, ``rng``, ``history``, ``early_stopping`` and ``schedule`` passed are set to the
@@ -191,7 +193,7 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
                 else:  # gathered into the reused buffers; mode="clip" writes directly ("raise" would buffer a copy)
                     work = workspaces[len(rows)]
                     X_batch = X.take(rows, axis=0, out=work.X, mode="clip")
-                    Y_batch = Y.take(rows, axis=0, out=work.Y, mode="clip") if Y.dtype == network.dtype else Y[rows]
+                    Y_batch = Y.take(rows, axis=0, out=work.Y if Y.dtype == network.dtype else None, mode="clip")
                 if Y_batch.dtype != network.dtype:  # compact targets, converted one batch at a time
                     np.copyto(work.Y, Y_batch)
                     Y_batch = work.Y
