@@ -141,9 +141,9 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
     leave BLAS as it is, or ``"auto"``: one thread when every layer's product on a batch is below
     ``SMALL_PRODUCT`` multiply-adds, and unchanged otherwise. Measured on a shared 2-core machine
     (docs/bench.md): for small networks a second thread gained nothing when the machine was quiet and
-    made training 8–60× slower when it was busy; for large ones it was 1.6× faster when quiet and up to
-    3× slower when busy, so there the choice is left to the environment (one thread on a shared
-    machine). Capping uses threadpoolctl, imported only then; "auto" does nothing without it.
+    made the 64-128-10 one 8–66× slower when it was busy; for large ones it was 1.6–1.7× faster when
+    quiet and up to 3–5× slower when busy, so there the choice is left to the environment (one thread
+    on a shared machine). Capping uses threadpoolctl, imported only then; "auto" does nothing without it.
 
     ``checkpoint``, ``checkpoint_every``, ``resume`` and ``stop``: see the module docstring. With ``resume``
     the network, optimizer, ``rng``, ``history``, ``early_stopping`` and ``schedule`` passed are set to the
