@@ -1,8 +1,8 @@
 """Activation functions and their derivatives.
 
 Conventions: ``z`` is a pre-activation array of any shape, ``a = f(z)``. ``df(z, a)`` returns g'(z);
-it receives both so each activation can use whichever is cheaper (sigmoid and tanh use ``a``, relu and
-elu use ``z``). Every function keeps the dtype of ``z``.
+it receives both so each activation can use whichever is cheaper (sigmoid, tanh and elu use ``a``, relu
+uses ``z``). Every function keeps the dtype of ``z``.
 
 Both take an optional ``out`` array of ``z``'s shape and dtype: the result is written into it and it is
 returned, so the training loop reuses one buffer per layer instead of allocating every step. Without
