@@ -55,7 +55,7 @@ from bpnn.core.jacobian import GaussNewton, gauss_newton, sum_squared_errors
 from bpnn.core.network import Network, sample_weights
 from bpnn.core.optimizers import SCHEDULE_ALIASES, Constant, GradientDescent
 from bpnn.core.solvers import FULL_BATCH_SOLVERS, get_solver
-from bpnn.core.training import Callback, DivergenceWarning, EarlyStopping, History, Score, train
+from bpnn.core.training import Callback, DivergenceWarning, EarlyStopping, History, Score, record_epoch, restore_best, train
 from bpnn.estimators import (
     MIN_LEARNING_RATE,
     STEPWISE_SOLVERS,
@@ -432,9 +432,8 @@ def local_sgd(network: Network, partitions: Partitions, loss: str, optimizer: Gr
     """
     client, total = partitions.client, partitions.total_weight
     history = History() if history is None else history
-    if validation is not None:
-        X_val, Y_val = network.as_input(validation[0]), network.as_input(validation[1])
-        weights_val = validation[2] if len(validation) > 2 else None
+    validation_rows = None if validation is None else (
+        network.as_input(validation[0]), network.as_input(validation[1]), validation[2] if len(validation) > 2 else None)
     (template,) = _persist(client, delayed(network))
     streams = np.random.default_rng(rng).spawn(len(partitions.blocks))  # SeedSequence.spawn: independent, reproducible
     states = [LocalState(copy.deepcopy(optimizer), stream) for stream in streams]
@@ -457,27 +456,16 @@ def local_sgd(network: Network, partitions: Partitions, loss: str, optimizer: Gr
             warnings.warn(history.message, DivergenceWarning, stacklevel=2)
             break
         network.unpack(averaged)
-        history.loss.append(epoch_loss)
-        history.learning_rate.append(optimizer.learning_rate)
-        if validation is not None:
-            history.val_loss.append(network.cost(network.forward(X_val), Y_val, loss, weights_val, alpha))
-            if score is not None:
-                history.val_score.append(score(network, X_val, Y_val, weights_val))
-        if schedule is not None:
-            optimizer.learning_rate = schedule(epoch, epoch_loss)
-        history.seconds.append(time.perf_counter() - started)
-        if early_stopping is not None:
-            early_stopping.improved(history, network.params)
-            if early_stopping.should_stop:
-                history.stop_reason = f"no improvement of {early_stopping.monitor} in {early_stopping.patience} epochs"
-                break
+        if record_epoch(history, network, loss, optimizer, epoch, epoch_loss, started, alpha=alpha,
+                        validation=validation_rows, score=score, test=None, schedule=schedule,
+                        early_stopping=early_stopping):
+            break
         if any([bool(callback(epoch, history, network)) for callback in callbacks]):
             history.stop_reason = "stopped by callback"
             break
     else:
         history.stop_reason = "maximum epochs"
-    if early_stopping is not None and early_stopping.restore_best and early_stopping.best_params is not None:
-        network.unpack(early_stopping.best_params)
+    restore_best(network, early_stopping)
     return history
 
 

@@ -224,22 +224,11 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
                                    f"{optimizer.learning_rate / 10:g}, or scale the inputs.")
                 warnings.warn(history.message, DivergenceWarning, stacklevel=2)
                 break
-            history.loss.append(epoch_loss)
-            history.learning_rate.append(optimizer.learning_rate)
-            if validation is not None:
-                history.val_loss.append(network.cost(network.forward(X_val), Y_val, loss, weights_val, alpha))
-                if score is not None:
-                    history.val_score.append(score(network, X_val, Y_val, weights_val))
-            if test is not None:  # measured only
-                history.log("test_loss", network.cost(network.forward(X_test), Y_test, loss, weights_test, alpha))
-            if schedule is not None:
-                optimizer.learning_rate = schedule(epoch, epoch_loss)
-            history.seconds.append(time.perf_counter() - started)
-            if early_stopping is not None:
-                early_stopping.improved(history, network.params)
-                if early_stopping.should_stop:
-                    history.stop_reason = f"no improvement of {early_stopping.monitor} in {early_stopping.patience} epochs"
-                    break
+            if record_epoch(history, network, loss, optimizer, epoch, epoch_loss, started, alpha=alpha,
+                            validation=None if validation is None else (X_val, Y_val, weights_val), score=score,
+                            test=None if test is None else (X_test, Y_test, weights_test), schedule=schedule,
+                            early_stopping=early_stopping):
+                break
             if stop is not None and stop.is_set():
                 _interrupted(history, f"at the end of epoch {epoch + 1}")
                 if checkpoint is not None:
@@ -252,9 +241,41 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
                 break
         else:
             history.stop_reason = "maximum epochs"
+    restore_best(network, early_stopping)
+    return history
+
+
+def record_epoch(history: History, network: Network, loss: Loss | str, optimizer: GradientDescent, epoch: int,
+                 epoch_loss: float, started: float, *, alpha: float, validation: tuple | None, score: Score | None,
+                 test: tuple | None, schedule: Constant | None, early_stopping: EarlyStopping | None) -> bool:
+    """Append one finished epoch to ``history`` (loss, learning rate, validation loss and score, test loss,
+    time), step the schedule, and return True when early stopping ends training. ``validation`` and
+    ``test`` are ``(X, Y, sample_weight)`` in the network's dtype."""
+    history.loss.append(epoch_loss)
+    history.learning_rate.append(optimizer.learning_rate)
+    if validation is not None:
+        X_val, Y_val, weights_val = validation
+        history.val_loss.append(network.cost(network.forward(X_val), Y_val, loss, weights_val, alpha))
+        if score is not None:
+            history.val_score.append(score(network, X_val, Y_val, weights_val))
+    if test is not None:  # measured only
+        X_test, Y_test, weights_test = test
+        history.log("test_loss", network.cost(network.forward(X_test), Y_test, loss, weights_test, alpha))
+    if schedule is not None:
+        optimizer.learning_rate = schedule(epoch, epoch_loss)
+    history.seconds.append(time.perf_counter() - started)
+    if early_stopping is not None:
+        early_stopping.improved(history, network.params)
+        if early_stopping.should_stop:
+            history.stop_reason = f"no improvement of {early_stopping.monitor} in {early_stopping.patience} epochs"
+            return True
+    return False
+
+
+def restore_best(network: Network, early_stopping: EarlyStopping | None) -> None:
+    """Put back the best weights early stopping saw, when it keeps them."""
     if early_stopping is not None and early_stopping.restore_best and early_stopping.best_params is not None:
         network.unpack(early_stopping.best_params)
-    return history
 
 
 def training_state(network: Network, optimizer: GradientDescent, rng: np.random.Generator, history: History,
