@@ -215,7 +215,8 @@ def import_times(repeats: int = 5) -> dict:
     python = sys.executable
     script = Path(python).with_name("bpnn")
     help_command = [str(script), "--help"] if script.exists() else [python, "-m", "bpnn.cli", "--help"]
-    commands = {"bare": [python, "-c", "pass"], "import bpnn": [python, "-c", "import bpnn"], "bpnn --help": help_command,
+    commands = {"bare": [python, "-c", "pass"], "import numpy": [python, "-c", "import numpy"],
+                "import bpnn": [python, "-c", "import bpnn"], "bpnn --help": help_command,
                 "import sklearn.neural_network": [python, "-c", "import sklearn.neural_network"]}
     if torch_available():
         commands["import torch"] = [python, "-c", "import torch"]
@@ -349,6 +350,8 @@ def markdown(report: dict) -> str:
         lines += ["## Import times (median of 5, above a bare interpreter)", "",
                   f"Bare interpreter: {1e3 * imports['bare_s']:.0f} ms.", ""]
         lines += [f"- `{key}`: {1e3 * value:.0f} ms" for key, value in imports["above_bare_s"].items()]
+        own = imports["above_bare_s"]["import bpnn"] - imports["above_bare_s"]["import numpy"]
+        lines += [f"- bpnn's own modules, `import bpnn` less `import numpy`: {1e3 * own:.0f} ms"]
         lines += [f"- heavy modules after `import bpnn`: {', '.join(imports['heavy_after_import']) or 'none'}; "
                   f"after `bpnn --help`: {', '.join(imports['heavy_after_help']) or 'none'}", ""]
     lines += ["## Targets", "", "| target | measured | holds |", "|---|---|---|"]

@@ -27,7 +27,7 @@ Array = np.ndarray
 class Loss:
     name: str
     canonical_output: str
-    value_canonical: Callable[[Array, Array, Array], Array]  # (y, z, a) -> (m,), used with the canonical output
+    value_from_z: Callable[[Array, Array, Array], Array]  # (y, z, a) -> (m,), with the canonical output (a = g(z))
     value_from_a: Callable[[Array, Array], Array]  # (y, a) -> (m,), used with other outputs
     grad_a: Callable[[Array, Array], Array]  # (y, a) -> dL/da, used with other outputs
 
@@ -115,7 +115,7 @@ def check_pairing(loss: Loss, output: Activation) -> None:
 def per_sample_loss(loss: Loss, output: Activation, y: Array, z: Array, a: Array) -> Array:
     """L_i for each sample, stable from ``z`` when the output is the loss's canonical one."""
     if output.name == loss.canonical_output:
-        return loss.value_canonical(y, z, a)
+        return loss.value_from_z(y, z, a)
     return loss.value_from_a(y, a)
 
 
