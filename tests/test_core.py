@@ -274,6 +274,19 @@ def test_core_imports_no_heavy_libraries():
     assert out == ""
 
 
+def test_import_bpnn_is_lazy_and_names_load_their_modules():
+    code = ("import sys, bpnn; before = sorted(m for m in sys.modules if m == 'numpy' or m.startswith('bpnn.')); "
+            "net = bpnn.Network([2, 3, 1]); trained = bpnn.train; "
+            "print(before, 'bpnn.core.training' in sys.modules, 'numpy' in sys.modules, 'sklearn' in sys.modules, "
+            "type(net).__module__, trained.__module__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[] True True False bpnn.core.network bpnn.core.training"
+    with pytest.raises(AttributeError, match="module 'bpnn' has no attribute 'Netwrok'"):
+        import bpnn
+        bpnn.Netwrok  # noqa: B018
+    assert {"Network", "train", "BPClassifier", "explain"} <= set(dir(bpnn))
+
+
 @pytest.mark.parametrize("clone", [lambda n: pickle.loads(pickle.dumps(n)), copy.deepcopy], ids=["pickle", "deepcopy"])
 def test_copied_network_keeps_weights_as_views_of_params(clone):
     net, X, Y, _ = problem(2, "tanh", "squared_error")

@@ -1,30 +1,49 @@
 """bpnn: backpropagation neural networks, from the textbook derivation to MATLAB-style engineering
 workflows and scikit-learn estimators.
 
-``import bpnn`` loads NumPy and the core only; the estimators (scikit-learn), model files and the
-explain trace load on first use of their names.
+``import bpnn`` is lazy: it loads none of bpnn's modules, nor NumPy. Each public name loads its module
+on first use (PEP 562): ``bpnn.Network``, ``bpnn.train`` and ``bpnn.gradcheck`` the NumPy-only core,
+``bpnn.TwoLayerNet`` the seed's network, ``bpnn.BPClassifier``/``bpnn.BPRegressor`` the estimators
+(scikit-learn), ``bpnn.save``/``bpnn.load`` model files and ``bpnn.explain`` the explain trace. So a
+script or the ``bpnn`` command pays only for what it uses.
 """
 
 from __future__ import annotations
 
 import importlib
-
-from bpnn.core import Network, gradcheck, train
-from bpnn.seed import TwoLayerNet
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
 _LAZY = {
+    "Network": "bpnn.core",
+    "gradcheck": "bpnn.core",
+    "train": "bpnn.core",
+    "TwoLayerNet": "bpnn.seed",
     "BPClassifier": "bpnn.estimators",
     "BPRegressor": "bpnn.estimators",
     "save": "bpnn.modelfile",
     "load": "bpnn.modelfile",
     "explain": "bpnn.explain",
 }
-__all__ = ["Network", "TwoLayerNet", "gradcheck", "train", "__version__", *_LAZY]
+__all__ = ["BPClassifier", "BPRegressor", "Network", "TwoLayerNet", "__version__", "explain", "gradcheck", "load",
+           "save", "train"]
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time the names load in __getattr__
+    from bpnn.core import Network, gradcheck, train
+    from bpnn.estimators import BPClassifier, BPRegressor
+    from bpnn.explain import explain
+    from bpnn.modelfile import load, save
+    from bpnn.seed import TwoLayerNet
 
 
 def __getattr__(name: str) -> object:
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
     raise AttributeError(f"module 'bpnn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
