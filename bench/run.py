@@ -7,7 +7,8 @@
 Protocol (see :mod:`workloads` for how each framework is set up identically):
 - BLAS threads are pinned with threadpoolctl to ``--threads`` (default 1) for every framework, and PyTorch's
   intra-op threads to the same count.
-- For each workload and dtype (float64, float32), every round runs each optimizer (SGD, Adam) in each
+- For each workload and dtype (float64, float32), after an untimed one-epoch warm-up of every framework
+  and optimizer on the first 1024 rows, every round runs each optimizer (SGD, Adam) in each
   framework, the framework order rotated from round to round. The time per epoch is the median over the
   rounds (``--repeats``: 5 for W1–W3, 3 for W4–W5) of a whole fit divided by its epochs; a ratio is the
   median of the rounds' own ratios (two runs made one after the other). The final training losses are
@@ -79,6 +80,9 @@ def time_workload(name: str, dtype: str, frameworks: list, repeats: int, quick: 
     init = initial_params(work, X.dtype)
     runs = {(opt, fw): [] for opt in OPTIMIZERS for fw in frameworks}
     losses = {}
+    for optimizer in OPTIMIZERS:  # untimed warm-up: first calls load code and fill caches (PyTorch's first step is slow)
+        for fw in frameworks:
+            FRAMEWORKS[fw](work, X[:1024], y[:1024], optimizer, 1, init)
     gemm, updates = [], []
     for rep in range(repeats):
         for optimizer in OPTIMIZERS:
