@@ -175,3 +175,16 @@ def test_an_edited_header_with_its_checksum_recomputed_is_used_or_refused(capsys
                 "export": ["export", str(edited), "--to", "python", str(Path(folder) / "m.py")]}[command]
         code, err = run(argv, capsys)
         check_handled(code, err)
+
+
+@pytest.mark.parametrize("targets", ["", "y", [], [3]])
+def test_a_header_whose_targets_are_not_a_list_of_names_is_refused(capsys, model, targets, tmp_path):
+    # found by the property above: targets "" passed the old check (every character of a string is a str)
+    def change(header: dict) -> None:
+        header["info"]["targets"] = targets
+
+    edited = tmp_path / "m.bpnn"
+    edited.write_bytes(with_header(model.read_bytes(), change))
+    code, err = run(["predict", str(edited), str(model.parent / "train.csv"), "-o", str(tmp_path / "p.csv")], capsys)
+    assert code == 2, err
+    assert f"targets {targets!r} are not a bpnn train record" in err

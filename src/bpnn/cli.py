@@ -214,7 +214,8 @@ class Fitted:
         is read, inside ``ModelFile.checked``."""
         import pandas as pd
 
-        if self.task not in TASKS or not all(isinstance(name, str) for name in self.target_names):
+        names = self.target_names
+        if self.task not in TASKS or not (isinstance(names, list) and names and all(isinstance(n, str) for n in names)):
             raise ValueError(f"task {self.task!r} and targets {self.target_names!r} are not a bpnn train record")
         row = pd.DataFrame({name: [0.0 if categories is None else str(categories[0])]
                             for name, categories in self.encoder.columns})
