@@ -295,3 +295,21 @@ def test_copied_network_keeps_weights_as_views_of_params(clone):
     twin.unpack(np.zeros(twin.n_params))
     assert not twin.weights[0].any() and not twin.biases[-1].any()
     assert net.weights[0].any()  # the original is untouched
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sigmoid_is_accurate_to_an_ulp_and_saturates_quietly(dtype):
+    import warnings
+
+    from scipy.special import expit
+
+    z = np.concatenate([np.linspace(-100, 100, 20001), [-1e4, -800.0, -745.0, 745.0, 800.0, 1e4]]).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # saturation is expected: no overflow warning
+        got = ACTIVATIONS["sigmoid"].f(z)
+    expected = expit(z.astype(np.float64))
+    normal = expected > np.finfo(dtype).tiny  # where the true value is a normal number of the dtype
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got[normal], expected[normal].astype(dtype), rtol=4 * np.finfo(dtype).eps, atol=0)
+    assert np.all(got[~normal] <= np.finfo(dtype).tiny) and np.all(got >= 0)
+    assert got[z == -1e4][0] == 0 and got[z == 1e4][0] == 1

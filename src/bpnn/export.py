@@ -88,7 +88,8 @@ LAYERS = [  # (W[l] of shape (n_in, n_out), b[l], activation g_l): Z[l] = A[l-1]
 
 def _activation(name, z):
     if name == "sigmoid":
-        return (np.tanh(z * 0.5) + 1) * 0.5  # σ(z) = (1 + tanh(z/2))/2
+        with np.errstate(over="ignore"):  # e^-z overflows to inf for very negative z, where σ(z) is 0
+            return 1 / (1 + np.exp(-z))  # σ(z) = 1 / (1 + e^-z)
     if name == "tanh":
         return np.tanh(z)
     if name == "relu":
