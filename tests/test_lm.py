@@ -46,18 +46,21 @@ def curvatures(H, invariant=0):
     return eigenvalues[invariant], eigenvalues[-1]
 
 
-def gradient_rounding(network, X, Y, loss="squared_error", sample_weight=None):
+def gradient_rounding(network, X, Y, loss="squared_error", sample_weight=None, alpha=0.0, eps=EPS):
     """A bound on the rounding error of the computed ∇J (2-norm). ∇J sums the m per-sample terms w_i ∇L_i, each
     formed in a handful of operations per layer; the summation bound gives, elementwise,
-    |fl(∇J) - ∇J| <= (m + 4·depth·fan-in)·ε·Σ_i w_i |∇L_i|."""
+    |fl(∇J) - ∇J| <= (m + 4·depth·fan-in)·ε·Σ_i w_i |∇L_i|, and the penalty's α/S·W adds 2ε·α/S·|W|."""
     X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float).reshape(len(X), -1)
     s = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     w = s / s.sum()
+    probe = Network(network.layer_sizes, [g.name for g in network.activations[:-1]], network.activations[-1].name)
+    probe.unpack(np.asarray(network.pack(), dtype=float))  # the per-sample terms in float64
     total = np.zeros(network.n_params)
     for i in np.flatnonzero(w):
-        total += w[i] * np.abs(network.loss_and_grad(X[i:i + 1], Y[i:i + 1], loss)[1])  # ∇L_i
+        total += w[i] * np.abs(probe.loss_and_grad(X[i:i + 1], Y[i:i + 1], loss)[1])  # ∇L_i
     operations = len(X) + 4 * network.n_layers * max(network.layer_sizes)
-    return operations * EPS * float(np.linalg.norm(total))
+    penalty = alpha / s.sum() * float(np.sqrt(sum(float(np.sum(np.square(W, dtype=float))) for W in network.weights)))
+    return operations * eps * float(np.linalg.norm(total)) + 2 * eps * penalty
 
 
 def output_rounding(network, X, eps=EPS):
