@@ -23,6 +23,8 @@ import bpnn
 from bpnn.core.solvers import FULL_BATCH_SOLVERS
 from bpnn.estimators import BPClassifier, BPRegressor
 from bpnn.seed import TwoLayerNet
+from test_lbfgs import assert_near_the_same_minimum, converged_point
+from test_lm import EPS, assert_within, cost_rounding, output_rounding
 
 pytestmark = [pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),  # short runs on purpose
               pytest.mark.usefixtures("one_blas_thread")]
@@ -45,6 +47,14 @@ def relu(z):
     return np.maximum(z, 0)
 
 
+def layer_rounding(network, X, layer):
+    """A bound on the rounding error of Z[layer] (the dot-product bound (fan-in + 2)·ε·(|A[l-1]| |W[l]| + |b[l]|),
+    times the depth for the errors the earlier layers pass on), for a computation in another order."""
+    A = network.forward(X).A[layer - 1]
+    magnitude = np.abs(A) @ np.abs(network.weights[layer - 1]) + np.abs(network.biases[layer - 1])
+    return (network.layer_sizes[layer - 1] + 2) * layer * EPS * magnitude
+
+
 def manual_logits(est, X):
     """Z[L] computed from coefs_ / intercepts_ alone, scikit-learn's way: a @ W + b, relu between layers."""
     a = X
@@ -62,11 +72,18 @@ def test_binary_is_one_sigmoid_unit_with_cross_entropy(binary):
     assert [W.shape for W in est.coefs_] == [(6, 8), (8, 1)]  # scikit-learn's orientation (n_in, n_out)
     z = manual_logits(est, X)[:, 0]
     p = 1 / (1 + np.exp(-z))
-    np.testing.assert_allclose(est.predict_proba(X), np.column_stack([1 / (1 + np.exp(z)), p]), rtol=1e-12)
+    # z computed in another order differs by at most δz; σ and 1 - σ move by at most their value times δz, and
+    # each is computed to a few ε
+    dz = output_rounding(est.network_, X)[:, 0]
+    q = np.column_stack([1 / (1 + np.exp(z)), p])  # 1 - σ(z) = σ(-z), without cancelling
+    assert_within(est.predict_proba(X), q, q * (dz[:, None] + 8 * EPS))
     np.testing.assert_array_equal(est.predict(X), est.classes_[(p > 0.5).astype(int)])
-    # full batch: the last loss is J at the final weights, binary cross-entropy plus α/(2m) Σ‖W‖²
+    # full batch: the last loss is J at the final weights, binary cross-entropy plus α/(2m) Σ‖W‖². log_loss
+    # works from p, so log(1 - p) carries p's rounding (a few ε) relative to 1 - p
     penalty = 0.1 / (2 * len(y)) * sum(float((W**2).sum()) for W in est.coefs_)
-    assert est.loss_curve_[-1] == pytest.approx(log_loss(y, p) + penalty, rel=1e-10)
+    error = np.mean(dz + 8 * EPS / np.minimum(p, 1 - p))
+    error += cost_rounding(est.network_, X, y[:, None], "binary_cross_entropy", alpha=0.1)
+    assert est.loss_curve_[-1] == pytest.approx(log_loss(y, p) + penalty, rel=0, abs=error)
 
 
 def test_multiclass_is_softmax(iris):
@@ -77,8 +94,11 @@ def test_multiclass_is_softmax(iris):
     z = manual_logits(est, X_test)
     expected = np.exp(z - z.max(axis=1, keepdims=True))
     expected /= expected.sum(axis=1, keepdims=True)
-    np.testing.assert_allclose(est.predict_proba(X_test), expected, rtol=1e-12)
-    np.testing.assert_allclose(est.predict_log_proba(X_test), np.log(expected), rtol=1e-10)
+    # each logit off by at most δz moves log softmax by at most 2δz (its own and the log-sum-exp's), and the
+    # probabilities by that relative to themselves; a few ε more for the exponentials and the sum
+    dz = output_rounding(est.network_, X_test).max(axis=1, keepdims=True)
+    assert_within(est.predict_proba(X_test), expected, expected * (2 * dz + 8 * EPS))
+    assert_within(est.predict_log_proba(X_test), np.log(expected), 2 * dz + 8 * EPS * (1 + np.abs(np.log(expected))))
     assert est.score(X_test, y_test) >= 0.9
 
 
@@ -102,7 +122,10 @@ def test_log_proba_stays_finite_when_probabilities_saturate(binary):
     log_proba = est.predict_log_proba(X * 1e4)
     assert np.all(np.isfinite(log_proba))
     z = manual_logits(est, X * 1e4)[:, 0]
-    np.testing.assert_allclose(log_proba[:, 1], -np.logaddexp(0, -z), rtol=1e-12)  # log σ(z) = -log(1 + e^-z)
+    # log σ(z) = -log(1 + e^-z) moves by σ(-z)·δz for a logit off by δz, and is computed to a few ε
+    expected = -np.logaddexp(0, -z)
+    dz = output_rounding(est.network_, X * 1e4)[:, 0]
+    assert_within(log_proba[:, 1], expected, np.exp(-np.logaddexp(0, z)) * dz + 4 * EPS * np.abs(expected))
 
 
 def test_regression_one_and_several_outputs():
@@ -110,8 +133,8 @@ def test_regression_one_and_several_outputs():
     y = y / y.std(axis=0)
     est = BPRegressor(hidden_layer_sizes=(32,), max_iter=300, learning_rate_init=0.01, random_state=0).fit(X, y)
     assert est.out_activation_ == "identity" and est.predict(X).shape == (200, 2)
-    np.testing.assert_allclose(est.predict(X), manual_logits(est, X), rtol=1e-12)
-    assert est.score(X, y) == pytest.approx(r2_score(y, est.predict(X)))
+    assert_within(est.predict(X), manual_logits(est, X), output_rounding(est.network_, X))  # identity output
+    assert est.score(X, y) == pytest.approx(r2_score(y, est.predict(X)), rel=4 * EPS)  # the same function
     assert est.score(X, y) > 0.95
     single = BPRegressor(hidden_layer_sizes=(8,), max_iter=20, random_state=0).fit(X, y[:, 0])
     assert single.predict(X).shape == (200,)
@@ -123,9 +146,12 @@ def test_hidden_activations_are_the_learned_features(iris):
     est.fit(X_train, y_train)
     first = np.tanh(X_train @ est.coefs_[0] + est.intercepts_[0])
     second = relu(first @ est.coefs_[1] + est.intercepts_[1])
-    np.testing.assert_allclose(est.hidden_activations(X_train, layer=1), first, rtol=1e-12)
-    np.testing.assert_allclose(est.hidden_activations(X_train), second, rtol=1e-12)
-    np.testing.assert_allclose(est.hidden_activations(X_train, layer=-2), first, rtol=1e-12)
+    # tanh and relu move by at most the error of their Z (slope <= 1), plus a few ε of their value
+    first_error = layer_rounding(est.network_, X_train, 1) + 4 * EPS * np.abs(first)
+    second_error = layer_rounding(est.network_, X_train, 2) + 4 * EPS * np.abs(second)
+    assert_within(est.hidden_activations(X_train, layer=1), first, first_error)
+    assert_within(est.hidden_activations(X_train), second, second_error)
+    assert_within(est.hidden_activations(X_train, layer=-2), first, first_error)
     with pytest.raises(ValueError, match=r"hidden layer number 1\.\.2"):
         est.hidden_activations(X_train, layer=3)
 
@@ -146,10 +172,13 @@ def test_seed_configuration_is_the_seed_network():
     est.set_params(max_iter=40)
     with pytest.warns(ConvergenceWarning):
         est.fit(X, y)
-    np.testing.assert_allclose(est.coefs_[0], seed.w1.T, rtol=1e-10)
-    np.testing.assert_allclose(est.coefs_[1], seed.w2.T, rtol=1e-10)
-    np.testing.assert_allclose(est.intercepts_[1], seed.b2[:, 0], rtol=1e-10)
-    np.testing.assert_allclose(est.loss_curve_[1:], costs, rtol=1e-10)
+    # The same 40 steps of gradient descent in another operation order. Each step adds at most a few ε·fan-in of
+    # the weights' scale, and a gradient step with η·λ_max(∇²J) < 2 does not amplify what earlier steps left, so
+    # after 40 steps the two agree to 40 times that (the costs, sums of those weights' effects, likewise).
+    per_step = 4 * (3 + 4 + 2) * EPS  # fan-in of the 3-4-1 network's layers, plus the bias and the update
+    for ours, theirs in ((est.coefs_[0], seed.w1.T), (est.coefs_[1], seed.w2.T), (est.intercepts_[1], seed.b2[:, 0])):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=40 * per_step * np.abs(theirs).max())
+    np.testing.assert_allclose(est.loss_curve_[1:], costs, rtol=40 * per_step)
 
 
 # ---- scikit-learn workflows ------------------------------------------------------------------------
@@ -199,10 +228,19 @@ def test_same_random_state_gives_bit_identical_fits(iris):
 def test_integer_sample_weight_equals_repeated_rows(binary):
     X, y = binary
     weights = np.random.default_rng(0).integers(0, 4, len(y))
-    params = dict(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=40, random_state=0)
+    # run to the minimum (α = 1 makes it isolated): the same J, so both fits end at it, within the distance the
+    # stopping rules allow (see test_lbfgs.py)
+    params = dict(hidden_layer_sizes=(6,), activation="tanh", solver="lbfgs", alpha=1.0, max_iter=1000, tol=1e-10,
+                  random_state=0, solver_options={"ftol": 0.0})
     weighted = BPClassifier(**params).fit(X, y, sample_weight=weights)
     repeated = BPClassifier(**params).fit(np.repeat(X, weights, axis=0), np.repeat(y, weights))
-    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-6, atol=1e-9)
+    Y, net = y[:, None].astype(float), weighted.network_
+    theta, gradient, rounding, floor = converged_point(net, X, Y, "binary_cross_entropy", weights, 1.0)
+    assert gradient <= max(np.sqrt(theta.size) * 1e-10, floor) + rounding
+    repeated_floor = converged_point(repeated.network_, np.repeat(X, weights, axis=0), np.repeat(Y, weights, axis=0),
+                                     "binary_cross_entropy", None, 1.0)[3]
+    bound = max(np.sqrt(theta.size) * 1e-10, repeated_floor)
+    assert_near_the_same_minimum(net, X, Y, "binary_cross_entropy", weights, 1.0, theta, repeated.network_.params, bound)
 
 
 def test_class_weight_balanced_raises_minority_recall():
@@ -244,11 +282,12 @@ def test_validation_data_is_scored_every_epoch(iris):
     with pytest.warns(ConvergenceWarning):
         est.fit(X_train, y_train, validation_data=(X_test, y_test))
     assert len(est.validation_loss_curve_) == len(est.validation_scores_) == est.n_iter_ == 25
-    assert est.validation_scores_[-1] == pytest.approx(est.score(X_test, y_test))
+    assert est.validation_scores_[-1] == pytest.approx(est.score(X_test, y_test), rel=2 * EPS)  # the same counts
     Y_test = np.eye(3)[y_test]
     network = est.network_
     expected = network.cost(network.forward(X_test), Y_test, "categorical_cross_entropy", alpha=est.alpha)
-    assert est.validation_loss_curve_[-1] == pytest.approx(expected, rel=1e-12)
+    error = 2 * cost_rounding(network, X_test, Y_test, "categorical_cross_entropy", alpha=est.alpha)
+    assert est.validation_loss_curve_[-1] == pytest.approx(expected, rel=0, abs=error)  # the same cost
 
 
 def test_validation_data_on_a_first_regressor_fit():
@@ -292,8 +331,8 @@ def test_class_weights_of_the_training_rows_weigh_the_validation_rows(binary):
     data = est._prepare_training_data(X[:200], y[:200], None, (X[200:], y[200:]), classes=None, reset=True,
                                       incremental=False, split_rng=np.random.default_rng(0))
     per_class = 200 / (2 * np.bincount(y[:200]))
-    np.testing.assert_allclose(data.sample_weight, per_class[y[:200]])
-    np.testing.assert_allclose(data.validation[2], per_class[y[200:]])
+    np.testing.assert_allclose(data.sample_weight, per_class[y[:200]], rtol=4 * EPS)  # n / (k·n_c): two roundings
+    np.testing.assert_allclose(data.validation[2], per_class[y[200:]], rtol=4 * EPS)
 
 
 # ---- incremental and warm-started training --------------------------------------------------------
