@@ -1,7 +1,6 @@
 """bpnn.distributed: sums over partitions against the local network, local SGD against a hand-derived
 equivalence, the estimators on in-process and two-process clusters, and the command-line helpers."""
 
-import inspect
 
 import numpy as np
 import pytest
@@ -102,12 +101,7 @@ def test_bad_shapes_and_empty_data_raise_clear_errors(synchronous):
 @pytest.mark.parametrize("solver", ["lbfgs", "lm", "br", "rprop", "scg"])
 def test_full_batch_solver_on_partitions_follows_the_local_run(synchronous, solver):
     """The same solver, fed by the cluster through ``objective=``, takes the same steps as on local arrays."""
-    try:
-        solve = get_solver(solver)
-    except ImportError:
-        pytest.skip(f"solver {solver!r} is not in this tree yet")
-    if "objective" not in inspect.signature(solve).parameters:
-        pytest.skip(f"solver {solver!r} does not take objective= yet (the seam of bpnn.core.objective)")
+    solve = get_solver(solver)
     _, X, Y, s = problem("squared_error", m=60, n_out=2)
     alpha = 0.0 if solver == "br" else 0.1
     local, remote = (Network([4, 5, 2], "tanh", "identity", random_state=2) for _ in range(2))
@@ -265,7 +259,6 @@ def check_close_to_local(remote, local, predicted, X_test, y_test):
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("solver, epochs, task", FITS)
 def test_fit_and_predict_on_threads_match_the_local_fit(threads_client, solver, epochs, task):
-    skip_without_seam(solver)
     check_close_to_local(*fit_both(threads_client, solver, epochs, task))
 
 
@@ -273,13 +266,7 @@ def test_fit_and_predict_on_threads_match_the_local_fit(threads_client, solver, 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("solver, epochs, task", FITS[:3])
 def test_fit_and_predict_on_two_processes_match_the_local_fit(process_client, solver, epochs, task):
-    skip_without_seam(solver)
     check_close_to_local(*fit_both(process_client, solver, epochs, task))
-
-
-def skip_without_seam(solver):
-    if solver != "adam" and "objective" not in inspect.signature(get_solver(solver)).parameters:
-        pytest.skip(f"solver {solver!r} does not take objective= yet (the seam of bpnn.core.objective)")
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

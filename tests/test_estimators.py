@@ -122,8 +122,10 @@ def test_log_proba_stays_finite_when_probabilities_saturate(binary):
     log_proba = est.predict_log_proba(X * 1e4)
     assert np.all(np.isfinite(log_proba))
     z = manual_logits(est, X * 1e4)[:, 0]
-    # log σ(z) = -log(1 + e^-z) moves by σ(-z)·δz for a logit off by δz, and is computed to a few ε
-    expected = -np.logaddexp(0, -z)
+    # log σ(z) = -log(1 + e^-z) moves by σ(-z)·δz for a logit off by δz, and is computed to a few ε; like the
+    # probability, it is floored at the log of the smallest normal number, so that it equals log(predict_proba)
+    expected = np.maximum(-np.logaddexp(0, -z), np.log(np.finfo(np.float64).tiny))
+    assert expected.min() == np.log(np.finfo(np.float64).tiny)  # the floor is reached: the test covers it
     dz = output_rounding(est.network_, X * 1e4)[:, 0]
     assert_within(log_proba[:, 1], expected, np.exp(-np.logaddexp(0, z)) * dz + 4 * EPS * np.abs(expected))
 

@@ -42,7 +42,7 @@ STEPWISE_EPOCHS, FULL_BATCH_EPOCHS = 200, 1000
 # The options of bpnn train its checkpoints keep (info["train"]), so `bpnn train --resume FILE` needs no other:
 # those that decide the result must match when given again; the outputs may be given anew.
 RESUME_FIXED = ("data", "target", "features", "task", "encoding", "impute", "drop_missing", "hidden", "activation", "solver",
-                "epochs", "learning_rate", "batch_size", "alpha", "division", "scaling", "max_fail", "seed")
+                "epochs", "learning_rate", "batch_size", "alpha", "division", "scaling", "max_fail", "seed", "init")
 RESUME_OUTPUTS = ("out", "report", "plots", "checkpoint", "checkpoint_every")
 PATH_OPTIONS = ("data", "out", "report", "plots", "checkpoint")  # kept absolute: a resume works from any folder
 
@@ -133,10 +133,12 @@ class Settings:
     scaling: str
     max_fail: int
     seed: int
+    init: str | None = None
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
     from bpnn.core.activations import HIDDEN_ACTIVATIONS, get_activation
+    from bpnn.core.initializers import INITIALIZER_NAMES
 
     try:
         activation = get_activation(args.activation, hidden=True).name
@@ -144,9 +146,20 @@ def settings_of(args: argparse.Namespace) -> Settings:
         raise UsageError(f"unknown --activation {args.activation!r}; choose one of {', '.join(HIDDEN_ACTIVATIONS)}") from None
     if args.epochs is not None and args.epochs < 1:
         raise UsageError(f"--epochs must be at least 1; got {args.epochs}")
+    init = getattr(args, "init", None)
+    if init is not None:
+        init = check_choice(init, INITIALIZER_NAMES, "--init")
     return Settings(parse_sizes(args.hidden), activation, args.solver, args.epochs, args.learning_rate, args.batch_size,
                     args.alpha, parse_division(args.division), check_choice(args.scaling, SCALINGS, "--scaling"),
-                    args.max_fail, args.seed)
+                    args.max_fail, args.seed, init)
+
+
+def choose_init(settings: Settings, solver: str) -> str:
+    """The initialiser asked for, else MATLAB's where the command follows MATLAB: Nguyen–Widrow (initnw, the default
+    of fitnet and patternnet) for its solvers on mapminmax-scaled inputs, Glorot-uniform otherwise."""
+    if settings.init is not None:
+        return settings.init
+    return "nguyen_widrow" if solver in MATLAB_SOLVERS and settings.scaling == "mapminmax" else "glorot_uniform"
 
 
 def choose_solver(settings: Settings, task: str, n_inputs: int, n_outputs: int) -> str:
@@ -243,7 +256,7 @@ def make_estimator(task: str, settings: Settings, solver: str, epochs: int, call
               "learning_rate_init": settings.learning_rate,
               "batch_size": "auto" if settings.batch_size is None else settings.batch_size,
               "scaling": None if settings.scaling == "none" else settings.scaling, "division": "random",
-              "division_ratios": settings.division, "max_fail": settings.max_fail}
+              "division_ratios": settings.division, "max_fail": settings.max_fail, "init": choose_init(settings, solver)}
     return (BPClassifier if task == "classification" else BPRegressor)(**params)
 
 
@@ -843,6 +856,8 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-fail", type=int, default=6, help="validation checks: epochs without a lower validation "
                                                                "loss before stopping, 0 for none (default 6)")
     group.add_argument("--seed", type=int, default=0, help="random seed of initialisation, division and shuffling (default 0)")
+    group.add_argument("--init", help="weight initialisation: nguyen_widrow (MATLAB's initnw), glorot_uniform, he_uniform, "
+                                      "… (default nguyen_widrow for lm, br, rprop, scg with mapminmax, else glorot_uniform)")
 
 
 def add_missing_options(parser: argparse.ArgumentParser) -> None:

@@ -102,9 +102,12 @@ class Network:
 
     def initialize(self, init: str = "auto", random_state: int | np.random.Generator | None = None) -> None:
         rng = np.random.default_rng(random_state)
-        for W, b, g in zip(self.weights, self.biases, self.activations):
-            W[...] = get_initializer(init, g.name)(rng, *W.shape)
-            b[...] = 0
+        output = len(self.weights) - 1
+        for layer, (W, b, g) in enumerate(zip(self.weights, self.biases, self.activations)):
+            initializer = get_initializer(init, g.name)
+            if layer == output and initializer.output is not None:
+                initializer = get_initializer(initializer.output, g.name)
+            W[...], b[...] = initializer.draw(rng, *W.shape)
 
     def pack(self) -> Array:
         """A copy of all parameters as one flat vector."""
