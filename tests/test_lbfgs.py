@@ -12,8 +12,7 @@ from bpnn.core import EarlyStopping, Network
 from bpnn.core.objective import LocalObjective
 from bpnn.core.solvers import get_solver
 from bpnn.core.solvers.lbfgs import solve_lbfgs
-from test_lm import (EPS, cost_rounding, distance_to_minimum, gradient_floor, gradient_rounding, hessian,
-                     output_rounding)
+from test_lm import EPS, cost_rounding, distance_to_minimum, gradient_floor, gradient_rounding, hessian, output_rounding
 
 pytestmark = pytest.mark.usefixtures("one_blas_thread")
 

@@ -12,7 +12,6 @@ from bpnn.core.jacobian import gauss_newton
 from bpnn.core.solvers.br import effective_parameters, solve_br
 from bpnn.core.solvers.lm import LM_MAX_PARAMS, damped_solve, solve_lm
 
-
 # ---- tolerances from the mathematics (shared by the solver tests) ----------------------------------------------
 # A solver that stops on a gradient threshold leaves θ at a distance ‖θ - θ*‖ = ‖H⁻¹∇J(θ)‖ <= ‖∇J(θ)‖/λ_min(H)
 # from the minimum θ* (H = ∇²J there; exact for a quadratic J). Comparing two solvers, or a solver with a
@@ -72,9 +71,10 @@ def output_rounding(network, X, eps=EPS):
 
 
 def cost_rounding(network, X, Y, loss="squared_error", sample_weight=None, alpha=0.0, eps=EPS):
-    """A bound on the rounding error of the computed cost J = Σ_i w_i L_i + α/(2S)‖W‖², with the loss's
-    canonical output. Each per-unit loss ℓ moves by |∂ℓ/∂z|·δz from the error δz of its Z[L]
-    (``output_rounding``) plus a few ε of the terms it is formed from (½e²; softplus(z) and |yz|; y(lse + |z|));
+    """A bound on the rounding error of the computed cost J = Σ_i w_i L_i + α/(2S)‖W‖². Each per-unit loss ℓ
+    moves by |∂ℓ/∂z|·δz from the error δz of its Z[L] (``output_rounding``; |∂ℓ/∂z| <= |∂ℓ/∂a| as every output
+    activation here has |g'| <= 1), by |∂ℓ/∂a|·ε|a| from rounding a = g(z) when ℓ is taken from a, and by a few ε
+    of the terms it is formed from (½e²; softplus(z) and |yz|; y(lse + |z|); |y log a| and |(1 - y) log(1 - a)|);
     summing the n = m·K of them adds n·ε·Σ|w ℓ|, and the penalty's P squares P·ε·penalty."""
     X = np.asarray(X, dtype=float)
     Y = np.asarray(Y, dtype=float).reshape(len(X), -1)
@@ -82,19 +82,25 @@ def cost_rounding(network, X, Y, loss="squared_error", sample_weight=None, alpha
     w = (s / s.sum())[:, None]
     cache = network.forward(X)
     z, a = np.asarray(cache.Z[-1], dtype=float), np.asarray(cache.A[-1], dtype=float)
+    output = network.activations[-1].name
+    from_a = 0.0  # |∂ℓ/∂a|·|a|: the loss's sensitivity to rounding a = g(z), when it is taken from a
     if loss == "squared_error":
-        per_unit, terms = 0.5 * (a - Y) ** 2, 0.5 * (a - Y) ** 2 + eps * np.abs(Y) * np.abs(a - Y)
-    elif loss == "binary_cross_entropy":
+        per_unit = 0.5 * (a - Y) ** 2
+        slope, terms = np.abs(a - Y), per_unit + np.abs(Y * (a - Y))
+        from_a = 0.0 if output == "identity" else slope * np.abs(a)
+    elif loss == "binary_cross_entropy" and output == "sigmoid":
         per_unit = np.logaddexp(0, z) - Y * z
-        terms = np.logaddexp(0, z) + np.abs(Y * z)
-    else:  # categorical cross-entropy
-        lse = np.log(np.sum(np.exp(z - z.max(axis=1, keepdims=True)), axis=1, keepdims=True)) + z.max(axis=1, keepdims=True)
+        slope, terms = np.abs(a - Y), np.logaddexp(0, z) + np.abs(Y * z)
+    elif loss == "binary_cross_entropy":  # from a: -(y log a + (1 - y) log(1 - a))
+        per_unit = -(Y * np.log(a) + (1 - Y) * np.log1p(-a))
+        slope, terms = np.abs(a - Y) / (a * (1 - a)), np.abs(Y * np.log(a)) + np.abs((1 - Y) * np.log1p(-a))
+        from_a = slope * np.abs(a)
+    else:  # categorical cross-entropy with softmax: Σ_k y_k (lse - z_k); a logit error moves lse too
+        lse = np.logaddexp.reduce(z, axis=1, keepdims=True)
         per_unit = Y * (lse - z)
-        terms = Y * (np.abs(lse) + np.abs(z))
-    slope = np.abs(a - Y)  # |∂ℓ/∂z| with the canonical output (for softmax, the largest of the row bounds each unit)
-    if loss == "categorical_cross_entropy":
         slope = np.broadcast_to(np.sum(np.abs(a - Y), axis=1, keepdims=True), z.shape)
-    per_unit_error = slope * output_rounding(network, X, eps) + 4 * eps * terms
+        terms = Y * (np.abs(lse) + np.abs(z))
+    per_unit_error = slope * output_rounding(network, X, eps) + 4 * eps * (from_a + terms)
     penalty = alpha / (2 * s.sum()) * sum(float(np.sum(np.square(W, dtype=float))) for W in network.weights)
     return (float(np.sum(w * per_unit_error)) + per_unit.size * eps * float(np.sum(w * np.abs(per_unit)))
             + network.n_params * eps * penalty)

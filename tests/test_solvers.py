@@ -11,8 +11,17 @@ from scipy.optimize import minimize
 from bpnn.core import Network
 from bpnn.core.solvers import get_solver
 from bpnn.datasets import moons
-from test_lm import (EPS, assert_within, cost_rounding, curvatures, distance_to_minimum, gradient_floor, gradient_rounding, hessian,
-                     teacher_data)
+from test_lm import (
+    EPS,
+    assert_within,
+    cost_rounding,
+    curvatures,
+    distance_to_minimum,
+    gradient_floor,
+    gradient_rounding,
+    hessian,
+    teacher_data,
+)
 
 SOLVERS = ["lm", "br", "rprop", "scg"]
 
