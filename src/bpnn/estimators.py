@@ -660,8 +660,8 @@ _DEFAULTS = """
     hidden sizes, epochs and batch size) and bench/bench_default_budget.py (max_iter 200 against 1000):
     learning_rate="adaptive" with learning_rate_init=0.02 (Adam starts 20 times faster; on a plateau of the
     training loss the rate is divided by 5 instead of training stopping, so a larger max_iter is used rather
-    than wasted, and training ends once the rate is below 1e-6), alpha=1e-3 and init="glorot_uniform". ``learning_rate="constant", learning_rate_init=1e-3, alpha=1e-4`` trains as
-    scikit-learn does.
+    than wasted, and training ends once the rate is below 1e-6), alpha=1e-3 and init="glorot_uniform".
+    ``learning_rate="constant", learning_rate_init=1e-3, alpha=1e-4`` trains as scikit-learn does.
 
     MATLAB's workflow is a few arguments away; the defaults stay scikit-learn's (no scaling, no division).
     fitnet(10) with trainlm, mapminmax, dividerand 70/15/15 and max_fail 6, and patternnet(10) with trainscg::
