@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.optimize import least_squares
 
-from bpnn.core import Network
+from bpnn.core import Network, get_loss
 from bpnn.core.jacobian import gauss_newton
 from bpnn.core.solvers.br import effective_parameters, solve_br
 from bpnn.core.solvers.lm import LM_MAX_PARAMS, damped_solve, solve_lm
@@ -76,6 +76,7 @@ def cost_rounding(network, X, Y, loss="squared_error", sample_weight=None, alpha
     activation here has |g'| <= 1), by |∂ℓ/∂a|·ε|a| from rounding a = g(z) when ℓ is taken from a, and by a few ε
     of the terms it is formed from (½e²; softplus(z) and |yz|; y(lse + |z|); |y log a| and |(1 - y) log(1 - a)|);
     summing the n = m·K of them adds n·ε·Σ|w ℓ|, and the penalty's P squares P·ε·penalty."""
+    loss = get_loss(loss).name  # aliases ("cce", "mse") to the names below
     X = np.asarray(X, dtype=float)
     Y = np.asarray(Y, dtype=float).reshape(len(X), -1)
     s = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
