@@ -17,7 +17,7 @@ import pytest
 
 from bpnn.cli import main
 from bpnn.core import Network
-from bpnn.modelfile import DIGEST_SIZE, FORMAT_VERSION, encode, network_state, read
+from bpnn.files.modelfile import DIGEST_SIZE, FORMAT_VERSION, encode, network_state, read
 from test_modelfile import with_header
 
 TRAIN_OUTPUTS = {"--out": "out.bpnn", "--report": "report.html", "--plots": "figs"}

@@ -12,11 +12,11 @@ import threading
 import numpy as np
 import pytest
 
-import bpnn.modelfile
-from bpnn.checkpoint import load_checkpoint, save_checkpoint
+import bpnn.files.modelfile
 from bpnn.core.solvers.lm import singularity
 from bpnn.estimators import BPClassifier, BPRegressor
-from bpnn.modelfile import ModelFileError
+from bpnn.files.checkpoint import load_checkpoint, save_checkpoint
+from bpnn.files.modelfile import ModelFileError
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 PINNED = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -67,7 +67,7 @@ def test_a_write_killed_before_its_rename_leaves_the_previous_checkpoint_and_the
     result = subprocess.run([sys.executable, "-c", textwrap.dedent("""
         import os, signal, sys
         import numpy as np
-        from bpnn.checkpoint import save_checkpoint
+        from bpnn.files.checkpoint import save_checkpoint
         save_checkpoint(sys.argv[1], {"epoch": 1, "params": np.arange(5.0)})
         os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)  # dies between write and rename
         save_checkpoint(sys.argv[1], {"epoch": 2, "params": np.zeros(5)})
@@ -103,8 +103,8 @@ def test_load_names_a_checkpoint_and_resume_refuses_a_model_file(tmp_path):
     model = BPClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0)
     model.fit(X, y, checkpoint=tmp_path / "c.ckpt")
     with pytest.raises(ModelFileError, match="is a training checkpoint, not a model; continue it with bpnn train --resume"):
-        bpnn.modelfile.load(tmp_path / "c.ckpt")
-    bpnn.modelfile.save(model, tmp_path / "m.bpnn")
+        bpnn.files.modelfile.load(tmp_path / "c.ckpt")
+    bpnn.files.modelfile.save(model, tmp_path / "m.bpnn")
     with pytest.raises(ModelFileError, match="unknown kind 'BPClassifier'; this bpnn loads checkpoint"):
         BPClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0).fit(X, y, resume=tmp_path / "m.bpnn")
     with pytest.raises(ValueError, match=r"saved with hidden_layer_sizes=\[3\]; this BPClassifier has "
@@ -170,4 +170,4 @@ def test_ctrl_c_during_bpnn_train_saves_a_checkpoint_and_the_model_and_exits_130
     assert "Traceback" not in stderr and f"--resume {checkpoint}" in stderr.splitlines()[-1]
     state, _ = load_checkpoint(checkpoint)
     assert state["training"]["history"]["stop_reason"] == "interrupted"
-    assert bpnn.modelfile.load(model).n_iter_ >= 1
+    assert bpnn.files.modelfile.load(model).n_iter_ >= 1

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from bpnn.cli import main
-from bpnn.modelfile import load, read
+from bpnn.files.modelfile import load, read
 
 FAST = ["--epochs", "60", "--quiet"]
 
@@ -191,7 +191,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, monkeypatch, capsys, argv, me
 def test_a_model_file_with_the_scaling_beside_the_model_is_refused(tmp_path, monkeypatch, capsys):
     import bpnn
     from bpnn.estimators import BPRegressor
-    from bpnn.io import FeatureEncoder
+    from bpnn.tables import FeatureEncoder
 
     monkeypatch.chdir(tmp_path)
     frame = regression_frame(20)

@@ -6,7 +6,7 @@ import pytest
 pytest.importorskip("distributed")
 
 from bpnn.cli import main  # noqa: E402
-from bpnn.modelfile import load, read  # noqa: E402
+from bpnn.files.modelfile import load, read  # noqa: E402
 
 
 @pytest.fixture

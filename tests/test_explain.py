@@ -16,11 +16,11 @@ import pytest
 
 import bpnn
 from bpnn.cli import UsageError
-from bpnn.cli_explain import register
+from bpnn.cli.explain import register
 from bpnn.core import Network, gradcheck
 from bpnn.core.losses import get_loss, output_delta, per_sample_loss
 from bpnn.datasets import xor
-from bpnn.explain import REASONS, SEED_FORMULAS, explain, render
+from bpnn.derivation import REASONS, SEED_FORMULAS, explain, render
 from bpnn.seed import TwoLayerNet
 from test_core import central_difference_error
 from test_lm import EPS, gradient_rounding
@@ -372,8 +372,8 @@ def test_latex_compiles(lang, hidden, tmp_path):
 
 
 # ---- the data form and bad input ---------------------------------------------------------------------------
-def test_bpnn_explain_is_the_function_even_after_importing_the_module():
-    import bpnn.explain as module
+def test_bpnn_explain_is_the_function_even_after_importing_the_derivation():
+    import bpnn.derivation as module  # the module has its own name, so it never shadows the function
 
     assert bpnn.explain(steps=0).cost == module.explain(steps=0).cost
     assert isinstance(bpnn.explain(steps=0), module.Trace)
@@ -482,7 +482,7 @@ def test_gradcheck_fails_below_the_tolerance_with_exit_1(capsys):
 
 
 def test_gradcheck_saved_model_on_its_data(tmp_path, capsys):
-    pytest.importorskip("bpnn.modelfile", reason="bpnn.modelfile (the model-file format) is not written yet")
+    pytest.importorskip("bpnn.files.modelfile", reason="bpnn.files.modelfile (the model-file format) is not written yet")
     X, y = xor()
     with warnings.catch_warnings():  # a few epochs only: the check needs weights, not a converged fit
         warnings.simplefilter("ignore")

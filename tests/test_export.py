@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from bpnn.core import Network
-from bpnn.export import Predictor, export_python, predictor_of, steps_of
-from bpnn.io import FeatureEncoder
+from bpnn.exporters.python import Predictor, export_python, predictor_of, steps_of
 from bpnn.preprocessing import Chain, MapMinMax, RemoveConstant, Standardize
+from bpnn.tables import FeatureEncoder
 
 
 def import_file(path):

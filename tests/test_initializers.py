@@ -52,7 +52,7 @@ def test_cli_uses_nguyen_widrow_for_matlab_solvers_and_takes_init(tmp_path, monk
     import pandas as pd
 
     from bpnn.cli import main
-    from bpnn.modelfile import load
+    from bpnn.files.modelfile import load
 
     monkeypatch.chdir(tmp_path)
     x = np.linspace(0, 3, 60)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bpnn.io import (
+from bpnn.tables import (
     DataError,
     FeatureEncoder,
     check_division,

@@ -14,7 +14,7 @@ from sklearn.metrics import r2_score
 
 import bpnn
 from bpnn.estimators import BPClassifier, BPRegressor
-from bpnn.modelfile import state_of
+from bpnn.files.modelfile import state_of
 from bpnn.preprocessing import divideblock, divideint
 
 pytestmark = [pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),  # short runs on purpose

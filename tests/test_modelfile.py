@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bpnn.core import Network
-from bpnn.modelfile import (
+from bpnn.files.modelfile import (
     ALIGN,
     DIGEST_SIZE,
     FORMAT_VERSION,

@@ -10,10 +10,10 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from bpnn import plots
 from bpnn.core.training import History
-from bpnn.metrics import confusion_matrix, roc_auc, roc_curve
-from bpnn.report import Report
+from bpnn.reports import plots
+from bpnn.reports.html import Report
+from bpnn.reports.metrics import confusion_matrix, roc_auc, roc_curve
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -89,7 +89,8 @@ def test_history_curves_prefer_matlab_perf_series():
 
 
 def test_plots_need_no_display_and_no_pyplot():
-    code = ("import sys, tempfile, pathlib; from bpnn.plots import plot_performance; d = pathlib.Path(tempfile.mkdtemp()); "
+    code = ("import sys, tempfile, pathlib; from bpnn.reports.plots import plot_performance; "
+            "d = pathlib.Path(tempfile.mkdtemp()); "
             "plot_performance({'Training': [1.0, 0.5]}, d / 'p.png'); "
             "print('matplotlib.pyplot' in sys.modules, (d / 'p.png').read_bytes()[:4])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -135,6 +136,6 @@ def test_report_is_one_html_file_with_every_image_embedded(drawn, tmp_path):
 @pytest.mark.parametrize(("value", "text"), [(0.123456, "0.1235"), (0.95, "0.9500"), (0.001234567, "0.001235"),
                                              (12345.678, "1.235e+04"), (3, "3"), (None, "–"), ("x", "x")])
 def test_report_cells(value, text):
-    from bpnn.report import cell
+    from bpnn.reports.html import cell
 
     assert cell(value) == text

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bpnn.cli import main
-from bpnn.modelfile import LENGTH, SIGNATURE
+from bpnn.files.modelfile import LENGTH, SIGNATURE
 from test_modelfile import with_header
 
 FAST = ["--epochs", "2", "--hidden", "2", "--quiet"]

@@ -22,18 +22,18 @@ _LAZY = {
     "TwoLayerNet": "bpnn.seed",
     "BPClassifier": "bpnn.estimators",
     "BPRegressor": "bpnn.estimators",
-    "save": "bpnn.modelfile",
-    "load": "bpnn.modelfile",
-    "explain": "bpnn.explain",
+    "save": "bpnn.files.modelfile",
+    "load": "bpnn.files.modelfile",
+    "explain": "bpnn.derivation",
 }
 __all__ = ["BPClassifier", "BPRegressor", "Network", "TwoLayerNet", "__version__", "explain", "gradcheck", "load",
            "save", "train"]
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time the names load in __getattr__
     from bpnn.core import Network, gradcheck, train
+    from bpnn.derivation import explain
     from bpnn.estimators import BPClassifier, BPRegressor
-    from bpnn.explain import explain
-    from bpnn.modelfile import load, save
+    from bpnn.files.modelfile import load, save
     from bpnn.seed import TwoLayerNet
 
 

@@ -5,7 +5,7 @@ is HTML-escaped, so data values and column names can never inject markup. The fi
 outside itself, so it can be mailed or archived as it is.
 
 A :class:`Run` holds what a training report shows, as plain values; :func:`run_report` lays it out
-(:func:`bpnn.plots.draw_run` draws its figures).
+(:func:`bpnn.reports.plots.draw_run` draws its figures).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bpnn.modelfile import atomic_write
+from bpnn.files.modelfile import atomic_write
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "Microsoft YaHei", sans-serif;
@@ -108,7 +108,7 @@ class Run:
     measure: str  # what the curves measure
     best_epoch: int | None
     stop_reason: str
-    metrics: dict  # split -> metrics of bpnn.metrics
+    metrics: dict  # split -> metrics of bpnn.reports.metrics
     counts: dict  # split -> number of samples
     results: dict
     state: dict = field(default_factory=dict)  # gradient, mu, val_fail, … per epoch
@@ -120,7 +120,7 @@ class Run:
 
 def run_report(run: Run, figures: Sequence[tuple[Path, str]]) -> Report:
     """The HTML report of a training run with its drawn ``figures`` (path, caption)."""
-    from bpnn.metrics import table
+    from bpnn.reports.metrics import table
 
     report = Report(run.title, f"{run.task}, data: {run.data.get('source', '')}")
     report.heading("Data")

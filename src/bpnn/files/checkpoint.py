@@ -1,6 +1,6 @@
 """Training checkpoints: the complete state of an unfinished run, in one file, written atomically.
 
-A checkpoint file is a bpnn model file (see :mod:`bpnn.modelfile`: signature, JSON header, aligned arrays,
+A checkpoint file is a bpnn model file (see :mod:`bpnn.files.modelfile`: signature, JSON header, aligned arrays,
 SHA-256) of kind ``"checkpoint"``, which :func:`bpnn.load` refuses with a message saying what it is. Its
 ``meta`` is the state as nested JSON in which every NumPy array is replaced by ``{"__array__": NAME}`` (the
 array itself is stored under NAME) and every non-finite float by ``{"__float__": "inf"}`` (JSON has none);
@@ -10,7 +10,7 @@ The state a training run hands its ``checkpoint`` function (see :func:`bpnn.core
 :class:`bpnn.core.solvers.stopping.TrainingRecord`) goes in unchanged and comes back equal: arrays bit for
 bit, Python ints of any size (a generator's state), floats exactly (JSON writes the shortest repr).
 
-Writing goes through :func:`bpnn.modelfile.atomic_write` (temporary file, flush, fsync, rename), so a run
+Writing goes through :func:`bpnn.files.modelfile.atomic_write` (temporary file, flush, fsync, rename), so a run
 killed while writing leaves the previous checkpoint whole; the temporary file it leaves (``.NAME.XXXXXXXX.tmp``
 beside NAME) is removed by the next successful write of NAME.
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bpnn.modelfile import atomic_write, encode, jsonable, read
+from bpnn.files.modelfile import atomic_write, encode, jsonable, read
 
 KIND = "checkpoint"
 
@@ -66,7 +66,7 @@ def _restore(value: object, arrays: dict) -> object:
 
 def remove_stale_temporaries(path: Path) -> list[Path]:
     """Remove the temporary files that writes of ``path`` killed before their rename left beside it: exactly the
-    names :func:`bpnn.modelfile.atomic_write` makes (``tempfile.mkstemp``: ``.NAME.`` + 8 of [a-z0-9_] + ``.tmp``)."""
+    names :func:`bpnn.files.modelfile.atomic_write` makes (``tempfile.mkstemp``: ``.NAME.`` + 8 of [a-z0-9_] + ``.tmp``)."""
     pattern = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
     stale = [entry for entry in path.parent.iterdir() if pattern.fullmatch(entry.name) and entry.is_file()]
     for entry in stale:
@@ -86,7 +86,7 @@ def save_checkpoint(path: str | Path, state: dict, info: dict | None = None) -> 
 
 def load_checkpoint(path: str | Path) -> tuple[dict, dict]:
     """(state, info) of the checkpoint at ``path``; a damaged or foreign file raises
-    :class:`bpnn.modelfile.ModelFileError` naming it."""
+    :class:`bpnn.files.modelfile.ModelFileError` naming it."""
     contents = read(path, kinds=(KIND,))
     with contents.checked():
         return _restore(contents.meta, contents.arrays), contents.info
@@ -131,8 +131,8 @@ class Checkpointing:
     def training_options(self, estimator: object, data: object, saved: dict | None) -> dict:
         """The keyword arguments of ``train`` or the solver: checkpoint, checkpoint_every, resume, stop, and
         ``epochs`` (the epochs left) when resuming."""
-        from bpnn._estimator_utils import solver_parameters
         from bpnn.core.solvers import FULL_BATCH_SOLVERS
+        from bpnn.estimators._support import solver_parameters
 
         full_batch = estimator.solver in FULL_BATCH_SOLVERS
         resumable = not full_batch or "resume" in solver_parameters(estimator.solver)

@@ -19,7 +19,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from bpnn.report import cell
+from bpnn.reports.html import cell
 
 REFRESH_PER_SECOND = 8
 ROWS = (  # value name -> label in the panel ({} is what the losses measure)

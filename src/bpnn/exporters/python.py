@@ -10,7 +10,7 @@ fitted estimator, which keeps its scaling in ``x_scaler_`` and ``y_scaler_``):
 - ``x_steps`` / ``y_steps``: the input and target scaling as lists of :mod:`bpnn.preprocessing` ``to_dict()``
   records (``removeconstant``, ``mapminmax``, ``standard``), applied in order to inputs and reversed on outputs;
 - ``classes``: the class labels (None for regression); ``features``: the input column names and, for text
-  columns, their categories (one-hot encoded as :mod:`bpnn.io` does).
+  columns, their categories (one-hot encoded as :mod:`bpnn.tables` does).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from bpnn.core.network import Network
-from bpnn.modelfile import atomic_write
+from bpnn.files.modelfile import atomic_write
 
 Array = np.ndarray
 

@@ -10,7 +10,7 @@ model file is the same as in-memory training writes (``to_local()`` and the tabl
 
 Metrics are computed on every row: the workers predict block by block and only the targets, predictions
 and (for classes) probabilities come to the client — m × (2 + classes) numbers, far fewer than the features.
-The task is detected (as in memory, :func:`bpnn.io.detect_task`) on the first ``TASK_ROWS`` rows; ``--task``
+The task is detected (as in memory, :func:`bpnn.tables.detect_task`) on the first ``TASK_ROWS`` rows; ``--task``
 overrides it.
 
 Dask, pandas and scikit-learn are imported inside :func:`run_train_on_cluster` only.
@@ -55,10 +55,10 @@ def run_train_on_cluster(args: argparse.Namespace) -> int:
     from bpnn.cli import Fitted, Settings, check_outputs, choose_solver, parse_sizes, performance_measure, split_metrics
     from bpnn.core.training import DivergenceWarning
     from bpnn.distributed import DaskBPClassifier, DaskBPRegressor, client_from_scheduler, read_partitioned
-    from bpnn.io import FeatureEncoder, detect_task, is_numeric
-    from bpnn.metrics import table
-    from bpnn.modelfile import save
-    from bpnn.progress import print_table
+    from bpnn.files.modelfile import save
+    from bpnn.reports.metrics import table
+    from bpnn.reports.progress import print_table
+    from bpnn.tables import FeatureEncoder, detect_task, is_numeric
 
     refuse_local_options(args)
     if args.partitions is not None and args.partitions < 1:

@@ -43,7 +43,11 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d, validate_data
 
-from bpnn._estimator_utils import (
+from bpnn.core.network import Network
+from bpnn.core.optimizers import SCHEDULE_ALIASES, GradientDescent, make_optimizer, make_schedule
+from bpnn.core.solvers import FULL_BATCH_SOLVERS, get_solver
+from bpnn.core.training import EarlyStopping, History, train
+from bpnn.estimators._support import (
     accuracy,
     check_interval,
     plain,
@@ -54,11 +58,7 @@ from bpnn._estimator_utils import (
     solver_parameters,
     training_record,
 )
-from bpnn.checkpoint import Checkpointing
-from bpnn.core.network import Network
-from bpnn.core.optimizers import SCHEDULE_ALIASES, GradientDescent, make_optimizer, make_schedule
-from bpnn.core.solvers import FULL_BATCH_SOLVERS, get_solver
-from bpnn.core.training import EarlyStopping, History, train
+from bpnn.files.checkpoint import Checkpointing
 from bpnn.preprocessing import Chain, Division, RemoveConstant, divide, make_scaler, scaler_from_dict
 
 Array = np.ndarray
@@ -692,7 +692,7 @@ _DEFAULTS = """
     applies when no validation rule does.
 
     Checkpoints. ``fit(X, y, checkpoint=PATH, checkpoint_every=N)`` writes the complete training state
-    every N epochs (atomically; see :mod:`bpnn.checkpoint`): weights, optimizer state, generator state,
+    every N epochs (atomically; see :mod:`bpnn.files.checkpoint`): weights, optimizer state, generator state,
     history, best weights and the division's rows. ``fit(X, y, resume=PATH)``, on an estimator with the
     same parameters and the same data, continues from it and ends with the weights an uninterrupted fit
     gives, bit for bit. ``stop`` (e.g. a ``threading.Event``) set during fit ends it after the current batch

@@ -50,7 +50,6 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
-from bpnn._estimator_utils import random_streams
 from bpnn.core.jacobian import GaussNewton, gauss_newton, sum_squared_errors
 from bpnn.core.network import Network, sample_weights
 from bpnn.core.optimizers import SCHEDULE_ALIASES, Constant, GradientDescent
@@ -66,6 +65,7 @@ from bpnn.estimators import (
     TrainingData,
     _BPBase,
 )
+from bpnn.estimators._support import random_streams
 
 Array = np.ndarray
 
@@ -118,12 +118,12 @@ def read_partitioned(path: str | Path, target: Sequence[str], features: Sequence
     that many.
 
     Features must be numeric: text columns need categories known in advance, which a partitioned read
-    cannot see; encode them first (or train in memory, where :mod:`bpnn.io` encodes them).
+    cannot see; encode them first (or train in memory, where :mod:`bpnn.tables` encodes them).
     """
     import dask.dataframe as dd
     import pandas as pd
 
-    from bpnn.io import detect_format, sniff_delimiter
+    from bpnn.tables import detect_format, sniff_delimiter
 
     path = Path(path)
     if not path.exists():

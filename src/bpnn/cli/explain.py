@@ -73,7 +73,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_explain(args: argparse.Namespace) -> int:
     from bpnn.cli import UsageError
     from bpnn.datasets import GENERATED
-    from bpnn.explain import explain
+    from bpnn.derivation import explain
 
     hidden = parse_sizes(args.hidden, "--hidden")
     if args.depth is not None:
@@ -100,7 +100,7 @@ def run_explain(args: argparse.Namespace) -> int:
 
 def run_gradcheck(args: argparse.Namespace) -> int:
     from bpnn.cli import UsageError
-    from bpnn.explain import check_gradients, random_problem, render_gradcheck
+    from bpnn.derivation import check_gradients, random_problem, render_gradcheck
 
     if (args.model is None) != (args.data is None):
         raise UsageError("gradcheck takes a MODEL file and a DATA file together, or neither to check a fresh network")
@@ -179,12 +179,12 @@ def model_problem(model: str, data: str, rows: int):
 
     from bpnn.cli import UsageError
     from bpnn.core import Network
-    from bpnn.explain import loss_for
+    from bpnn.derivation import loss_for
 
     try:
-        from bpnn.modelfile import load
+        from bpnn.files.modelfile import load
     except ModuleNotFoundError:
-        raise UsageError("reading a MODEL file needs bpnn.modelfile, which this installation lacks; check a fresh "
+        raise UsageError("reading a MODEL file needs bpnn.files.modelfile, which this installation lacks; check a fresh "
                          "network from the options instead") from None
     try:
         estimator = load(model)

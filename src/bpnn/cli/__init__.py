@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from bpnn import cli_explain
+from bpnn.cli import explain as cli_explain
 
 SPLITS = ("Training", "Validation", "Test")
 TASKS = ("classification", "regression")
@@ -186,7 +186,7 @@ class Fitted:
     """A trained table model: the estimator (which keeps its scaling) and the table encoding around it."""
 
     estimator: object
-    encoder: object  # bpnn.io.FeatureEncoder
+    encoder: object  # bpnn.tables.FeatureEncoder
     task: str
     target_names: list
     source: str
@@ -194,7 +194,7 @@ class Fitted:
     def inputs(self, frame, source: str):
         """The estimator's inputs for the rows of ``frame``: checked and encoded as at training (the estimator
         scales them)."""
-        from bpnn.io import check_columns, check_values
+        from bpnn.tables import check_columns, check_values
 
         check_columns(self.encoder.feature_names, frame, source, "feature")
         check_values(frame[self.encoder.feature_names], source)
@@ -206,8 +206,8 @@ class Fitted:
 
     @classmethod
     def from_file(cls, path: str | Path) -> Fitted:
-        from bpnn.io import FeatureEncoder
-        from bpnn.modelfile import read
+        from bpnn.files.modelfile import read
+        from bpnn.tables import FeatureEncoder
 
         contents = read(path)
         info = contents.info
@@ -240,7 +240,7 @@ class Fitted:
 
 def refuse_outside_scaling(info: dict, path: str | Path) -> None:
     """Model files of an earlier bpnn kept the table's scaling in ``info``, beside the model; this bpnn would skip it."""
-    from bpnn.modelfile import ModelFileError
+    from bpnn.files.modelfile import ModelFileError
 
     if "x_scaling" in info:
         raise ModelFileError(f"{path} was saved by an earlier bpnn that kept the scaling outside the model; "
@@ -261,16 +261,16 @@ def make_estimator(task: str, settings: Settings, solver: str, epochs: int, call
 
 
 def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpointing: dict | None = None):
-    """Train on a :class:`bpnn.io.Dataset`; returns the :class:`Fitted` model and the :class:`bpnn.report.Run`.
+    """Train on a :class:`bpnn.tables.Dataset`; returns the :class:`Fitted` model and the :class:`bpnn.reports.html.Run`.
     ``checkpointing`` holds fit's checkpoint, checkpoint_every and resume; a first Ctrl-C then ends training
     after the current batch (stop reason "interrupted"), a second one at once."""
     import warnings
 
     import numpy as np
 
-    from bpnn._estimator_utils import solver_parameters
     from bpnn.core.solvers import FULL_BATCH_SOLVERS
-    from bpnn.progress import TrainingProgress
+    from bpnn.estimators._support import solver_parameters
+    from bpnn.reports.progress import TrainingProgress
 
     if dataset.task == "regression":
         n_outputs = dataset.y.shape[1] if dataset.y.ndim == 2 else 1
@@ -350,7 +350,7 @@ def split_results(fitted: Fitted, dataset, rows: dict) -> dict:
 
 
 def split_metrics(task: str, results: dict, classes) -> dict:
-    from bpnn.metrics import classification_metrics, regression_metrics
+    from bpnn.reports.metrics import classification_metrics, regression_metrics
 
     if task == "regression":
         return {name: regression_metrics(t, y) for name, (t, y) in results.items()}
@@ -366,7 +366,7 @@ def layer_labels(network) -> list[str]:
 def describe_run(fitted: Fitted, dataset, rows: dict, settings: Settings, solver: str, seconds: float, title: str):
     import numpy as np
 
-    from bpnn.report import Run
+    from bpnn.reports.html import Run
 
     estimator = fitted.estimator
     history, network, record = estimator.history_, estimator.network_, estimator.training_record_
@@ -408,8 +408,8 @@ def print_run(run, quiet: bool) -> None:
     """The stop reason and the metrics table on standard output (nothing when quiet)."""
     if quiet:
         return
-    from bpnn.metrics import table
-    from bpnn.progress import print_table
+    from bpnn.reports.metrics import table
+    from bpnn.reports.progress import print_table
 
     epochs = max((len(values) for values in run.curves.values()), default=0)
     best = f", best epoch {run.best_epoch + 1}" if run.best_epoch is not None else ""
@@ -419,8 +419,8 @@ def print_run(run, quiet: bool) -> None:
 
 def write_outputs(run, report: str | None, plots: str | None) -> list[Path]:
     """Figures into ``plots`` (a temporary folder when only a report is asked for) and the HTML report."""
-    from bpnn.plots import draw_run
-    from bpnn.report import run_report
+    from bpnn.reports.html import run_report
+    from bpnn.reports.plots import draw_run
 
     written: list[Path] = []
     if not (report or plots):
@@ -455,7 +455,7 @@ def train_options(args: argparse.Namespace) -> dict:
 def resumed_options(args: argparse.Namespace) -> argparse.Namespace:
     """``args`` completed from the checkpoint given to --resume: an option left at its default takes the
     checkpoint's value; one given that decides the result must equal it."""
-    from bpnn.checkpoint import load_checkpoint
+    from bpnn.files.checkpoint import load_checkpoint
 
     _, info = load_checkpoint(args.resume)
     saved = (info or {}).get("train")
@@ -483,11 +483,11 @@ def run_train(args: argparse.Namespace) -> int:
     if args.data is None or args.target is None:
         raise UsageError("bpnn train needs DATA and --target COL (or --resume FILE, a checkpoint of bpnn train)")
     if args.scheduler is not None:
-        from bpnn.cli_distributed import run_train_on_cluster
+        from bpnn.cli.cluster import run_train_on_cluster
 
         return run_train_on_cluster(args)
-    from bpnn.io import check_division, large_input_warning, prepare, read_table
-    from bpnn.modelfile import save
+    from bpnn.files.modelfile import save
+    from bpnn.tables import check_division, large_input_warning, prepare, read_table
 
     settings = settings_of(args)
     data = Path(args.data)
@@ -542,7 +542,7 @@ def check_outputs(files: dict, folders: dict) -> None:
 
 
 def missing_option(args: argparse.Namespace) -> str:
-    """What --impute and --drop-missing ask for: one of bpnn.io.MISSING."""
+    """What --impute and --drop-missing ask for: one of bpnn.tables.MISSING."""
     return "drop" if args.drop_missing else args.impute or "error"
 
 
@@ -555,7 +555,7 @@ def note_dropped(dropped: list[int], source: str) -> None:
 def complete_rows(frame, fitted: Fitted, targets: Sequence[str], args: argparse.Namespace, source: str):
     """``frame`` with missing values in the model's feature columns (and ``targets``) handled as --impute or
     --drop-missing say; without either they stay, for the value checks to report."""
-    from bpnn.io import check_columns, drop_missing
+    from bpnn.tables import check_columns, drop_missing
 
     check_columns(fitted.encoder.feature_names, frame, source, "feature", "the model")
     missing = missing_option(args)
@@ -572,7 +572,7 @@ def write_table(frame, path: str | None) -> None:
     """A DataFrame to ``path`` (CSV, TSV, .xlsx or .parquet by its extension) or, without one, CSV on stdout."""
     import io
 
-    from bpnn.modelfile import atomic_write
+    from bpnn.files.modelfile import atomic_write
 
     if path is None:
         frame.to_csv(sys.stdout, index=False)
@@ -591,7 +591,7 @@ def write_table(frame, path: str | None) -> None:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    from bpnn.io import read_table
+    from bpnn.tables import read_table
 
     check_outputs({"-o": args.output}, {})
     fitted = Fitted.from_file(args.model)
@@ -617,9 +617,9 @@ def run_predict(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from bpnn.io import DataError, check_columns, check_values, read_table, target_values
-    from bpnn.metrics import table
-    from bpnn.progress import print_table
+    from bpnn.reports.metrics import table
+    from bpnn.reports.progress import print_table
+    from bpnn.tables import DataError, check_columns, check_values, read_table, target_values
 
     fitted = Fitted.from_file(args.model)
     data = Path(args.data)
@@ -649,9 +649,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from bpnn.metrics import table
-    from bpnn.modelfile import read
-    from bpnn.progress import print_table
+    from bpnn.files.modelfile import read
+    from bpnn.reports.metrics import table
+    from bpnn.reports.progress import print_table
 
     contents = read(args.model)
     with contents.checked():  # a hand-edited header with a valid checksum is the file's fault, exit 2
@@ -689,7 +689,7 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def scaling_summary(scaling: dict | None) -> str:
-    from bpnn.export import steps_of
+    from bpnn.exporters.python import steps_of
 
     if scaling is None:
         return "none"
@@ -706,9 +706,9 @@ def scaling_summary(scaling: dict | None) -> str:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from bpnn.export import export_python, predictor_of
-    from bpnn.io import FeatureEncoder
-    from bpnn.modelfile import read
+    from bpnn.exporters.python import export_python, predictor_of
+    from bpnn.files.modelfile import read
+    from bpnn.tables import FeatureEncoder
 
     contents = read(args.model)
     refuse_outside_scaling(contents.info, args.model)
@@ -741,8 +741,8 @@ def run_demo(args: argparse.Namespace) -> int:
     if demo.source == "generated":
         run = seed_demo(demo, args)
     else:
-        from bpnn.io import prepare
-        from bpnn.modelfile import save
+        from bpnn.files.modelfile import save
+        from bpnn.tables import prepare
 
         dataset = prepare(sklearn_frame(demo.name), ["target"], source=demo.name)
         settings = Settings(parse_sizes(args.hidden or DEFAULT_HIDDEN), DEFAULT_ACTIVATION, None, args.epochs,
@@ -764,8 +764,8 @@ def seed_demo(demo: Demo, args: argparse.Namespace):
 
     from bpnn.datasets import GENERATED
     from bpnn.preprocessing import dividerand
-    from bpnn.progress import TrainingProgress
-    from bpnn.report import Run
+    from bpnn.reports.html import Run
+    from bpnn.reports.progress import TrainingProgress
     from bpnn.seed import TwoLayerNet
 
     hidden, epochs = int(args.hidden or demo.hidden), args.epochs or demo.epochs
@@ -861,7 +861,7 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_missing_options(parser: argparse.ArgumentParser) -> None:
-    from bpnn.io import IMPUTE
+    from bpnn.tables import IMPUTE
 
     group = parser.add_argument_group("missing values (default: an error naming the rows)")
     choice = group.add_mutually_exclusive_group()
@@ -976,8 +976,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    from bpnn.io import DataError
-    from bpnn.modelfile import ModelFileError
+    from bpnn.files.modelfile import ModelFileError
+    from bpnn.tables import DataError
 
     try:
         return args.handler(args)

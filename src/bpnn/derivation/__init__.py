@@ -27,9 +27,7 @@ are the recursion of ``Network.backward``, which returns only dW and db); centra
 from __future__ import annotations
 
 import re
-import sys
 import textwrap
-import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -836,14 +834,3 @@ def render_gradcheck(check: GradCheck, network: Network, loss: str, samples: int
     verdict = "gc_ok" if check.passed(tolerance) else "gc_bad"
     lines.append(words[verdict].format(error=error_number(check.max_error), name=worst, tolerance=f"{tolerance:g}"))
     return "\n".join(lines) + "\n"
-
-
-class _CallableModule(types.ModuleType):
-    """``bpnn.explain`` names the function lazily, but importing this module binds the name to the module;
-    calling the module calls the function, so ``bpnn.explain(...)`` works either way."""
-
-    def __call__(self, *args, **kwargs) -> Trace:
-        return explain(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

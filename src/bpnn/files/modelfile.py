@@ -61,7 +61,7 @@ NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: the only array types a 
 KINDS: dict[str, str] = {
     "BPClassifier": "bpnn.estimators:BPClassifier._from_state",
     "BPRegressor": "bpnn.estimators:BPRegressor._from_state",
-    "Network": "bpnn.modelfile:network_from_state",
+    "Network": "bpnn.files.modelfile:network_from_state",
 }
 
 
@@ -199,7 +199,7 @@ def check_network(meta: dict, arrays: dict, source: str) -> None:
 
 def foreign(data: bytes, source: str) -> ModelFileError:
     """The error for a file without the bpnn signature, saying what the file looks like."""
-    from bpnn.io import FORMAT_NAMES, format_of
+    from bpnn.tables import FORMAT_NAMES, format_of
 
     kind = format_of(data)
     if not data:
@@ -239,7 +239,7 @@ def expected_size(header: dict, length: int) -> int | None:
 
 def decode(data: bytes, source: str = "model file", kinds: Sequence[str] = tuple(KINDS)) -> ModelFile:
     """Check and parse the bytes of a model file holding one of ``kinds``; every problem raises
-    :class:`ModelFileError`. (:mod:`bpnn.checkpoint` reads its own kind, which no model builder takes.)"""
+    :class:`ModelFileError`. (:mod:`bpnn.files.checkpoint` reads its own kind, which no model builder takes.)"""
     if not data.startswith(SIGNATURE):
         raise foreign(data, source)
     if len(data) < len(SIGNATURE) + LENGTH.size + DIGEST_SIZE:

@@ -24,8 +24,8 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from bpnn.metrics import regression_metrics
-from bpnn.modelfile import atomic_write
+from bpnn.files.modelfile import atomic_write
+from bpnn.reports.metrics import regression_metrics
 
 Array = np.ndarray
 
@@ -328,7 +328,7 @@ def plot_network(layer_sizes: Sequence[int], layer_labels: Sequence[str], path: 
 
 
 def draw_run(run, folder: str | Path) -> list[tuple[Path, str]]:
-    """Every figure of a :class:`bpnn.report.Run` as PNG files in ``folder``: (path, caption) pairs."""
+    """Every figure of a :class:`bpnn.reports.html.Run` as PNG files in ``folder``: (path, caption) pairs."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     drawn = [(plot_performance(run.curves, folder / "performance.png", run.best_epoch, run.measure, run.stop_reason),
@@ -349,7 +349,7 @@ def draw_run(run, folder: str | Path) -> list[tuple[Path, str]]:
         drawn.append((plot_confusion(confusions, run.classes, folder / "confusion.png"),
                       "Confusion matrices: rows are true classes, columns predicted ones."))
         if len(run.classes) == 2:
-            from bpnn.metrics import roc_curve
+            from bpnn.reports.metrics import roc_curve
 
             curves = {}
             for name in splits:

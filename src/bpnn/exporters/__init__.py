@@ -1,0 +1,1 @@
+"""Exporters: a fitted model as standalone code for other runtimes; none imports an estimator class."""

@@ -1,0 +1,1 @@
+"""Model files and checkpoints: atomic writes, the checked container format, training state."""
