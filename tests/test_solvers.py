@@ -179,3 +179,21 @@ def test_solvers_import_numpy_only():
             "bpnn.preprocessing; print(sorted(m for m in ('scipy', 'sklearn', 'pandas', 'matplotlib', 'dask') "
             "if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_solver_records_match_their_functions():
+    """The records are what callers ask; each full-batch record's options are its function's own keywords and defaults."""
+    import inspect
+
+    from bpnn.core.solvers import SOLVERS
+
+    common = {"sample_weight", "alpha", "max_iter", "validation", "score", "early_stopping", "callbacks", "history", "test",
+              "objective", "checkpoint", "checkpoint_every", "resume", "stop"}
+    for record in SOLVERS.values():
+        if not record.full_batch:
+            continue
+        parameters = inspect.signature(record.function()).parameters
+        own = {name: p.default for name, p in parameters.items() if p.kind is p.KEYWORD_ONLY and name not in common}
+        assert own == dict(record.options), record.name
+        assert ("resume" in parameters) == record.resumable and ("objective" in parameters) == record.distributed
+        assert ("max_fail" in own) == record.validation_stop

@@ -1,34 +1,97 @@
-"""Full-batch solvers over the packed parameter vector (see :mod:`bpnn.core.network` for conventions).
+"""Solvers as data: one frozen :class:`Solver` record per public name, which callers ask instead of reading a
+function's signature (see :mod:`bpnn.core.network` for conventions).
 
-Every solver is a function with this signature, registered in ``FULL_BATCH_SOLVERS`` under its public
-name, and imported lazily (SciPy only inside the solvers that need it)::
+Full-batch solvers (lm, br, rprop, scg, lbfgs) are functions with this signature, imported lazily (SciPy only
+inside the solvers that need it)::
 
     solve(network, X, Y, loss, *, sample_weight=None, alpha=0.0, max_iter=..., validation=None,
-          score=None, early_stopping=None, callbacks=(), history=None, **options) -> History
+          score=None, early_stopping=None, callbacks=(), history=None, test=None, objective=None, **options) -> History
 
-It trains ``network`` in place and returns a :class:`bpnn.core.training.History` whose ``loss`` has one
-entry per iteration (epoch); solver-specific series (gradient norm, μ, γ, …) go in ``history.extra`` via
-``history.log(name, value)``; ``stop_reason`` names why it stopped. ``validation``, ``score``,
-``early_stopping`` and ``callbacks`` mean what they mean in :func:`bpnn.core.training.train`.
+They train ``network`` in place and return a :class:`bpnn.core.training.History` whose ``loss`` has one entry per
+iteration (epoch); solver-specific series (gradient norm, μ, γ, …) go in ``history.extra``; ``stop_reason`` names
+why it stopped. The stepwise solvers (sgd, adam, rmsprop) are optimizers stepped by
+:func:`bpnn.core.training.train` through mini-batches; their records say so and carry no ``run``.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
-# public name -> "module:function", resolved on first use so importing the core never imports SciPy
-FULL_BATCH_SOLVERS: dict[str, str] = {
-    "lbfgs": "bpnn.core.solvers.lbfgs:solve_lbfgs",  # SciPy L-BFGS-B
-    "lm": "bpnn.core.solvers.lm:solve_lm",  # Levenberg–Marquardt (trainlm)
-    "br": "bpnn.core.solvers.br:solve_br",  # Bayesian regularization on LM (trainbr)
-    "rprop": "bpnn.core.solvers.rprop:solve_rprop",  # resilient backpropagation (trainrp)
-    "scg": "bpnn.core.solvers.scg:solve_scg",  # Møller's scaled conjugate gradient (trainscg)
-}
+
+@dataclass(frozen=True)
+class Solver:
+    """What one solver is and what it supports.
+
+    ``options`` are its own options (MATLAB's trainParam names) with their defaults; ``run`` is the
+    ``"module:function"`` of a full-batch solver. ``resumable``: takes ``checkpoint``/``resume``/``stop``.
+    ``validation_stop``: stops after ``max_fail`` epochs without a lower validation loss (MATLAB's validation
+    checks). ``squared_error_only``: minimises a sum of squared errors (regression). ``distributed``: takes
+    ``objective=``, so it can train on data spread over a cluster.
+    """
+
+    name: str
+    title: str
+    full_batch: bool
+    run: str | None = None
+    options: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    resumable: bool = True
+    validation_stop: bool = False
+    squared_error_only: bool = False
+    distributed: bool = True
+
+    def function(self) -> Callable:
+        """The full-batch solver's function, imported on first use."""
+        if self.run is None:
+            raise ValueError(f"solver {self.name!r} steps through mini-batches (bpnn.core.training.train); it has no "
+                             f"full-batch function")
+        module, function = self.run.split(":")
+        return getattr(importlib.import_module(module), function)
+
+
+def _options(**defaults: object) -> MappingProxyType:
+    return MappingProxyType(defaults)
+
+
+INF = float("inf")
+_MATLAB_STOPS = {"goal": 0.0, "time_limit": INF}  # trainParam goal and time, shared by the MATLAB solvers
+_LM_OPTIONS = {"mu_dec": 0.1, "mu_inc": 10.0, "mu_max": 1e10, "min_grad": 1e-7, "chunk_rows": None}
+
+SOLVERS: dict[str, Solver] = {record.name: record for record in (
+    Solver("sgd", "stochastic gradient descent (momentum, Nesterov)", full_batch=False),
+    Solver("adam", "Adam", full_batch=False),
+    Solver("rmsprop", "RMSprop", full_batch=False),
+    Solver("lbfgs", "L-BFGS-B (SciPy)", full_batch=True, run="bpnn.core.solvers.lbfgs:solve_lbfgs", resumable=False,
+           options=_options(tol=1e-4, ftol=2.220446049250313e-09, max_fun=15000, memory=10)),
+    Solver("lm", "Levenberg–Marquardt (MATLAB's trainlm)", full_batch=True, run="bpnn.core.solvers.lm:solve_lm",
+           options=_options(**_MATLAB_STOPS, mu=0.001, **_LM_OPTIONS, max_fail=6), validation_stop=True,
+           squared_error_only=True),
+    Solver("br", "Bayesian regularization on LM (MATLAB's trainbr)", full_batch=True, run="bpnn.core.solvers.br:solve_br",
+           options=_options(**_MATLAB_STOPS, mu=0.005, **_LM_OPTIONS, max_fail=0), validation_stop=True,
+           squared_error_only=True),
+    Solver("rprop", "resilient backpropagation (MATLAB's trainrp)", full_batch=True,
+           run="bpnn.core.solvers.rprop:solve_rprop", validation_stop=True,
+           options=_options(**_MATLAB_STOPS, min_grad=1e-5, max_fail=6, delta0=0.07, delt_inc=1.2, delt_dec=0.5,
+                            deltamax=50.0)),
+    Solver("scg", "Møller's scaled conjugate gradient (MATLAB's trainscg)", full_batch=True,
+           run="bpnn.core.solvers.scg:solve_scg", validation_stop=True,
+           options=_options(**_MATLAB_STOPS, min_grad=1e-6, max_fail=6, sigma=5e-5, lambda_=5e-7)),
+)}
+FULL_BATCH_SOLVERS: tuple[str, ...] = tuple(name for name, record in SOLVERS.items() if record.full_batch)
+STEPWISE_SOLVERS: tuple[str, ...] = tuple(name for name, record in SOLVERS.items() if not record.full_batch)
+
+
+def solver_record(name: str) -> Solver:
+    """The record of ``name``; an unknown name raises ValueError listing the valid ones."""
+    if name not in SOLVERS:
+        raise ValueError(f"unknown solver {name!r}; valid solvers are {', '.join(SOLVERS)}")
+    return SOLVERS[name]
 
 
 def get_solver(name: str) -> Callable:
+    """The function of the full-batch solver ``name``."""
     if name not in FULL_BATCH_SOLVERS:
         raise ValueError(f"unknown full-batch solver {name!r}; valid solvers are {', '.join(FULL_BATCH_SOLVERS)}")
-    module, function = FULL_BATCH_SOLVERS[name].split(":")
-    return getattr(importlib.import_module(module), function)
+    return SOLVERS[name].function()
