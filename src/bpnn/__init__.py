@@ -13,9 +13,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
-
 _LAZY = {
+    "__version__": "bpnn._version",  # a leaf: lower layers import it from there, never from this root
     "Network": "bpnn.core",
     "gradcheck": "bpnn.core",
     "train": "bpnn.core",
@@ -30,6 +29,7 @@ __all__ = ["BPClassifier", "BPRegressor", "Network", "TwoLayerNet", "__version__
            "save", "train"]
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time the names load in __getattr__
+    from bpnn._version import __version__
     from bpnn.core import Network, gradcheck, train
     from bpnn.derivation import explain
     from bpnn.estimators import BPClassifier, BPRegressor

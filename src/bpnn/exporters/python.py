@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bpnn._version import __version__
 from bpnn.core.network import Network
 from bpnn.files.modelfile import atomic_write
 
@@ -220,8 +221,6 @@ def array_literal(array: Array) -> str:
 
 def python_module(predictor: Predictor, module: str = "model") -> str:
     """The text of the standalone module for ``predictor``."""
-    from bpnn import __version__
-
     network = predictor.network
     if any(step["kind"] not in ("removeconstant", "mapminmax", "standard") for step in predictor.x_steps + predictor.y_steps):
         raise ValueError("export knows the scaling steps removeconstant, mapminmax and standard only")

@@ -45,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bpnn._version import __version__
 from bpnn.core.network import Network
 
 Array = np.ndarray
@@ -114,8 +115,6 @@ def current_umask() -> int:
 
 def encode(kind: str, meta: dict, arrays: dict[str, Array], info: dict | None = None) -> bytes:
     """The bytes of a model file (see the module docstring)."""
-    from bpnn import __version__
-
     table, blobs, offset = {}, [], 0
     for name, array in arrays.items():
         array = np.ascontiguousarray(array)
@@ -265,8 +264,6 @@ def decode(data: bytes, source: str = "model file", kinds: Sequence[str] = tuple
         raise ModelFileError(f"{source} claims model-file format version {version}, which no bpnn writes; save the "
                              f"model again")
     if version > FORMAT_VERSION:
-        from bpnn import __version__
-
         raise ModelFileError(f"{source} uses model-file format version {version} (written by bpnn "
                              f"{header.get('bpnn_version', '?')}); this bpnn {__version__} reads versions up to "
                              f"{FORMAT_VERSION}; upgrade bpnn to load it")

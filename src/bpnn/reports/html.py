@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bpnn._version import __version__
 from bpnn.files.modelfile import atomic_write
 
 STYLE = """
@@ -83,8 +84,6 @@ class Report:
 
 
 def bpnn_version() -> str:
-    from bpnn import __version__
-
     return __version__
 
 
