@@ -1,0 +1,85 @@
+"""The ``gradcheck`` command: backprop against central differences on any network, and its report.
+
+A fresh network with random data fitting its loss (:func:`random_problem`), or a saved model's network with
+the loss its output implies (:func:`loss_for`), is checked array by array in float64
+(:func:`check_gradients`, on :func:`bpnn.core.gradcheck.gradcheck`); :func:`render_gradcheck` prints the
+per-layer relative errors and a verdict, in English or Chinese.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from bpnn.core.gradcheck import GradCheck, gradcheck
+from bpnn.core.losses import LOSSES, get_loss
+from bpnn.core.network import Network
+from bpnn.derivation.rendering import error_number
+from bpnn.derivation.trace import LOSS, STEP, TOLERANCE
+from bpnn.derivation.words import WORDS
+
+Array = np.ndarray
+
+
+def random_problem(hidden: Sequence[int] = (4,), activations: str | Sequence[str] = "sigmoid", loss: str = LOSS,
+                   output_activation: str | None = None, inputs: int = 3, outputs: int = 1, samples: int = 8,
+                   seed: int = 0) -> tuple[Network, Array, Array]:
+    """A fresh network (the core's default initialisation) and random data fitting ``loss``: X ~ N(0, 1);
+    Y 0/1 for binary cross-entropy, one-hot for categorical, N(0, 1) for squared error."""
+    loss = get_loss(loss)
+    if loss.name == "categorical_cross_entropy" and outputs < 2:
+        raise ValueError(f"categorical_cross_entropy needs at least 2 outputs; got {outputs}")
+    if min(inputs, outputs, samples) < 1:
+        raise ValueError(f"inputs, outputs and samples must be at least 1; got {inputs}, {outputs}, {samples}")
+    network = Network([inputs, *hidden, outputs], activations, output_activation or loss.canonical_output,
+                      random_state=seed)
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((samples, inputs))
+    if loss.name == "binary_cross_entropy":
+        Y = rng.integers(0, 2, (samples, outputs)).astype(np.float64)
+    elif loss.name == "categorical_cross_entropy":
+        Y = np.eye(outputs)[rng.integers(0, outputs, samples)]
+    else:
+        Y = rng.standard_normal((samples, outputs))
+    return network, X, Y
+
+
+def loss_for(network: Network) -> str:
+    """The loss whose natural output activation is the network's (sigmoid → binary cross-entropy, …)."""
+    output = network.activations[-1].name
+    for name, loss in LOSSES.items():
+        if loss.canonical_output == output:
+            return name
+    raise ValueError(f"no loss has the output activation {output!r} as its natural output; "
+                     f"valid pairs: {', '.join(f'{l.canonical_output}/{n}' for n, l in LOSSES.items())}")
+
+
+def check_gradients(network: Network, X: Array, Y: Array, loss: str, alpha: float = 0.0, step: float = STEP) -> GradCheck:
+    """Backprop against central differences, per W[l] and b[l] (``bpnn.core.gradcheck``), in float64."""
+    if network.dtype != np.float64:
+        twin = Network(network.layer_sizes, [g.name for g in network.activations[:-1]], network.activations[-1].name)
+        twin.unpack(network.params.astype(np.float64))
+        network = twin
+    return gradcheck(network, X, Y, loss, alpha=alpha, step=step)
+
+
+
+def render_gradcheck(check: GradCheck, network: Network, loss: str, samples: int, lang: str = "en",
+                     tolerance: float = TOLERANCE, step: float = STEP, alpha: float = 0.0) -> str:
+    """Per-layer relative errors of a gradient check, and a verdict line (plain text)."""
+    words = WORDS[lang]
+    hidden = [g.name for g in network.activations[:-1]] or ["-"]
+    loss_name = get_loss(loss).name + (f" + L2 α = {alpha:g}" if alpha else "")
+    lines = [words["gc_title"].format(sizes="-".join(map(str, network.layer_sizes)), activations="/".join(hidden),
+                                      output=network.activations[-1].name, loss=loss_name, samples=samples,
+                                      step=f"{step:g}")]
+    weights, biases = network.split(check.analytic)
+    shapes = {f"W[{l + 1}]": W.shape for l, W in enumerate(weights)} | {f"b[{l + 1}]": b.shape for l, b in enumerate(biases)}
+    width = max(len(str(shape)) for shape in shapes.values())
+    for name, error in check.errors.items():
+        lines.append(f"  {name:<6} {str(shapes[name]):<{width}}  {words['gc_row']} {error_number(error)}")
+    worst = max(check.errors, key=check.errors.get)
+    verdict = "gc_ok" if check.passed(tolerance) else "gc_bad"
+    lines.append(words[verdict].format(error=error_number(check.max_error), name=worst, tolerance=f"{tolerance:g}"))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,275 @@
+"""The explain trace printed: plain text, Markdown lecture notes (matrices as tables) or a complete LaTeX
+document (matrices as ``bmatrix``), in English or Chinese.
+
+:func:`render` walks a :class:`~bpnn.derivation.trace.Trace` in the seed's order and tells a writer what to
+set: headings, paragraphs from :mod:`bpnn.derivation.words`, formulas, matrices, scalars. One writer per
+format decides how each looks. The renderers only format numbers (6 significant digits; relative errors 2);
+every number comes from the trace.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import numpy as np
+
+from bpnn.derivation.trace import MAX_SAMPLES, STEP, TOLERANCE, Quantity, Trace
+from bpnn.derivation.words import DESCRIPTIONS, LANGUAGES, REASONS, WORDS
+
+Array = np.ndarray
+
+FORMATS = ("text", "markdown", "latex")
+
+
+def number(value: float) -> str:
+    """A computed number as printed: 6 significant digits, no negative zero."""
+    return f"{float(value) + 0.0:.6g}"
+
+
+def error_number(value: float) -> str:
+    """A relative error as printed: 2 significant digits."""
+    return f"{float(value):.2g}"
+
+
+class _TextWriter:
+    """Plain text: matrices as bracketed rows."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang, self.lines = lang, []
+
+    def heading(self, level: int, title: str) -> None:
+        if level == 1:
+            self.lines += [title, "=" * len(title)]
+        else:
+            self.lines += ["", f"== {title} ==" if level == 2 else title]
+
+    def para(self, text: str) -> None:
+        width = 100 if self.lang == "en" else 50  # a Chinese character is two columns wide
+        wrapped = textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+        self.lines += ["", wrapped] if self.lines and self.lines[-1] else [wrapped]
+
+    def formula(self, label: str, text: str, tex: str) -> None:
+        self.lines.append(f"  {label} {text}")
+
+    def note(self, label: str, text: str) -> None:
+        self.lines.append(f"  {label} {text}".rstrip())
+
+    def caption(self, text: str, tex: str) -> None:
+        self.lines.append(f"  {text}")
+
+    def matrix(self, value: Array, sample_axis: int | None) -> None:
+        rows = np.atleast_2d(value)
+        cells = [[number(v) for v in row] for row in rows]
+        width = max(len(c) for row in cells for c in row)
+        self.lines += ["    [ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in cells]
+
+    def scalar(self, label: str, symbol: str, value: str) -> None:
+        self.lines.append(f"  {label} {symbol} = {value}" if label else f"  {symbol} = {value}")
+
+    def finish(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+class _MarkdownWriter(_TextWriter):
+    """Markdown lecture notes: formulas as display math, matrices as tables."""
+
+    def heading(self, level: int, title: str) -> None:
+        self.lines += ["", "#" * level + " " + title, ""] if self.lines and self.lines[-1] else ["#" * level + " " + title, ""]
+
+    def para(self, text: str) -> None:
+        self.lines += [text, ""]
+
+    def formula(self, label: str, text: str, tex: str) -> None:
+        self.lines += [f"**{label}**", "", "$$", tex, "$$", ""]
+
+    def note(self, label: str, text: str) -> None:
+        self.lines += [f"**{label}** {text}".rstrip(), ""]
+
+    def caption(self, text: str, tex: str) -> None:
+        self.lines += [f"${tex}$", ""]
+
+    def matrix(self, value: Array, sample_axis: int | None) -> None:
+        rows = np.atleast_2d(value)
+        sample = WORDS[self.lang]["sample"]
+        columns = [f"{sample} {j + 1}" if sample_axis == 1 else str(j + 1) for j in range(rows.shape[1])]
+        self.lines += ["| | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+        for i, row in enumerate(rows):
+            label = f"{sample} {i + 1}" if sample_axis == 0 else str(i + 1)
+            self.lines.append(f"| **{label}** | " + " | ".join(number(v) for v in row) + " |")
+        self.lines.append("")
+
+    def scalar(self, label: str, symbol: str, value: str) -> None:
+        self.lines += [f"{label} {symbol} = {value}".lstrip(), ""]
+
+    def finish(self) -> str:
+        return "\n".join(self.lines).strip() + "\n"
+
+
+_TEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "—": "---",
+                "…": r"\ldots{}"}
+_TEX_MATH = {"σ": r"\sigma", "⊙": r"\odot", "Σ": r"\Sigma", "α": r"\alpha", "ε": r"\varepsilon", "θ": r"\theta",
+             "→": r"\to", "←": r"\leftarrow", "·": r"\cdot", "‖": r"\|", "ᵀ": r"^{\mathsf T}", "′": "'", "<": "<",
+             ">": ">", "∂": r"\partial"}
+
+
+def tex_text(text: str) -> str:
+    """Prose for LaTeX: special characters escaped, math symbols set in math mode."""
+    return "".join(_TEX_ESCAPES.get(c) or (rf"\ensuremath{{{_TEX_MATH[c]}}}" if c in _TEX_MATH else c) for c in text)
+
+
+def tex_number(text: str) -> str:
+    """1.5e-05 → 1.5\\times 10^{-5}; inf → \\infty."""
+    special = {"inf": r"\infty", "-inf": r"-\infty", "nan": r"\mathrm{nan}"}
+    if text in special:
+        return special[text]
+    match = re.fullmatch(r"(-?[\d.]+)e([+-])0*(\d+)", text)
+    if not match:
+        return text
+    mantissa, sign, exponent = match.groups()
+    return rf"{mantissa}\times 10^{{{'-' if sign == '-' else ''}{exponent}}}"
+
+
+def tex_name(name: str) -> str:
+    """dw2 → dw_2, dZ[2] → dZ^{[2]}, A[0] → A^{[0]}."""
+    name = re.sub(r"\[(\d+)\]", r"^{[\1]}", name)
+    return re.sub(r"^([a-zA-Z]+)(\d)$", r"\1_\2", name)
+
+
+class _LatexWriter:
+    """A complete LaTeX document: formulas as display math, matrices as bmatrix (article; ctexart for zh,
+    compiled with XeLaTeX)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang, self.lines, self.title = lang, [], ""
+
+    def heading(self, level: int, title: str) -> None:
+        if level == 1:
+            self.title = title
+        else:
+            self.lines += ["", (r"\section*{" if level == 2 else r"\subsection*{") + tex_title(title) + "}"]
+
+    def para(self, text: str) -> None:
+        self.lines += ["", tex_text(text), ""]
+
+    def formula(self, label: str, text: str, tex: str) -> None:
+        self.lines += [r"\noindent " + tex_text(label), r"\[ " + tex + r" \]"]
+
+    def note(self, label: str, text: str) -> None:
+        self.lines += [r"\noindent\textit{" + tex_text(label) + "} " + tex_text(text), ""]
+
+    def caption(self, text: str, tex: str) -> None:
+        self.lines += ["", r"\noindent $" + tex + "$"]
+
+    def matrix(self, value: Array, sample_axis: int | None) -> None:
+        rows = np.atleast_2d(value)
+        body = r" \\ ".join(" & ".join(tex_number(number(v)) for v in row) for row in rows)
+        self.lines.append(r"\[ \begin{bmatrix} " + body + r" \end{bmatrix} \]")
+
+    def scalar(self, label: str, symbol: str, value: str) -> None:
+        self.lines += [rf"\noindent {tex_text(label)} ${_TEX_MATH.get(symbol, symbol)} = {tex_number(value)}$", ""]
+
+    def finish(self) -> str:
+        head = ([r"\documentclass[UTF8]{ctexart}"] if self.lang == "zh" else [r"\documentclass{article}"]) + [
+            r"\usepackage{amsmath}", r"\usepackage[margin=2cm]{geometry}",
+            rf"\setcounter{{MaxMatrixCols}}{{{MAX_SAMPLES}}}", r"\begin{document}", "",
+            r"\begin{center}{\Large\bfseries " + tex_title(self.title) + r"}\end{center}"]
+        return "\n".join(head + self.lines + ["", r"\end{document}"]) + "\n"
+
+
+def tex_title(title: str) -> str:
+    """A heading: quantity names in math (``dw2`` → ``$dw_2$``), the rest as prose."""
+    name, sep, rest = title.partition(" — ")
+    if not sep:
+        return tex_text(title)
+    number_, _, symbol = name.rpartition(" ")
+    return (tex_text(number_) + " " if number_ else "") + f"${tex_name(symbol)}$ --- " + tex_text(rest)
+
+
+WRITERS = {"text": _TextWriter, "markdown": _MarkdownWriter, "latex": _LatexWriter}
+
+
+def render(trace: Trace, format: str = "text", lang: str = "en") -> str:
+    """The trace as text, Markdown or a LaTeX document, in English (en) or Chinese (zh)."""
+    writer = _writer(format, lang)
+    words, s = WORDS[lang], trace.settings
+    seed_form = trace.form == "seed"
+    sizes = [s["inputs"], *s["hidden"], 1]
+    writer.heading(1, words["title_seed"] if seed_form else words["title_layers"].format(n=len(sizes) - 1))
+    fields = dict(s, hidden=", ".join(map(str, s["hidden"])), sizes="-".join(map(str, sizes)), scale=f"{s['scale']:g}",
+                  learning_rate=f"{s['learning_rate']:g}")
+    writer.para(words["setup_seed" if seed_form else "setup_layers"].format(**fields) + (" " if lang == "en" else "")
+                + words["init"].format(**fields))
+    writer.para(words["convention_seed" if seed_form else "convention_layers"])
+    writer.para(words["numbers"].format(step=f"{STEP:g}"))
+    writer.heading(2, words["parameters"])
+    for quantity in trace.parameters:
+        _write_quantity(writer, quantity, words, lang)
+    order = " → ".join(q.name for q in trace.forward if q.kind not in ("y", "Y"))
+    writer.heading(2, words["forward"].format(order=order))
+    for quantity in trace.forward:
+        _write_quantity(writer, quantity, words, lang)
+    writer.heading(2, words["loss"])
+    for quantity in trace.loss:
+        _write_quantity(writer, quantity, words, lang)
+    writer.heading(2, words["backward"].format(order=" → ".join(q.name for q in trace.backward)))
+    for quantity in trace.backward:
+        _write_quantity(writer, quantity, words, lang)
+    worst = max(trace.gradients, key=lambda q: q.relative_error)
+    verdict = "check_ok" if worst.relative_error < TOLERANCE else "check_bad"
+    writer.para(words[verdict].format(name=worst.name, tolerance=f"{TOLERANCE:g}"))
+    writer.scalar(words["largest"], "ε", error_number(worst.relative_error))
+    if trace.steps:
+        writer.heading(2, words["update"].format(learning_rate=f"{s['learning_rate']:g}"))
+        writer.para(words["update_rule"].format(rule=words["rule_seed" if seed_form else "rule_layers"]))
+        for step in trace.steps:
+            writer.heading(3, words["step"].format(k=step.number))
+            for quantity in step.parameters:
+                _write_update(writer, quantity)
+            writer.scalar(words["new_cost"], "J", number(step.cost))
+    return writer.finish()
+
+
+def _writer(format: str, lang: str) -> _TextWriter | _LatexWriter:
+    if format not in WRITERS:
+        raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    return WRITERS[format](lang)
+
+
+def _write_quantity(writer, quantity: Quantity, words: dict, lang: str) -> None:
+    description = DESCRIPTIONS[lang][quantity.kind].format(l=quantity.layer)
+    formula = quantity.formula
+    prefix = f"{formula.number} " if formula and formula.number else ""
+    writer.heading(3, f"{prefix}{quantity.name} — {description}")
+    if quantity.value.ndim == 0:
+        if formula:
+            writer.formula(words["formula"], formula.text, formula.tex)
+        writer.scalar("", quantity.name, number(quantity.value))
+        return
+    if formula and formula.seed_text:
+        writer.formula(words["seed"], formula.seed_text, formula.seed_tex)
+        writer.formula(words["corrected" if formula.slip else "computed"], formula.text, formula.tex)
+        if formula.slip:
+            writer.note(words["why"], REASONS[lang][quantity.name])
+    elif formula:
+        generalised = quantity.layer is not None and formula.number
+        writer.formula(f"{words['generalises']} {formula.number}:" if generalised else words["formula"], formula.text,
+                       formula.tex)
+    writer.note(words["shape"], str(quantity.shape))
+    writer.matrix(quantity.value, quantity.sample_axis)
+    if quantity.kind == "da2" and not np.isfinite(quantity.value).all():
+        writer.note(words["note"], words["saturated"])
+    if quantity.numeric is not None:
+        writer.note(words["numeric"], "")
+        writer.matrix(quantity.numeric, quantity.sample_axis)
+        writer.scalar(words["error"], "ε", error_number(quantity.relative_error))
+
+
+def _write_update(writer, quantity: Quantity) -> None:
+    name, tex = quantity.name, tex_name(quantity.name)
+    writer.caption(f"{name} ← {name} - α d{name}", rf"{tex} \leftarrow {tex} - \alpha\, d{tex}")
+    writer.matrix(quantity.value, None)
+

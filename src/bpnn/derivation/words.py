@@ -1,0 +1,164 @@
+"""The words of the explain trace and the gradcheck report, in English (en) and Chinese (zh, the seed's own terms).
+
+``REASONS``: why each of the seed's slips is one (one line per quantity, shown under "why:"); ``DESCRIPTIONS``:
+what each quantity is, by kind; ``WORDS``: every other sentence, heading and label, with ``str.format`` fields.
+A long table by nature: a new language is one more entry in each of the three.
+"""
+
+LANGUAGES = ("en", "zh")
+
+REASONS = {
+    "en": {
+        "z2": "x has n_x rows but w2 has n_h columns; the seed's next paragraph says z2 depends on w2, a1 and b2.",
+        "dw2": "a1 needs its transpose: dz2 (1, m) times a1ᵀ (m, n_h) sums over the m samples and has the shape of w2.",
+        "db2": "the gradient of the mean cost J averages dz2 over the m samples; the seed keeps one sample's a2 - y.",
+        "da1": "w2 needs its transpose: w2ᵀ (n_h, 1) times dz2 (1, m) gives da1 one column per sample.",
+        "dz1": "the seed's product is for one sample; for m columns it is w2ᵀ dz2, multiplied element by element (⊙) "
+               "with σ′(z1).",
+        "dw1": "the seed leaves out the 1/m of the mean and the transpose of x: dz1 (n_h, m) times xᵀ (m, n_x) sums "
+               "over the samples.",
+        "db1": "the seed leaves out the 1/m and the sum over samples: db1 must have the shape of b1, (n_h, 1).",
+    },
+    "zh": {
+        "z2": "x 有 n_x 行而 w2 有 n_h 列；原文下一段也说影响 z2 的是 w2、a1 和 b2。",
+        "dw2": "a1 需要转置：dz2 (1, m) 乘 a1ᵀ (m, n_h) 对 m 个样本求和，形状与权重 w2 相同。",
+        "db2": "平均损失 J 的梯度要对 m 个样本的 dz2 求平均；原文只写了单个样本的 a2 - y。",
+        "da1": "w2 需要转置：w2ᵀ (n_h, 1) 乘 dz2 (1, m)，每个样本得到 da1 的一列。",
+        "dz1": "原文的链式求导乘积针对单个样本；对 m 列是 w2ᵀ dz2 与 σ′(z1) 逐元素相乘 (⊙)。",
+        "dw1": "原文漏了平均的 1/m 和 x 的转置：dz1 (n_h, m) 乘 xᵀ (m, n_x) 对样本求和。",
+        "db1": "原文漏了 1/m 和对样本的求和：db1 的形状必须与偏置 b1 相同，为 (n_h, 1)。",
+    },
+}
+
+DESCRIPTIONS = {
+    "en": {
+        "x": "input layer, one column per training sample", "y": "labels (0 or 1), one per sample",
+        "w1": "weights between the input and hidden layers", "b1": "biases of the hidden layer",
+        "w2": "weights between the hidden and output layers", "b2": "bias of the output layer",
+        "z1": "hidden layer, weighted input", "a1": "hidden layer, sigmoid activation",
+        "z2": "output layer, weighted input", "a2": "output layer, sigmoid activation (the prediction)",
+        "L": "cross-entropy loss of each sample", "J": "cost: the mean loss over the m samples",
+        "da2": "derivative of the loss with respect to a2",
+        "dz2": "derivative of the loss with respect to z2 (chain rule through a2)",
+        "dw2": "gradient of J with respect to the output-layer weights w2",
+        "db2": "gradient of J with respect to the output-layer bias b2",
+        "da1": "derivative of the loss with respect to the hidden activations a1",
+        "dz1": "derivative of the loss with respect to the hidden weighted input z1",
+        "dw1": "gradient of J with respect to the hidden-layer weights w1",
+        "db1": "gradient of J with respect to the hidden-layer biases b1",
+        "X": "input A[0] = X, one row per training sample", "Y": "labels (0 or 1), one row per sample",
+        "W": "weights of layer {l}", "b": "biases of layer {l}", "Z": "layer {l}, weighted input",
+        "A": "layer {l}, activation", "dA": "derivative of the loss with respect to A[{l}]",
+        "dZ": "derivative of the loss with respect to Z[{l}]", "dW": "gradient of J with respect to the weights W[{l}]",
+        "db": "gradient of J with respect to the biases b[{l}]",
+    },
+    "zh": {
+        "x": "输入层，每个训练样本一列", "y": "标签（0 或 1），每个样本一个",
+        "w1": "输入层与隐藏层之间的权重", "b1": "隐藏层的偏置",
+        "w2": "隐藏层与输出层之间的权重", "b2": "输出层的偏置",
+        "z1": "隐藏层的线性加权计算结果", "a1": "隐藏层经 Sigmoid 激活函数的激活输出",
+        "z2": "输出层的线性加权计算结果", "a2": "输出层的激活输出（预测值）",
+        "L": "每个样本的交叉熵损失函数值", "J": "代价：m 个样本损失的平均值",
+        "da2": "损失函数关于 a2 的导数", "dz2": "损失函数关于 z2 的导数（经 a2 链式求导）",
+        "dw2": "损失函数对输出层权重 w2 的梯度", "db2": "损失函数对输出层偏置 b2 的梯度",
+        "da1": "损失函数对隐藏层激活值 a1 的梯度", "dz1": "损失函数对隐藏层加权输入 z1 的导数",
+        "dw1": "损失函数对隐藏层权重 w1 的梯度", "db1": "损失函数对隐藏层偏置 b1 的梯度",
+        "X": "输入 A[0] = X，每个训练样本一行", "Y": "标签（0 或 1），每个样本一行",
+        "W": "第 {l} 层的权重", "b": "第 {l} 层的偏置", "Z": "第 {l} 层的线性加权计算结果",
+        "A": "第 {l} 层的激活输出", "dA": "损失函数关于 A[{l}] 的导数", "dZ": "损失函数关于 Z[{l}] 的导数",
+        "dW": "损失函数对第 {l} 层权重 W[{l}] 的梯度", "db": "损失函数对第 {l} 层偏置 b[{l}] 的梯度",
+    },
+}
+
+WORDS = {
+    "en": {
+        "title_seed": "Backpropagation in the seed's two-layer network, carried out on real numbers",
+        "title_layers": "Backpropagation in a {n}-layer network, layer by layer, on real numbers",
+        "setup_seed": "Data: {data}, m = {samples} samples of n_x = {inputs} inputs; n_h = {hidden} hidden units, "
+                      "one output, sigmoid activations, cross-entropy loss.",
+        "setup_layers": "Data: {data}, m = {samples} samples of {inputs} inputs; layer sizes {sizes}; {activation} "
+                        "hidden activations, a sigmoid output, cross-entropy loss.",
+        "init": "Weights drawn as {scale}·N(0, 1) with seed {seed}, in the seed's layout (the seed draws "
+                "0.01·N(0, 1), which makes every number look alike); biases 0. Learning rate α = {learning_rate}, "
+                "{steps} gradient-descent step(s).",
+        "convention_seed": "Samples are columns, as in the seed: x is (n_x, m), w1 (n_h, n_x), b1 (n_h, 1), "
+                           "w2 (1, n_h), b2 (1, 1). da2, dz2, da1 and dz1 hold one column per sample (the "
+                           "derivative of that sample's loss L); dw and db are gradients of the cost J, the mean "
+                           "over the m samples, which is what gradient descent uses.",
+        "convention_layers": "Orientation: samples are rows, the convention of the core (bpnn.core.Network): X is "
+                             "(m, n0), W[l] is (n[l-1], n[l]), b[l] is (n[l],), Z[l] and A[l] are (m, n[l]). Each "
+                             "matrix is the transpose of its seed counterpart (Z[l] = z_lᵀ, W[l] = w_lᵀ, "
+                             "dW[l] = dw_lᵀ), so products turn around: Z[l] = A[l-1] W[l] + b[l], "
+                             "dW[l] = (1/m) A[l-1]ᵀ dZ[l]. dA and dZ hold one row per sample; dW and db are "
+                             "gradients of the mean cost J. Formula numbers name the seed formula each line "
+                             "generalises.",
+        "numbers": "Numbers are rounded to 6 significant digits. Beside each parameter gradient: its central-"
+                   "difference estimate (J(θ + h) - J(θ - h)) / 2h with h = {step} (bpnn.core.gradcheck) and the "
+                   "relative error ε = ‖g - g_num‖ / (‖g‖ + ‖g_num‖).",
+        "parameters": "Parameters before training", "forward": "Forward pass: {order}", "loss": "Loss",
+        "backward": "Backward pass (backpropagation), in the seed's order: {order}",
+        "formula": "formula:", "seed": "seed prints:", "computed": "computed:", "corrected": "corrected:",
+        "why": "why:", "note": "note:", "shape": "shape", "numeric": "central difference:", "error": "relative error",
+        "generalises": "generalises",
+        "check_ok": "Gradient check: every relative error is below {tolerance}, the largest at {name}; "
+                    "backpropagation's analytic gradients agree with central differences.",
+        "check_bad": "Gradient check: the relative error at {name} is NOT below {tolerance}; the analytic and "
+                     "numerical gradients disagree. A relu-type unit exactly at its kink (Z = 0, as for the input "
+                     "(0, 0) with zero biases) does this: the central difference averages the slopes on both sides.",
+        "largest": "largest relative error",
+        "saturated": "a2 rounds to exactly 0 or 1 in floating point here, so -y/a2 + (1 - y)/(1 - a2) divides by "
+                     "zero. The next line, dz2 = a2 - y, never forms da2: backpropagation starts from dz2.",
+        "update": "Gradient descent, learning rate α = {learning_rate}",
+        "update_rule": "Each step moves every parameter against its gradient: {rule}. Step 1 uses the gradients "
+                       "above; each later step recomputes them at the updated parameters.",
+        "rule_seed": "w ← w - α dw, b ← b - α db", "rule_layers": "W[l] ← W[l] - α dW[l], b[l] ← b[l] - α db[l]",
+        "step": "Step {k}", "new_cost": "new cost", "sample": "sample",
+        "gc_title": "Gradient check: a {sizes} network ({activations} hidden, {output} output), {loss} loss, "
+                    "{samples} samples; central differences with h = {step}.",
+        "gc_row": "relative error",
+        "gc_ok": "PASS: the largest relative error, {error} ({name}), is below {tolerance}.",
+        "gc_bad": "FAIL: the largest relative error, {error} ({name}), is not below {tolerance}: the analytic "
+                  "gradient of {name} is wrong, or the network is at a kink of its activation.",
+    },
+    "zh": {
+        "title_seed": "反向传播算法：在真实数字上演算原文的两层网络",
+        "title_layers": "反向传播算法：{n} 层网络逐层演算",
+        "setup_seed": "数据：{data}，m = {samples} 个训练样本，每个 n_x = {inputs} 个输入；隐藏层 n_h = {hidden} 个单元，"
+                      "一个输出；Sigmoid 激活函数，交叉熵损失函数。",
+        "setup_layers": "数据：{data}，m = {samples} 个训练样本，每个 {inputs} 个输入；各层大小 {sizes}；隐藏层激活函数 "
+                        "{activation}，输出层 Sigmoid，交叉熵损失函数。",
+        "init": "权重按原文的布局以种子 {seed} 取 {scale}·N(0, 1)（原文取 0.01·N(0, 1)，各数值几乎相同）；偏置为 0。"
+                "学习率 α = {learning_rate}，梯度下降 {steps} 步。",
+        "convention_seed": "与原文相同，样本按列排列：x 为 (n_x, m)，w1 为 (n_h, n_x)，b1 为 (n_h, 1)，w2 为 (1, n_h)，"
+                           "b2 为 (1, 1)。da2、dz2、da1、dz1 每个样本一列（该样本损失 L 的导数）；dw 和 db 是代价 J"
+                           "（m 个样本的平均损失）的梯度，梯度下降用的正是它们。",
+        "convention_layers": "方向：样本按行排列，即核心 bpnn.core.Network 的约定：X 为 (m, n0)，W[l] 为 (n[l-1], n[l])，"
+                             "b[l] 为 (n[l],)，Z[l] 和 A[l] 为 (m, n[l])。每个矩阵都是原文对应矩阵的转置"
+                             "（Z[l] = z_lᵀ，W[l] = w_lᵀ，dW[l] = dw_lᵀ），所以乘积顺序相反：Z[l] = A[l-1] W[l] + b[l]，"
+                             "dW[l] = (1/m) A[l-1]ᵀ dZ[l]。dA 和 dZ 每个样本一行；dW 和 db 是平均代价 J 的梯度。"
+                             "公式编号指出每一行推广的是原文哪个公式。",
+        "numbers": "数值保留 6 位有效数字。每个参数梯度旁给出中心差分的数值梯度 (J(θ + h) - J(θ - h)) / 2h，h = {step}"
+                   "（bpnn.core.gradcheck），以及相对误差 ε = ‖g - g_num‖ / (‖g‖ + ‖g_num‖)。",
+        "parameters": "训练前的参数", "forward": "前向计算：{order}", "loss": "损失函数",
+        "backward": "反向传播，按原文的梯度计算顺序：{order}",
+        "formula": "公式：", "seed": "原文公式：", "computed": "计算式：", "corrected": "修正（批量形式）：",
+        "why": "原因：", "note": "注：", "shape": "形状", "numeric": "中心差分数值梯度：", "error": "相对误差",
+        "generalises": "推广原文公式",
+        "check_ok": "梯度检验：所有相对误差都低于 {tolerance}，最大的在 {name}；反向传播的解析梯度与中心差分的数值梯度一致。",
+        "check_bad": "梯度检验：{name} 的相对误差不低于 {tolerance}；解析梯度与数值梯度不一致。relu 类激活函数的单元恰在折点"
+                     "（Z = 0，例如输入 (0, 0) 且偏置为 0）时就会如此：中心差分取的是两侧斜率的平均。",
+        "largest": "最大相对误差",
+        "saturated": "这里 a2 在浮点数中恰好等于 0 或 1，-y/a2 + (1 - y)/(1 - a2) 除以零。下一行的 dz2 = a2 - y 不经过 da2："
+                     "反向传播从 dz2 开始计算。",
+        "update": "梯度下降，学习率 α = {learning_rate}",
+        "update_rule": "每一步沿负梯度方向更新每个参数：{rule}。第 1 步使用上面的梯度；之后每一步在更新后的参数上重新计算梯度。",
+        "rule_seed": "w ← w - α dw，b ← b - α db", "rule_layers": "W[l] ← W[l] - α dW[l]，b[l] ← b[l] - α db[l]",
+        "step": "第 {k} 步", "new_cost": "新的代价", "sample": "样本",
+        "gc_title": "梯度检验：{sizes} 网络（隐藏层 {activations}，输出层 {output}），损失函数 {loss}，{samples} 个样本；"
+                    "中心差分 h = {step}。",
+        "gc_row": "相对误差",
+        "gc_ok": "通过：最大相对误差 {error}（{name}）低于 {tolerance}。",
+        "gc_bad": "未通过：最大相对误差 {error}（{name}）不低于 {tolerance}：{name} 的解析梯度有误，或网络正处于激活函数的折点。",
+    },
+}
+
