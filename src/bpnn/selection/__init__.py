@@ -1,0 +1,8 @@
+"""Choosing and judging models: which inputs matter (:mod:`bpnn.selection.importance`), and, as they come,
+tuning and cross-validation.
+
+The package itself loads nothing; ``bpnn.importance`` is :func:`bpnn.selection.importance.importance`
+(the module and the function share the name, so import the function from the module, or use the root's).
+This package imports only downward: the core, the estimators' public API, :mod:`bpnn.tables` for a
+table's encoding, scikit-learn and pandas; never the command line.
+"""
