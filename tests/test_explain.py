@@ -270,7 +270,7 @@ def test_formula_numbers_appear_in_the_seeds_order(format, lang, hidden):
     assert first_seen == SEED_ORDER
 
 
-CORRECTED = {  # (seed's printed form, corrected batch form), plain text, from shared/seed/NOTES.md
+CORRECTED = {  # (seed's printed form, corrected batch form), plain text, as docs/seed.md tabulates them
     "z2": ("z2 = w2 x + b2", "z2 = w2 a1 + b2"),
     "dw2": ("(1/m)(a2 - y) a1", "dw2 = (1/m) dz2 a1ᵀ"),
     "db2": ("= ∂L/∂Z2 = a2 - y", "db2 = (1/m) Σ_i dz2_i"),

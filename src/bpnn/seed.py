@@ -4,7 +4,7 @@ Samples are columns, as in the text: ``x`` is ``(n_x, m)``, ``y`` is ``(n_y, m)`
 ``w1`` is ``(n_h, n_x)``, ``b1`` ``(n_h, 1)``, ``w2`` ``(n_y, n_h)``, ``b2`` ``(n_y, 1)``. Both layers use
 the sigmoid σ and the loss is cross-entropy (8-11), averaged over the m samples.
 
-Where the code differs from the text (see ``shared/seed/NOTES.md``):
+Where the code differs from the text (docs/seed.md tells each slip, the correction and why):
 
 - z2 = w2 a1 + b2. The text prints ``z2 = w2 x + b2``; its next paragraph says z2 depends on w2, a1, b2.
 - 8-14 dw2 = (1/m) dz2 a1ᵀ: the text has (1/m)(a2 - y) a1, without the transpose.
