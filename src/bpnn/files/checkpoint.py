@@ -131,11 +131,9 @@ class Checkpointing:
     def training_options(self, estimator: object, data: object, saved: dict | None) -> dict:
         """The keyword arguments of ``train`` or the solver: checkpoint, checkpoint_every, resume, stop, and
         ``epochs`` (the epochs left) when resuming."""
-        from bpnn.core.solvers import FULL_BATCH_SOLVERS
-        from bpnn.estimators._support import solver_parameters
+        from bpnn.core.solvers import solver_record
 
-        full_batch = estimator.solver in FULL_BATCH_SOLVERS
-        resumable = not full_batch or "resume" in solver_parameters(estimator.solver)
+        resumable = solver_record(estimator.solver).resumable
         if not resumable and (self.path is not None or saved is not None):
             why = ("SciPy's L-BFGS keeps its curvature memory inside minimize, out of reach" if estimator.solver == "lbfgs"
                    else "it does not save its state yet")
