@@ -1,0 +1,85 @@
+"""Prose shared by the docstrings of BPClassifier and BPRegressor: how the defaults and the MATLAB workflow,
+validation, stopping and checkpoints work (``DEFAULTS``) and the fitted attributes (``ATTRIBUTES``). Their
+"Parameters" sections come from the parameter table (:func:`bpnn.estimators.parameters.parameter_docs`)."""
+
+DEFAULTS = """
+    Parameters shared with scikit-learn's MLP keep its names and meanings. Four defaults differ from
+    scikit-learn's, chosen on bench/bench_estimators.py (breast cancer, digits, iris, wine, diabetes; equal
+    hidden sizes, epochs and batch size) and bench/bench_default_budget.py (max_iter 200 against 1000):
+    learning_rate="adaptive" with learning_rate_init=0.02 (Adam starts 20 times faster; on a plateau of the
+    training loss the rate is divided by 5 instead of training stopping, so a larger max_iter is used rather
+    than wasted, and training ends once the rate is below 1e-6), alpha=1e-3 and init="glorot_uniform".
+    ``learning_rate="constant", learning_rate_init=1e-3, alpha=1e-4`` trains as scikit-learn does.
+
+    MATLAB's workflow is a few arguments away; the defaults stay scikit-learn's (no scaling, no division).
+    fitnet(10) with trainlm, mapminmax, dividerand 70/15/15 and max_fail 6, and patternnet(10) with trainscg::
+
+        BPRegressor(hidden_layer_sizes=10, activation="tanh", solver="lm", max_iter=1000, alpha=0.0,
+                    scaling="mapminmax", division="random", random_state=0)
+        BPClassifier(hidden_layer_sizes=10, activation="tanh", solver="scg", max_iter=1000, alpha=0.0,
+                     scaling="mapminmax", division="random", random_state=0)
+
+    Then ``predict`` takes and returns the user's units, ``training_record_`` is MATLAB's ``tr`` and
+    ``test_scores_`` the test set's figures.
+
+    Validation and stopping. Validation rows come from one source: fit's ``validation_data``, a
+    ``division`` (its validation share), or ``early_stopping=True`` with ``validation_fraction`` (scikit-learn's
+    split, made only when neither of the others is given; a division with validation_data is an error).
+    The rule that watches them:
+
+    - ``early_stopping=True``: scikit-learn's rule, for every solver: stop when ``monitor`` has not
+      improved by ``tol`` for ``n_iter_no_change`` epochs.
+    - otherwise MATLAB's rule, "validation stop": ``max_fail`` epochs in a row without a lower validation
+      loss. The MATLAB solvers (lm, br, rprop, scg) apply it whenever there are validation rows; the others
+      when the rows come from a ``division`` (with only ``validation_data`` they just score it, as
+      scikit-learn's MLP does). ``max_fail=0`` turns it off.
+
+    Either rule restores the weights of the best validation epoch. The test rows of a division are only
+    measured (``training_record_["tperf"]`` per epoch, ``test_scores_`` at the end), never trained on and
+    never used to stop. The stepwise solvers' rule that stops on a stalled training loss (scikit-learn's)
+    applies when no validation rule does.
+
+    Checkpoints. ``fit(X, y, checkpoint=PATH, checkpoint_every=N)`` writes the complete training state
+    every N epochs (atomically; see :mod:`bpnn.files.checkpoint`): weights, optimizer state, generator state,
+    history, best weights and the division's rows. ``fit(X, y, resume=PATH)``, on an estimator with the
+    same parameters and the same data, continues from it and ends with the weights an uninterrupted fit
+    gives, bit for bit. ``stop`` (e.g. a ``threading.Event``) set during fit ends it after the current batch
+    (stop reason "interrupted"), writing a last checkpoint. The stepwise solvers, lm, br, rprop and scg take
+    checkpoints; lbfgs refuses them (SciPy's memory cannot be saved).
+"""
+
+ATTRIBUTES = """
+    network_ : bpnn.core.Network
+        The trained network (samples are rows; W[l] is (n_in, n_out)).
+    history_ : bpnn.core.training.History
+        Per-epoch loss, validation loss and score, learning rate, seconds, solver series, stop reason.
+    coefs_, intercepts_ : list of ndarray
+        W[l] ``(n_in, n_out)`` and b[l] ``(n_out,)``, views into ``network_.params``.
+    n_iter_, t_ : int
+        Epochs run (over all fits) and training rows seen.
+    loss_curve_, validation_loss_curve_, validation_scores_ : list of float
+        Per epoch; the validation ones are None without validation data.
+    best_loss_, best_validation_score_ : float
+        Lowest training loss and highest validation score.
+    n_features_in_, feature_names_in_, n_layers_, n_outputs_, out_activation_
+        As in scikit-learn (out_activation_ uses bpnn's names: sigmoid, softmax, identity).
+    x_scaler_, y_scaler_ : bpnn.preprocessing scaler or None
+        The fitted scaling of inputs (a Chain: RemoveConstant, whose ``removed`` lists the constant columns
+        dropped, then mapminmax or standard) and of regression targets; None without scaling.
+    division_ : bpnn.preprocessing.Division or None
+        Row numbers (into the X given to fit) of the ``train``, ``val`` and ``test`` sets of the division.
+    test_scores_ : dict or None
+        Figures on the division's test rows at the end of fit, in the user's units: "mse" (mean over
+        samples and outputs) and "r2" for regression, "accuracy" and "cross_entropy" for classification.
+    training_record_ : dict
+        MATLAB's training record ``tr``, one entry per epoch of ``history_``: "epoch" (1, 2, …), "perf",
+        "vperf", "tperf" (training, validation, test performance: the mean squared error over samples and
+        outputs for regression, in scaled units when scaling; the cost J for classification; None without
+        the set), "time" (seconds since the start), "val_fail" (epochs in a row without a lower validation
+        loss), and, when the solver reports them, "gradient" (its norm), "mu", and br's "gamma" (the
+        effective number of parameters γ, MATLAB's gamk), "alpha", "beta" and "ssw" (E_W, MATLAB's ssX);
+        "learning_rate" for the stepwise solvers. Then "num_epochs", "best_epoch" (the epoch whose weights
+        the model holds, counted from 1), "best_perf", "best_vperf", "best_tperf" (at that epoch), "stop"
+        (the stop reason: goal met, maximum epochs, minimum gradient, maximum mu, validation stop, time
+        limit, …) and "message".
+"""
