@@ -94,7 +94,7 @@ def test_miv_is_its_definition_for_a_regressor():
         table = importance(est, X, method="miv", delta=delta)
         signed = table["importance"] * table["sign"]  # importance = |MIV|, sign = sign(MIV)
         assert_miv_matches_definition(est, X, lambda Z: est.predict(Z)[:, None], delta,
-                                      lambda j: np.array([signed[f"x{j}"]]))
+                                      lambda j, signed=signed: np.array([signed[f"x{j}"]]))
     assert table.loc["x0", "sign"] == 1 and table.loc["x1", "sign"] == -1  # ∂y/∂x0 = 2 > 0, ∂y/∂x1 = -2 x1 < 0
 
 
