@@ -25,92 +25,27 @@ BLAS thread.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import functools
 import importlib.util
 import itertools
 import math
 import time
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from bpnn.core.losses import Loss, get_loss
+from bpnn.core.losses import Loss
 from bpnn.core.network import Network, Workspace, sample_weights
 from bpnn.core.optimizers import Constant, GradientDescent
+from bpnn.core.record import Callback, DivergenceWarning, EarlyStopping, EpochRecorder, History, Score
+
+__all__ = ["Callback", "DivergenceWarning", "EarlyStopping", "History", "Score", "batches", "record_epoch",
+           "restore_best", "train"]
 
 Array = np.ndarray
-Callback = Callable[[int, "History", Network], object]
-Score = Callable[[Network, Array, Array, Array | None], float]
 SMALL_PRODUCT = 1 << 22  # multiply-adds of a layer's product on one batch; below it, "auto" uses one BLAS thread
-
-
-class DivergenceWarning(RuntimeWarning):
-    """Training produced a non-finite loss or weight and was stopped."""
-
-
-@dataclass
-class History:
-    """Per-epoch record of a training run."""
-
-    loss: list = field(default_factory=list)
-    val_loss: list = field(default_factory=list)
-    val_score: list = field(default_factory=list)
-    learning_rate: list = field(default_factory=list)
-    seconds: list = field(default_factory=list)
-    extra: dict = field(default_factory=dict)  # solver-specific per-epoch series: "gradient", "mu", "gamma", …
-    best_epoch: int | None = None
-    stop_reason: str = ""
-    message: str = ""
-
-    @property
-    def epochs(self) -> int:
-        return len(self.loss)
-
-    def log(self, name: str, value: float) -> None:
-        """Append one epoch's value to the solver-specific series ``name``."""
-        self.extra.setdefault(name, []).append(value)
-
-
-@dataclass
-class EarlyStopping:
-    """Stop after ``patience`` epochs in which ``monitor`` did not improve by ``min_delta``.
-
-    ``monitor`` is ``"val_loss"`` (lower is better), ``"val_score"`` (higher is better) or ``"loss"`` (the
-    training loss). The best weights are restored at the end when ``restore_best`` is on.
-    """
-
-    monitor: str = "val_loss"
-    patience: int = 10
-    min_delta: float = 1e-4
-    restore_best: bool = True
-    best_value: float = np.inf
-    best_params: Array | None = None
-    wait: int = 0
-
-    def __post_init__(self) -> None:
-        if self.monitor not in ("val_loss", "val_score", "loss"):
-            raise ValueError(f"unknown monitor {self.monitor!r}; valid monitors are val_loss, val_score, loss")
-
-    def improved(self, history: History, params: Array) -> bool:
-        """Record the epoch just ended; True when it is the best so far."""
-        value = getattr(history, self.monitor)[-1]
-        value = -value if self.monitor == "val_score" else value
-        if value < self.best_value - self.min_delta:
-            self.best_value, self.wait = value, 0
-            self.best_params = params.copy()
-            history.best_epoch = history.epochs - 1
-            return True
-        self.wait += 1
-        return False
-
-    @property
-    def should_stop(self) -> bool:
-        return self.wait >= self.patience
 
 
 def batches(n: int, batch_size: int | None, order: Array | None) -> Iterable[Array | slice]:
@@ -139,45 +74,37 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
 
     ``blas_threads`` caps the BLAS threads during training (restored afterwards): a number, ``None`` to
     leave BLAS as it is, or ``"auto"``: one thread when every layer's product on a batch is below
-    ``SMALL_PRODUCT`` multiply-adds, and unchanged otherwise. Measured on a shared 2-core machine
-    (docs/bench.md): for small networks a second thread gained nothing when the machine was quiet and
-    made the 64-128-10 one 8–66× slower when it was busy; for large ones it was 1.6–1.7× faster when
-    quiet and up to 3–5× slower when busy, so there the choice is left to the environment (one thread
-    on a shared machine). Capping uses threadpoolctl, imported only then; "auto" does nothing without it.
+    ``SMALL_PRODUCT`` multiply-adds, and unchanged otherwise (on a shared machine a second thread slows small
+    networks down; docs/bench.md has the measurements). Capping uses threadpoolctl, imported only then;
+    "auto" does nothing without it.
 
     ``checkpoint``, ``checkpoint_every``, ``resume`` and ``stop``: see the module docstring. With ``resume``
     the network, optimizer, ``rng``, ``history``, ``early_stopping`` and ``schedule`` passed are set to the
     saved state, and ``epochs`` more epochs run (counting the one in progress).
     """
-    loss = get_loss(loss) if isinstance(loss, str) else loss
     rng = np.random.default_rng(rng)
-    history = History() if history is None else history
+    record = EpochRecorder(network, loss, alpha=alpha, validation=validation, test=test, score=score,
+                           early_stopping=early_stopping, callbacks=callbacks, history=history, optimizer=optimizer,
+                           schedule=schedule, checkpoint=checkpoint, checkpoint_every=checkpoint_every, stop=stop)
     X, Y = network.as_input(X), _targets(network, Y)
     n = X.shape[0]
     weights = None if sample_weight is None else np.asarray(sample_weight, dtype=network.dtype).reshape(-1)
     _, total = sample_weights(n, weights, network.dtype)
-    if validation is not None:
-        X_val, Y_val = network.as_input(validation[0]), network.as_input(validation[1])
-        weights_val = validation[2] if len(validation) > 2 else None
-    if test is not None:
-        X_test, Y_test = network.as_input(test[0]), network.as_input(test[1])
-        weights_test = test[2] if len(test) > 2 else None
     size = n if batch_size is None else max(1, min(int(batch_size), n))
     gather = shuffle and batch_size is not None  # shuffled batches are gathered; in order they are slices (views)
-    largest = Workspace(network, size, loss, inputs=gather, targets=gather or Y.dtype != network.dtype)
+    largest = Workspace(network, size, record.loss, inputs=gather, targets=gather or Y.dtype != network.dtype)
     workspaces = {m: largest.first_rows(m) for m in {size, n % size} if m}  # the last batch may be smaller
     last_finite = network.pack()
     penalty_per_norm = alpha / (2 * total)
     n_batches = -(-n // size)
-    pending = None if resume is None else restore_training(resume, network, optimizer, rng, history, early_stopping,
-                                                           schedule)
+    pending = None if resume is None else restore_training(resume, network, optimizer, rng, record, schedule)
 
-    def state(**epoch_state: object) -> dict:
-        return training_state(network, optimizer, rng, history, early_stopping, schedule, **epoch_state)
+    def state(**epoch_state: object) -> Callable[[], dict]:
+        return lambda: training_state(network, optimizer, rng, record, schedule, **epoch_state)
 
     with _blas_threads(blas_threads, network, size):
-        for epoch in range(history.epochs, history.epochs + epochs):
-            started = time.perf_counter()
+        for epoch in range(record.history.epochs, record.history.epochs + epochs):
+            record.start_epoch()
             if pending is None:
                 last_finite[...] = network.params
                 order = rng.permutation(n) if gather else None
@@ -211,40 +138,54 @@ def train(network: Network, X: Array, Y: Array, loss: Loss | str, optimizer: Gra
                     interrupted = True
                     break
             if interrupted:
-                _interrupted(history, f"during epoch {epoch + 1}, after batch {done} of {n_batches}")
-                if checkpoint is not None:
-                    checkpoint(state(position=done, order=order, data_loss=data_loss, start_params=last_finite.copy()))
+                record.interrupted(network, f"during epoch {epoch + 1}, after batch {done} of {n_batches}",
+                                   state(position=done, order=order, data_loss=data_loss, start_params=last_finite.copy()))
                 break
             epoch_loss = data_loss + (penalty_per_norm * _squared_weight_norm(network) if alpha else 0.0)
             if not (math.isfinite(epoch_loss) and np.isfinite(network.params).all()):
                 network.unpack(last_finite)
-                history.stop_reason = "diverged"
-                history.message = (f"training diverged at epoch {epoch + 1} (loss {epoch_loss}); the weights of the "
-                                   f"last finite epoch were restored. Lower the learning rate, e.g. to "
-                                   f"{optimizer.learning_rate / 10:g}, or scale the inputs.")
-                warnings.warn(history.message, DivergenceWarning, stacklevel=2)
+                record.diverged(f"training diverged at epoch {epoch + 1} (loss {epoch_loss}); the weights of the last "
+                                f"finite epoch were restored. Lower the learning rate, e.g. to "
+                                f"{optimizer.learning_rate / 10:g}, or scale the inputs.")
                 break
-            if record_epoch(history, network, loss, optimizer, epoch, epoch_loss, started, alpha=alpha,
-                            validation=None if validation is None else (X_val, Y_val, weights_val), score=score,
-                            test=None if test is None else (X_test, Y_test, weights_test), schedule=schedule,
-                            early_stopping=early_stopping):
+            if record.end_epoch(network, epoch_loss, state=state()):
                 break
-            if stop is not None and stop.is_set():
-                _interrupted(history, f"at the end of epoch {epoch + 1}")
-                if checkpoint is not None:
-                    checkpoint(state())
-                break
-            if checkpoint is not None and (epoch + 1) % checkpoint_every == 0:
-                checkpoint(state())
-            if any([bool(callback(epoch, history, network)) for callback in callbacks]):
-                history.stop_reason = "stopped by callback"
-                break
-        else:
-            history.stop_reason = "maximum epochs"
-    restore_best(network, early_stopping)
-    return history
+    return record.finish(network)
 
 
+def training_state(network: Network, optimizer: GradientDescent, rng: np.random.Generator, record: EpochRecorder,
+                   schedule: Constant | None, *, position: int = 0, order: Array | None = None, data_loss: float = 0.0,
+                   start_params: Array | None = None) -> dict:
+    """The state :func:`train` hands its ``checkpoint``: copies, so training on does not change it. ``epoch``
+    says where inside the epoch after the last completed one training stands (``position`` batches done)."""
+    return {
+        "params": network.params.copy(),
+        "optimizer": {key: value.copy() if isinstance(value, np.ndarray) else value
+                      for key, value in optimizer.state().items()},
+        "rng": rng.bit_generator.state,
+        **record.saved(),  # history, early_stopping
+        "schedule": None if schedule is None else dataclasses.asdict(schedule),
+        "epoch": {"position": position, "order": order, "data_loss": data_loss, "start_params": start_params},
+    }
+
+
+def restore_training(state: dict, network: Network, optimizer: GradientDescent, rng: np.random.Generator,
+                     record: EpochRecorder, schedule: Constant | None) -> dict | None:
+    """Set everything :func:`training_state` recorded; returns the unfinished epoch's record, None at an epoch end."""
+    if network.params.shape != np.shape(state["params"]):
+        raise ValueError(f"the state to resume holds {np.size(state['params'])} parameters and the network "
+                         f"{network.n_params}; resume with the network it was saved from")
+    network.unpack(np.asarray(state["params"], dtype=network.dtype))
+    optimizer.set_state({key: value for key, value in state["optimizer"].items() if value is not None})
+    rng.bit_generator.state = state["rng"]
+    record.restore(state)
+    if schedule is not None and state["schedule"] is not None:
+        for key, value in state["schedule"].items():
+            setattr(schedule, key, value)
+    return state["epoch"] if state["epoch"]["position"] else None
+
+
+# ---- kept for bpnn.distributed's local SGD until it uses EpochRecorder; remove then -------------------------
 def record_epoch(history: History, network: Network, loss: Loss | str, optimizer: GradientDescent, epoch: int,
                  epoch_loss: float, started: float, *, alpha: float, validation: tuple | None, score: Score | None,
                  test: tuple | None, schedule: Constant | None, early_stopping: EarlyStopping | None) -> bool:
@@ -276,57 +217,6 @@ def restore_best(network: Network, early_stopping: EarlyStopping | None) -> None
     """Put back the best weights early stopping saw, when it keeps them."""
     if early_stopping is not None and early_stopping.restore_best and early_stopping.best_params is not None:
         network.unpack(early_stopping.best_params)
-
-
-def training_state(network: Network, optimizer: GradientDescent, rng: np.random.Generator, history: History,
-                   early_stopping: EarlyStopping | None, schedule: Constant | None, *, position: int = 0,
-                   order: Array | None = None, data_loss: float = 0.0, start_params: Array | None = None) -> dict:
-    """The state :func:`train` hands its ``checkpoint``: copies, so training on does not change it. ``epoch``
-    says where inside the epoch after the last completed one training stands (``position`` batches done)."""
-    return {
-        "params": network.params.copy(),
-        "optimizer": {key: value.copy() if isinstance(value, np.ndarray) else value
-                      for key, value in optimizer.state().items()},
-        "rng": rng.bit_generator.state,
-        "history": dataclasses.asdict(history),
-        "early_stopping": None if early_stopping is None else {
-            "best_value": early_stopping.best_value, "wait": early_stopping.wait,
-            "best_params": None if early_stopping.best_params is None else early_stopping.best_params.copy()},
-        "schedule": None if schedule is None else dataclasses.asdict(schedule),
-        "epoch": {"position": position, "order": order, "data_loss": data_loss, "start_params": start_params},
-    }
-
-
-def restore_training(state: dict, network: Network, optimizer: GradientDescent, rng: np.random.Generator,
-                     history: History, early_stopping: EarlyStopping | None, schedule: Constant | None) -> dict | None:
-    """Set everything :func:`training_state` recorded; returns the unfinished epoch's record, None at an epoch end."""
-    if network.params.shape != np.shape(state["params"]):
-        raise ValueError(f"the state to resume holds {np.size(state['params'])} parameters and the network "
-                         f"{network.n_params}; resume with the network it was saved from")
-    network.unpack(np.asarray(state["params"], dtype=network.dtype))
-    optimizer.set_state({key: value for key, value in state["optimizer"].items() if value is not None})
-    rng.bit_generator.state = state["rng"]
-    restore_history(history, state["history"])
-    if early_stopping is not None and state["early_stopping"] is not None:
-        for key, value in state["early_stopping"].items():
-            setattr(early_stopping, key, value)
-    if schedule is not None and state["schedule"] is not None:
-        for key, value in state["schedule"].items():
-            setattr(schedule, key, value)
-    return state["epoch"] if state["epoch"]["position"] else None
-
-
-def restore_history(history: History, saved: dict) -> None:
-    """Set ``history`` to the record ``dataclasses.asdict`` made of one (copies of its lists); the stop reason
-    and message, which described the saved run's end, are cleared."""
-    for key, value in copy.deepcopy(saved).items():
-        setattr(history, key, value)
-    history.stop_reason = history.message = ""
-
-
-def _interrupted(history: History, where: str) -> None:
-    history.stop_reason = "interrupted"
-    history.message = f"interrupted {where}; the state was handed to the checkpoint function, if any"
 
 
 def _blas_threads(threads: int | str | None, network: Network, batch: int) -> AbstractContextManager:

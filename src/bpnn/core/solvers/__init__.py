@@ -1,11 +1,13 @@
 """Solvers as data: one frozen :class:`Solver` record per public name, which callers ask instead of reading a
 function's signature (see :mod:`bpnn.core.network` for conventions).
 
-Full-batch solvers (lm, br, rprop, scg, lbfgs) are functions with this signature, imported lazily (SciPy only
+Full-batch solvers (lm, br, rprop, scg, lbfgs) are functions with this signature (made by
+:func:`bpnn.core.solvers.runner.full_batch_solver` from each solver's loop), imported lazily (SciPy only
 inside the solvers that need it)::
 
     solve(network, X, Y, loss, *, sample_weight=None, alpha=0.0, max_iter=..., validation=None,
-          score=None, early_stopping=None, callbacks=(), history=None, test=None, objective=None, **options) -> History
+          score=None, early_stopping=None, callbacks=(), history=None, test=None, **options, objective=None,
+          checkpoint=None, checkpoint_every=1, resume=None, stop=None) -> History
 
 They train ``network`` in place and return a :class:`bpnn.core.training.History` whose ``loss`` has one entry per
 iteration (epoch); solver-specific series (gradient norm, μ, γ, …) go in ``history.extra``; ``stop_reason`` names
@@ -56,8 +58,7 @@ def _options(**defaults: object) -> MappingProxyType:
 
 
 INF = float("inf")
-_MATLAB_STOPS = {"goal": 0.0, "time_limit": INF}  # trainParam goal and time, shared by the MATLAB solvers
-_LM_OPTIONS = {"mu_dec": 0.1, "mu_inc": 10.0, "mu_max": 1e10, "min_grad": 1e-7, "chunk_rows": None}
+_LM_OPTIONS = {"mu_dec": 0.1, "mu_inc": 10.0, "mu_max": 1e10, "min_grad": 1e-7}  # options in the functions' order
 
 SOLVERS: dict[str, Solver] = {record.name: record for record in (
     Solver("sgd", "stochastic gradient descent (momentum, Nesterov)", full_batch=False),
@@ -66,18 +67,18 @@ SOLVERS: dict[str, Solver] = {record.name: record for record in (
     Solver("lbfgs", "L-BFGS-B (SciPy)", full_batch=True, run="bpnn.core.solvers.lbfgs:solve_lbfgs", resumable=False,
            options=_options(tol=1e-4, ftol=2.220446049250313e-09, max_fun=15000, memory=10)),
     Solver("lm", "Levenberg–Marquardt (MATLAB's trainlm)", full_batch=True, run="bpnn.core.solvers.lm:solve_lm",
-           options=_options(**_MATLAB_STOPS, mu=0.001, **_LM_OPTIONS, max_fail=6), validation_stop=True,
-           squared_error_only=True),
+           options=_options(goal=0.0, mu=0.001, **_LM_OPTIONS, max_fail=6, time_limit=INF, chunk_rows=None),
+           validation_stop=True, squared_error_only=True),
     Solver("br", "Bayesian regularization on LM (MATLAB's trainbr)", full_batch=True, run="bpnn.core.solvers.br:solve_br",
-           options=_options(**_MATLAB_STOPS, mu=0.005, **_LM_OPTIONS, max_fail=0), validation_stop=True,
-           squared_error_only=True),
+           options=_options(goal=0.0, mu=0.005, **_LM_OPTIONS, max_fail=0, time_limit=INF, chunk_rows=None),
+           validation_stop=True, squared_error_only=True),
     Solver("rprop", "resilient backpropagation (MATLAB's trainrp)", full_batch=True,
            run="bpnn.core.solvers.rprop:solve_rprop", validation_stop=True,
-           options=_options(**_MATLAB_STOPS, min_grad=1e-5, max_fail=6, delta0=0.07, delt_inc=1.2, delt_dec=0.5,
-                            deltamax=50.0)),
+           options=_options(goal=0.0, min_grad=1e-5, max_fail=6, time_limit=INF, delta0=0.07, delt_inc=1.2,
+                            delt_dec=0.5, deltamax=50.0)),
     Solver("scg", "Møller's scaled conjugate gradient (MATLAB's trainscg)", full_batch=True,
            run="bpnn.core.solvers.scg:solve_scg", validation_stop=True,
-           options=_options(**_MATLAB_STOPS, min_grad=1e-6, max_fail=6, sigma=5e-5, lambda_=5e-7)),
+           options=_options(goal=0.0, min_grad=1e-6, max_fail=6, time_limit=INF, sigma=5e-5, lambda_=5e-7)),
 )}
 FULL_BATCH_SOLVERS: tuple[str, ...] = tuple(name for name, record in SOLVERS.items() if record.full_batch)
 STEPWISE_SOLVERS: tuple[str, ...] = tuple(name for name, record in SOLVERS.items() if not record.full_batch)

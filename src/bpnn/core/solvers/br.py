@@ -17,22 +17,19 @@ recorded is the data cost J = E_D / (2S). As in MATLAB, ``max_fail`` defaults to
 (validation data, if given, is only measured).
 
 Checkpoints (``checkpoint``, ``checkpoint_every``, ``resume``, ``stop``; see
-:mod:`bpnn.core.solvers.stopping`) hold θ, μ, F, α, β, γ, E_D and E_W as they were, so a resumed run
+:mod:`bpnn.core.record`) hold θ, μ, F, α, β, γ, E_D and E_W as they were, so a resumed run
 continues bit-identically.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 import numpy as np
 
-from bpnn.core.losses import Loss
 from bpnn.core.network import Network
 from bpnn.core.objective import LocalObjective
+from bpnn.core.record import EpochRecorder
 from bpnn.core.solvers.lm import marquardt_step, warn_if_large
-from bpnn.core.solvers.stopping import TrainingRecord, require_squared_error
-from bpnn.core.training import Callback, EarlyStopping, History, Score
+from bpnn.core.solvers.runner import full_batch_solver
 
 Array = np.ndarray
 
@@ -44,32 +41,26 @@ def effective_parameters(JTJ: Array, alpha: float, beta: float) -> float:
     return float(np.sum(np.divide(curvature, denominator, out=np.zeros_like(curvature), where=denominator > 0)))
 
 
-def solve_br(network: Network, X: Array | None, Y: Array | None, loss: Loss | str = "squared_error", *,
-             sample_weight: Array | None = None, alpha: float = 0.0, max_iter: int = 1000,
-             validation: tuple | None = None, score: Score | None = None, early_stopping: EarlyStopping | None = None,
-             callbacks: Sequence[Callback] = (), history: History | None = None, test: tuple | None = None,
-             goal: float = 0.0, mu: float = 0.005, mu_dec: float = 0.1, mu_inc: float = 10.0, mu_max: float = 1e10,
-             min_grad: float = 1e-7, max_fail: int = 0, time_limit: float = np.inf, chunk_rows: int | None = None,
-             objective: LocalObjective | None = None, checkpoint: Callable[[dict], object] | None = None,
-             checkpoint_every: int = 1, resume: dict | None = None, stop: object | None = None) -> History:
+def no_fixed_penalty(network: Network, alpha: float) -> None:
+    """BR estimates its own regularisation: refuse a fixed ``alpha``; warn on networks too large for LM."""
+    if alpha:
+        raise ValueError(f"solver 'br' estimates its own regularisation each epoch, so alpha must be 0; got {alpha!r}. "
+                         f"Use solver 'lm' for a fixed L2 penalty.")
+    warn_if_large(network, "br", stacklevel=4)
+
+
+@full_batch_solver("br", squared_error_only=True, check=no_fixed_penalty)
+def solve_br(network: Network, data: LocalObjective, record: EpochRecorder, saved: dict | None, *,
+             max_iter: int = 1000, goal: float = 0.0, mu: float = 0.005, mu_dec: float = 0.1, mu_inc: float = 10.0,
+             mu_max: float = 1e10, min_grad: float = 1e-7, max_fail: int = 0, time_limit: float = np.inf,
+             chunk_rows: int | None = None) -> None:
     """Train ``network`` in place with Bayesian regularization; MATLAB trainbr's options and defaults.
 
     The regularisation is estimated, so ``alpha`` (a fixed L2 penalty) must be 0. Other options as in
     :func:`bpnn.core.solvers.lm.solve_lm`.
     """
-    loss = require_squared_error(loss, "br")
-    if alpha:
-        raise ValueError(f"solver 'br' estimates its own regularisation each epoch, so alpha must be 0; got {alpha!r}. "
-                         f"Use solver 'lm' for a fixed L2 penalty.")
-    warn_if_large(network, "br")
-    data = LocalObjective(network, X, Y, loss, sample_weight, 0.0, chunk_rows) if objective is None else objective
     n_errors = data.total_weight * network.layer_sizes[-1]  # N = K Σ s_i
     n_params = network.n_params  # P
-    record = TrainingRecord(network, loss, validation=validation, test=test, score=score,
-                            early_stopping=early_stopping, callbacks=callbacks, history=history, goal=goal,
-                            min_grad=min_grad, max_fail=max_fail, time_limit=time_limit, checkpoint=checkpoint,
-                            checkpoint_every=checkpoint_every, stop=stop)
-    saved = record.resumed(resume)
     theta = network.pack().astype(np.float64) if saved is None else np.array(saved["theta"], dtype=np.float64)
     system = data.gauss_newton(theta)
     if saved is None:
@@ -105,7 +96,7 @@ def solve_br(network: Network, X: Array | None, Y: Array | None, loss: Loss | st
                 F = beta * E_D + alpha_w * E_W
                 g = beta * system.JTe + alpha_w * theta
             network.unpack(theta)
-            if record.end_epoch(network, E_D / (2 * data.total_weight), float(np.sqrt(g @ g)), maximum_mu=not accepted,
-                                state=state, mu=mu, gamma=gamma, alpha=alpha_w, beta=beta, ssw=E_W):
+            if record.end_epoch(network, E_D / (2 * data.total_weight), gradient=float(np.sqrt(g @ g)),
+                                maximum_mu=not accepted, state=state, mu=mu, gamma=gamma, alpha=alpha_w, beta=beta,
+                                ssw=E_W):
                 break
-    return record.finish(network)

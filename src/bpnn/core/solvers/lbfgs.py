@@ -7,7 +7,7 @@ epoch is one L-BFGS iteration (one accepted step after its line search; a line s
 times). From the last ``memory`` pairs s_k = θ_{k+1} - θ_k, y_k = ∇J_{k+1} - ∇J_k, the two-loop recursion
 gives the direction d = -H_k ∇J_k with H_k ≈ (∇²J)⁻¹ (Nocedal & Wright, Algorithm 7.4).
 
-Stop reasons (``history.stop_reason``, the shared ones of :mod:`bpnn.core.solvers.stopping` where they fit):
+Stop reasons (``history.stop_reason``, the shared ones of :mod:`bpnn.core.record` where they fit):
 "minimum gradient" (max_j |∂J/∂θ_j| <= tol), "no improvement" (the relative drop of J fell below SciPy's
 ftol), "maximum epochs" (max_iter iterations), "maximum function evaluations" (max_fun evaluations of J),
 "line search failed", and those of the record (validation stop, callback, …).
@@ -15,33 +15,24 @@ ftol), "maximum epochs" (max_iter iterations), "maximum function evaluations" (m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from bpnn.core.losses import Loss
 from bpnn.core.network import Network
 from bpnn.core.objective import LocalObjective
-from bpnn.core.solvers.stopping import TrainingRecord, checked_loss
-from bpnn.core.training import Callback, EarlyStopping, History, Score
+from bpnn.core.record import EpochRecorder
+from bpnn.core.solvers.runner import full_batch_solver
 
 Array = np.ndarray
 
 
-def solve_lbfgs(network: Network, X: Array | None, Y: Array | None, loss: Loss | str, *, sample_weight: Array | None = None,
-                alpha: float = 0.0, max_iter: int = 200, validation: tuple | None = None, score: Score | None = None,
-                early_stopping: EarlyStopping | None = None, callbacks: Sequence[Callback] = (),
-                history: History | None = None, test: tuple | None = None, tol: float = 1e-4, ftol: float = 2.220446049250313e-09,
-                max_fun: int = 15000, memory: int = 10, objective: LocalObjective | None = None) -> History:
+@full_batch_solver("lbfgs", resumable=False)
+def solve_lbfgs(network: Network, data: LocalObjective, record: EpochRecorder, saved: None, *, max_iter: int = 200,
+                tol: float = 1e-4, ftol: float = 2.220446049250313e-09, max_fun: int = 15000, memory: int = 10) -> None:
     """Train ``network`` in place with L-BFGS. SciPy's options: ``tol`` is gtol, ``ftol`` the relative drop of J
     below which it stops (its default), ``max_fun`` maxfun, ``memory`` maxcor. ``test=(X_test, Y_test)`` is
     measured each epoch, never trained on."""
     from scipy.optimize import minimize
 
-    loss = checked_loss(loss)
-    data = LocalObjective(network, X, Y, loss, sample_weight, alpha) if objective is None else objective
-    record = TrainingRecord(network, loss, alpha=alpha, validation=validation, test=test, score=score,
-                            early_stopping=early_stopping, callbacks=callbacks, history=history)
     last = {"theta": None, "gradient": 0.0, "stopped": False}  # SciPy's iterate is its last line-search point
 
     def loss_and_grad(theta: Array) -> tuple[float, Array]:
@@ -54,7 +45,7 @@ def solve_lbfgs(network: Network, X: Array | None, Y: Array | None, loss: Loss |
         if not np.array_equal(theta, last["theta"]):
             loss_and_grad(theta)
         network.unpack(theta)
-        if record.end_epoch(network, float(intermediate_result.fun), last["gradient"]):
+        if record.end_epoch(network, float(intermediate_result.fun), gradient=last["gradient"]):
             last["stopped"] = True
             raise StopIteration  # SciPy ends the run and returns this iterate
 
@@ -64,8 +55,7 @@ def solve_lbfgs(network: Network, X: Array | None, Y: Array | None, loss: Loss |
                                                            "ftol": ftol, "maxcor": memory})
     network.unpack(result.x)
     if not last["stopped"]:
-        record.history.stop_reason, record.history.message = _stop_reason(result, max_iter)
-    return record.finish(network)
+        record.concluded(*_stop_reason(result, max_iter))
 
 
 def _stop_reason(result: object, max_iter: int) -> tuple[str, str]:

@@ -12,21 +12,20 @@ retried, until μ passes mu_max ("maximum mu"; when H itself is singular or not 
 see :func:`singularity`). The gradient series logged is ‖g‖.
 
 Checkpoints (``checkpoint``, ``checkpoint_every``, ``resume``, ``stop``; see
-:mod:`bpnn.core.solvers.stopping`) hold θ, μ and F as they were, so a resumed run continues bit-identically.
+:mod:`bpnn.core.record`) hold θ, μ and F as they were, so a resumed run continues bit-identically.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
-from bpnn.core.losses import Loss
 from bpnn.core.network import Network
 from bpnn.core.objective import LocalObjective
-from bpnn.core.solvers.stopping import TrainingRecord, require_squared_error
-from bpnn.core.training import Callback, EarlyStopping, History, Score
+from bpnn.core.record import EpochRecorder
+from bpnn.core.solvers.runner import full_batch_solver
 
 Array = np.ndarray
 
@@ -38,11 +37,11 @@ MU_MIN = 1e-20  # μ never falls below this (MATLAB's floor)
 LM_MAX_PARAMS = 2000
 
 
-def warn_if_large(network: Network, solver: str) -> None:
+def warn_if_large(network: Network, solver: str, stacklevel: int = 3) -> None:
     if network.n_params > LM_MAX_PARAMS:
         warnings.warn(f"solver {solver!r} on {network.n_params} parameters: each epoch costs O(P²) memory and O(P³) "
                       f"time, and above about {LM_MAX_PARAMS} parameters it is slower than the gradient solvers; "
-                      f"use solver 'scg' or 'lbfgs' (or 'adam' for large data)", UserWarning, stacklevel=3)
+                      f"use solver 'scg' or 'lbfgs' (or 'adam' for large data)", UserWarning, stacklevel=stacklevel)
 
 
 def damped_solve(H: Array, g: Array, mu: float) -> Array | None:
@@ -92,34 +91,24 @@ def marquardt_step(theta: Array, H: Array, g: Array, objective: Callable[[Array]
     return theta, F, mu, False
 
 
-def solve_lm(network: Network, X: Array | None, Y: Array | None, loss: Loss | str = "squared_error", *,
-             sample_weight: Array | None = None, alpha: float = 0.0, max_iter: int = 1000,
-             validation: tuple | None = None, score: Score | None = None, early_stopping: EarlyStopping | None = None,
-             callbacks: Sequence[Callback] = (), history: History | None = None, test: tuple | None = None,
-             goal: float = 0.0, mu: float = 0.001, mu_dec: float = 0.1, mu_inc: float = 10.0, mu_max: float = 1e10,
-             min_grad: float = 1e-7, max_fail: int = 6, time_limit: float = np.inf, chunk_rows: int | None = None,
-             objective: LocalObjective | None = None, checkpoint: Callable[[dict], object] | None = None,
-             checkpoint_every: int = 1, resume: dict | None = None, stop: object | None = None) -> History:
+@full_batch_solver("lm", squared_error_only=True, check=lambda network, alpha: warn_if_large(network, "lm", stacklevel=4))
+def solve_lm(network: Network, data: LocalObjective, record: EpochRecorder, saved: dict | None, *, alpha: float,
+             max_iter: int = 1000, goal: float = 0.0, mu: float = 0.001, mu_dec: float = 0.1, mu_inc: float = 10.0,
+             mu_max: float = 1e10, min_grad: float = 1e-7, max_fail: int = 6, time_limit: float = np.inf,
+             chunk_rows: int | None = None) -> None:
     """Train ``network`` in place with Levenberg–Marquardt; MATLAB trainlm's options and defaults.
 
     ``max_iter`` is MATLAB's ``epochs``, ``time_limit`` its ``time`` (seconds); ``goal`` is compared with
     the mean squared error. ``test=(X_test, Y_test)`` is measured each epoch, never trained on.
     ``chunk_rows`` bounds the rows whose Jacobian is held at once. ``objective`` (e.g. a
     :class:`bpnn.distributed.DaskObjective`) replaces X, Y and sample_weight as the source of the sums.
+    The common keywords: see :mod:`bpnn.core.solvers.runner`.
     """
-    loss = require_squared_error(loss, "lm")
-    warn_if_large(network, "lm")
-    data = LocalObjective(network, X, Y, loss, sample_weight, alpha, chunk_rows) if objective is None else objective
     decay = alpha * network.weight_mask().astype(np.float64)  # αD: the L2 penalty on weights only
-    record = TrainingRecord(network, loss, alpha=alpha, validation=validation, test=test, score=score,
-                            early_stopping=early_stopping, callbacks=callbacks, history=history, goal=goal,
-                            min_grad=min_grad, max_fail=max_fail, time_limit=time_limit, checkpoint=checkpoint,
-                            checkpoint_every=checkpoint_every, stop=stop)
 
     def penalised(theta: Array) -> float:
         return 0.5 * data.sum_squared_errors(theta) + 0.5 * float(decay @ theta**2)  # F = ½ sse + ½ α‖W‖²
 
-    saved = record.resumed(resume)
     theta = network.pack().astype(np.float64) if saved is None else np.array(saved["theta"], dtype=np.float64)
     system = data.gauss_newton(theta)
     g = system.JTe + decay * theta  # g = Jᵀe + αDθ
@@ -132,10 +121,9 @@ def solve_lm(network: Network, X: Array | None, Y: Array | None, loss: Loss | st
                                                     mu_max=mu_max)
             if accepted:
                 system = data.gauss_newton(theta)
-                g = system.JTe + decay * theta
+                g = system.JTe + decay * theta  # g = Jᵀe + αDθ
             network.unpack(theta)
-            if record.end_epoch(network, F / data.total_weight, float(np.sqrt(g @ g)), maximum_mu=not accepted,
+            if record.end_epoch(network, F / data.total_weight, gradient=float(np.sqrt(g @ g)), maximum_mu=not accepted,
                                 singular="" if accepted else singularity(H),
                                 state=lambda theta=theta, mu=mu, F=F: {"theta": theta.copy(), "mu": mu, "F": F}, mu=mu):
                 break
-    return record.finish(network)

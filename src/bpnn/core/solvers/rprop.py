@@ -11,42 +11,29 @@ has its own step Δ_j, adapted from the signs of the last two gradients and neve
 starting from Δ_j = delta0. As in MATLAB, a sign flip shrinks the step without undoing the last one.
 
 Checkpoints (``checkpoint``, ``checkpoint_every``, ``resume``, ``stop``; see
-:mod:`bpnn.core.solvers.stopping`) hold θ, J, the gradient, the steps Δ and the previous gradient as they
+:mod:`bpnn.core.record`) hold θ, J, the gradient, the steps Δ and the previous gradient as they
 were, so a resumed run continues bit-identically.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 import numpy as np
 
-from bpnn.core.losses import Loss
 from bpnn.core.network import Network
 from bpnn.core.objective import LocalObjective
-from bpnn.core.solvers.stopping import TrainingRecord, checked_loss
-from bpnn.core.training import Callback, EarlyStopping, History, Score
+from bpnn.core.record import EpochRecorder
+from bpnn.core.solvers.runner import full_batch_solver
 
 Array = np.ndarray
 
 
-def solve_rprop(network: Network, X: Array | None, Y: Array | None, loss: Loss | str, *, sample_weight: Array | None = None,
-                alpha: float = 0.0, max_iter: int = 1000, validation: tuple | None = None, score: Score | None = None,
-                early_stopping: EarlyStopping | None = None, callbacks: Sequence[Callback] = (),
-                history: History | None = None, test: tuple | None = None, goal: float = 0.0, min_grad: float = 1e-5,
-                max_fail: int = 6, time_limit: float = np.inf, delta0: float = 0.07, delt_inc: float = 1.2,
-                delt_dec: float = 0.5, deltamax: float = 50.0, objective: LocalObjective | None = None,
-                checkpoint: Callable[[dict], object] | None = None, checkpoint_every: int = 1, resume: dict | None = None,
-                stop: object | None = None) -> History:
+@full_batch_solver("rprop")
+def solve_rprop(network: Network, data: LocalObjective, record: EpochRecorder, saved: dict | None, *,
+                max_iter: int = 1000, goal: float = 0.0, min_grad: float = 1e-5, max_fail: int = 6,
+                time_limit: float = np.inf, delta0: float = 0.07, delt_inc: float = 1.2, delt_dec: float = 0.5,
+                deltamax: float = 50.0) -> None:
     """Train ``network`` in place with Rprop; MATLAB trainrp's options and defaults (the common ones as in
     :func:`bpnn.core.solvers.lm.solve_lm`)."""
-    loss = checked_loss(loss)
-    data = LocalObjective(network, X, Y, loss, sample_weight, alpha) if objective is None else objective
-    record = TrainingRecord(network, loss, alpha=alpha, validation=validation, test=test, score=score,
-                            early_stopping=early_stopping, callbacks=callbacks, history=history, goal=goal,
-                            min_grad=min_grad, max_fail=max_fail, time_limit=time_limit, checkpoint=checkpoint,
-                            checkpoint_every=checkpoint_every, stop=stop)
-    saved = record.resumed(resume)
     if saved is None:
         theta = network.pack()
         J, grad = data.loss_and_grad(theta)
@@ -67,6 +54,5 @@ def solve_rprop(network: Network, X: Array | None, Y: Array | None, loss: Loss |
         previous = grad
         J, grad = data.loss_and_grad(theta)
         network.unpack(theta)
-        if record.end_epoch(network, J, float(np.linalg.norm(grad)), state=state):
+        if record.end_epoch(network, J, gradient=float(np.linalg.norm(grad)), state=state):
             break
-    return record.finish(network)

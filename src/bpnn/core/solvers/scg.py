@@ -17,44 +17,31 @@ gradient, and a Levenberg–Marquardt-like scale λ keeps it positive. With r = 
 starting from p = r, λ = lambda_ (MATLAB's ``lambda``, a Python keyword), λ̄ = 0.
 
 Checkpoints (``checkpoint``, ``checkpoint_every``, ``resume``, ``stop``; see
-:mod:`bpnn.core.solvers.stopping`) hold θ, E, r, p, λ, λ̄, δ, the success flag and the iteration count (the
+:mod:`bpnn.core.record`) hold θ, E, r, p, λ, λ̄, δ, the success flag and the iteration count (the
 restart clock) as they were, so a resumed run continues bit-identically.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 import numpy as np
 
-from bpnn.core.losses import Loss
 from bpnn.core.network import Network
 from bpnn.core.objective import LocalObjective
-from bpnn.core.solvers.stopping import TrainingRecord, checked_loss
-from bpnn.core.training import Callback, EarlyStopping, History, Score
+from bpnn.core.record import EpochRecorder
+from bpnn.core.solvers.runner import full_batch_solver
 
 Array = np.ndarray
 
 
-def solve_scg(network: Network, X: Array | None, Y: Array | None, loss: Loss | str, *, sample_weight: Array | None = None,
-              alpha: float = 0.0, max_iter: int = 1000, validation: tuple | None = None, score: Score | None = None,
-              early_stopping: EarlyStopping | None = None, callbacks: Sequence[Callback] = (),
-              history: History | None = None, test: tuple | None = None, goal: float = 0.0, min_grad: float = 1e-6,
-              max_fail: int = 6, time_limit: float = np.inf, sigma: float = 5e-5, lambda_: float = 5e-7,
-              objective: LocalObjective | None = None, checkpoint: Callable[[dict], object] | None = None,
-              checkpoint_every: int = 1, resume: dict | None = None, stop: object | None = None) -> History:
+@full_batch_solver("scg")
+def solve_scg(network: Network, data: LocalObjective, record: EpochRecorder, saved: dict | None, *,
+              max_iter: int = 1000, goal: float = 0.0, min_grad: float = 1e-6, max_fail: int = 6,
+              time_limit: float = np.inf, sigma: float = 5e-5, lambda_: float = 5e-7) -> None:
     """Train ``network`` in place with scaled conjugate gradient; MATLAB trainscg's options and defaults."""
-    loss = checked_loss(loss)
-    data = LocalObjective(network, X, Y, loss, sample_weight, alpha) if objective is None else objective
-    record = TrainingRecord(network, loss, alpha=alpha, validation=validation, test=test, score=score,
-                            early_stopping=early_stopping, callbacks=callbacks, history=history, goal=goal,
-                            min_grad=min_grad, max_fail=max_fail, time_limit=time_limit, checkpoint=checkpoint,
-                            checkpoint_every=checkpoint_every, stop=stop)
 
     def gradient_at(theta: Array) -> Array:
         return np.asarray(data.loss_and_grad(theta)[1], dtype=np.float64)
 
-    saved = record.resumed(resume)
     if saved is None:
         theta = network.pack().astype(np.float64)
         E, grad = data.loss_and_grad(theta)
@@ -104,6 +91,5 @@ def solve_scg(network: Network, X: Array | None, Y: Array | None, loss: Loss | s
             else:  # p is zero or orthogonal to r: restart along the steepest descent
                 p, success = r.copy(), True
             network.unpack(theta)
-            if record.end_epoch(network, E, float(np.linalg.norm(r)), state=state):
+            if record.end_epoch(network, E, gradient=float(np.linalg.norm(r)), state=state):
                 break
-    return record.finish(network)
