@@ -15,7 +15,8 @@ Conventions (the whole core):
   layout. Backprop returns gradients and never applies them.
 - The dtype of the parameters is the dtype of the network (float32 or float64); data is used in it.
 - The formulas run once, in ``_forward_into`` and ``_backward_into``, which write into arrays they are
-  given. ``forward``/``backward`` give them fresh arrays on every call (results the caller may keep);
+  given. ``forward``/``backward`` give them fresh arrays on every call (results the caller may keep;
+  ``backward`` writes the gradient into ``out`` when given);
   the training loop gives them a :class:`Workspace`, whose arrays are allocated once per batch size and
   reused by every step.
 """
@@ -182,7 +183,8 @@ class Network:
 
     def backward(self, cache: Cache, Y: Array, loss: Loss | str, sample_weight: Array | None = None,
                  alpha: float = 0.0, out: Array | None = None) -> Array:
-        """dJ/dθ as a flat vector laid out like ``params`` (written into ``out`` when given)."""
+        """dJ/dθ at the forward pass ``cache`` (the L2 term α/S W included), as one flat vector laid out like
+        ``params``: ``out`` itself when given, else a fresh array. ``cache`` is left unchanged."""
         loss = get_loss(loss) if isinstance(loss, str) else loss
         Y = self.as_input(Y)
         w, total = sample_weights(Y.shape[0], sample_weight, self.dtype)

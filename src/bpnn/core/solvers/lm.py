@@ -31,9 +31,8 @@ Array = np.ndarray
 
 MU_MIN = 1e-20  # μ never falls below this (MATLAB's floor)
 # Above this many parameters an LM epoch (O(N·K·P²) for JᵀJ, O(P³) per solve, P² memory) costs more than
-# the iterations it saves. `python bench/bench_sin.py --scaling` (8-h-1, 1000 samples, one BLAS thread): at
-# P = 2001 LM and SCG were even (5.8 s against 5.3 s to an easy goal, 14.0 s against 16.4 s to a hard one)
-# while LM's seconds per epoch grew about 5x for each doubling of P; at P <= 501 LM was 2-7x faster.
+# the iterations it saves: near it LM and SCG were even, below it LM was faster (`python bench/bench_sin.py
+# --scaling`; docs/bench.md has the measurements).
 LM_MAX_PARAMS = 2000
 
 
