@@ -185,9 +185,11 @@ class EpochRecorder:
         now = time.perf_counter()
         history.seconds.append(now - self.last)
         self.last = now
-        return self._stop_rules(network, gradient, maximum_mu, singular, now) or self._epoch_end(network, state)
+        if (self.matlab or self.early_stopping is not None) and self._stop_rules(gradient, maximum_mu, singular, now):
+            return True
+        return self._epoch_end(network, state)
 
-    def _stop_rules(self, network: Network, gradient: float, maximum_mu: bool, singular: str, now: float) -> bool:
+    def _stop_rules(self, gradient: float, maximum_mu: bool, singular: str, now: float) -> bool:
         epoch, stopping = self.history.epochs, self.early_stopping
         if self.matlab:
             perf = self.perf_scale * self.history.loss[-1]
@@ -215,9 +217,9 @@ class EpochRecorder:
         epoch = self.history.epochs
         if self.stop is not None and self.stop.is_set():
             return self.interrupted(network, f"at the end of epoch {epoch}", state)
-        if epoch % self.checkpoint_every == 0:
+        if self.checkpoint is not None and epoch % self.checkpoint_every == 0:
             self._save(network, state)
-        if any([bool(callback(epoch - 1, self.history, network)) for callback in self.callbacks]):
+        if self.callbacks and any([bool(callback(epoch - 1, self.history, network)) for callback in self.callbacks]):
             return self._stop("stopped by callback", f"a callback stopped training at epoch {epoch}")
         return False
 

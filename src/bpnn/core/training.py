@@ -1,5 +1,6 @@
-"""The training loop for stepwise optimizers: epochs, mini-batches, validation, early stopping,
-callbacks and divergence detection.
+"""The training loop for stepwise optimizers: epochs, mini-batches and divergence detection. What happens
+after each epoch (history, validation, early stopping, the stop flag, checkpoints, callbacks) is the
+:class:`bpnn.core.record.EpochRecorder`'s, which local SGD and the full-batch solvers share.
 
 Conventions: data as in :mod:`bpnn.core.network` (samples are rows). An epoch visits every sample once,
 in mini-batches of ``batch_size`` rows (the whole set when ``batch_size`` is None), in an order drawn from
@@ -7,6 +8,8 @@ the explicit ``numpy.random.Generator`` when ``shuffle`` is on. The epoch's trai
 mean of the batch losses, plus the L2 penalty at the epoch's final weights.
 
 A callback is any callable ``callback(epoch, history, network)``; a truthy return stops training.
+``History``, ``EarlyStopping`` and ``DivergenceWarning`` live in :mod:`bpnn.core.record` and are importable
+from here as before.
 
 Checkpoints: ``checkpoint(state)`` receives, every ``checkpoint_every`` epochs (before the callbacks, so a
 callback that ends the process leaves that epoch's state behind), the complete training state as nested
