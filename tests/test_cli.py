@@ -76,7 +76,7 @@ def test_classification_csv_trains_predicts_evaluates_and_exports(tmp_path, monk
     np.testing.assert_allclose(predicted.filter(like="P(").sum(axis=1), 1.0)
 
     import bpnn
-    from bpnn.cli import Fitted
+    from bpnn.cli.fitted import Fitted
 
     fitted = Fitted.from_file("flowers.bpnn")
     reloaded = bpnn.load("flowers.bpnn")
@@ -218,12 +218,12 @@ def test_a_corrupted_model_file_exits_2(tmp_path, monkeypatch, capsys):
 
 
 def test_internal_errors_exit_1_with_one_line(monkeypatch, capsys):
-    import bpnn.cli
+    import bpnn.cli.demo
 
     def broken(args):
         raise RuntimeError("something broke")
 
-    monkeypatch.setattr(bpnn.cli, "run_datasets", broken)
+    monkeypatch.setattr(bpnn.cli.demo, "run_datasets", broken)
     assert main(["datasets"]) == 1
     assert "bpnn: internal error: RuntimeError: something broke (run again with bpnn --traceback" in error_line(capsys)
     with pytest.raises(RuntimeError):

@@ -23,14 +23,24 @@ import sys
 import time
 from pathlib import Path
 
-from bpnn.cli import DEFAULT_DIVISION, FULL_BATCH, FULL_BATCH_EPOCHS, STEPWISE_EPOCHS, UsageError
+from bpnn.cli._common import (
+    DEFAULT_DIVISION,
+    DEFAULT_MAX_FAIL,
+    DEFAULT_SCALING,
+    UsageError,
+    check_outputs,
+    parse_sizes,
+)
+from bpnn.cli.fitted import Fitted
+from bpnn.cli.fitting import Settings, choose_solver, default_epochs, in_command_words
+from bpnn.cli.outputs import performance_measure, split_metrics
 
 TASK_ROWS = 1000  # rows the task is detected on
 REFUSED = {  # option -> (its default, why a cluster run cannot honour it)
     "division": (DEFAULT_DIVISION, "a cluster trains on every row and makes no random division; pass a separate "
                                    "validation file to bpnn evaluate instead"),
-    "scaling": ("mapminmax", "a cluster fits no scaling (it would need every row at once); scale the columns beforehand"),
-    "max_fail": (6, "validation stopping needs a division, which a cluster does not make"),
+    "scaling": (DEFAULT_SCALING, "a cluster fits no scaling (it would need every row at once); scale the columns beforehand"),
+    "max_fail": (DEFAULT_MAX_FAIL, "validation stopping needs a division, which a cluster does not make"),
     "impute": (None, "missing values cannot be filled partition by partition; fill them beforehand"),
     "drop_missing": (False, "rows with missing values cannot be dropped partition by partition; drop them beforehand"),
     "report": (None, "a cluster run writes no report; run bpnn evaluate on the saved model"),
@@ -52,7 +62,6 @@ def run_train_on_cluster(args: argparse.Namespace) -> int:
 
     from sklearn.exceptions import ConvergenceWarning
 
-    from bpnn.cli import Fitted, Settings, check_outputs, choose_solver, parse_sizes, performance_measure, split_metrics
     from bpnn.core.training import DivergenceWarning
     from bpnn.distributed import DaskBPClassifier, DaskBPRegressor, client_from_scheduler, read_partitioned
     from bpnn.files.modelfile import save
@@ -85,7 +94,7 @@ def run_train_on_cluster(args: argparse.Namespace) -> int:
                         args.batch_size, args.alpha, (1.0, 0.0, 0.0), "none", 0, args.seed)
     n_outputs = len(args.target) if task == "regression" else 2  # the solver choice only asks classification or not
     solver = choose_solver(settings, task, len(X.columns), n_outputs)
-    epochs = settings.epochs or (FULL_BATCH_EPOCHS if solver in FULL_BATCH else STEPWISE_EPOCHS)
+    epochs = settings.epochs or default_epochs(solver)
     try:
         client = client_from_scheduler(args.scheduler)
     except ValueError as error:
@@ -107,7 +116,7 @@ def run_train_on_cluster(args: argparse.Namespace) -> int:
         try:
             estimator.fit(inputs, y)
         except ValueError as error:
-            raise UsageError(f"{data.name}: {error}") from None
+            raise UsageError(f"{data.name}: {in_command_words(str(error))}") from None
         seconds = time.perf_counter() - started
         targets = y.to_dask_array(lengths=True)
         if task == "classification":

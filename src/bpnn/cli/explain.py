@@ -2,7 +2,7 @@
 
 ``register(commands)`` adds both to the CLI's sub-parsers. Each handler takes the parsed arguments and
 returns the exit code: 0 on success, 1 when ``gradcheck``'s analytic and numerical gradients disagree;
-bad input raises :class:`bpnn.cli.UsageError` (one line, exit 2). NumPy, pandas and the trace load
+bad input raises :class:`bpnn.cli._common.UsageError` (one line, exit 2). NumPy, pandas and the trace load
 only when a handler runs, so ``bpnn --help`` stays fast.
 
 Data files are comma-separated text with a header row, samples as rows. For ``explain`` every column
@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+from bpnn.cli._common import UsageError, parse_sizes
 
 DEFAULT_MODEL_ROWS = 32  # central differences take 2 forward passes per parameter over these rows
 
@@ -71,11 +73,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    from bpnn.cli import UsageError
     from bpnn.datasets import GENERATED
     from bpnn.derivation import explain
 
-    hidden = parse_sizes(args.hidden, "--hidden")
+    hidden = parse_sizes(args.hidden, "--hidden", "4,3")
     if args.depth is not None:
         if args.depth < 1:
             raise UsageError(f"--depth must be at least 1; got {args.depth}")
@@ -99,7 +100,6 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def run_gradcheck(args: argparse.Namespace) -> int:
-    from bpnn.cli import UsageError
     from bpnn.derivation import check_gradients, random_problem, render_gradcheck
 
     if (args.model is None) != (args.data is None):
@@ -113,7 +113,7 @@ def run_gradcheck(args: argparse.Namespace) -> int:
             network, X, Y, loss, alpha = model_problem(args.model, args.data, args.samples or DEFAULT_MODEL_ROWS)
         else:
             activations = args.activations.split(",") if "," in args.activations else args.activations
-            network, X, Y = random_problem(parse_sizes(args.hidden, "--hidden"), activations, args.loss,
+            network, X, Y = random_problem(parse_sizes(args.hidden, "--hidden", "4,3"), activations, args.loss,
                                            args.output_activation, args.inputs, args.outputs, args.samples or 8, args.seed)
             loss, alpha = args.loss, 0.0
         check = check_gradients(network, X, Y, loss, alpha, args.step)
@@ -123,23 +123,8 @@ def run_gradcheck(args: argparse.Namespace) -> int:
     return 0 if check.passed(args.tolerance) else 1
 
 
-def parse_sizes(text: str, option: str) -> tuple[int, ...]:
-    """'4,3' → (4, 3); anything else raises UsageError."""
-    from bpnn.cli import UsageError
-
-    try:
-        sizes = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        sizes = ()
-    if not sizes or min(sizes) < 1:
-        raise UsageError(f"{option} takes positive layer sizes separated by commas, such as 4,3; got {text!r}")
-    return sizes
-
-
 def read_csv(path: str):
     import pandas as pd
-
-    from bpnn.cli import UsageError
 
     if not Path(path).is_file():
         raise UsageError(f"{path}: no such file")
@@ -155,8 +140,6 @@ def read_csv(path: str):
 
 def numeric_columns(frame, path: str):
     import numpy as np
-
-    from bpnn.cli import UsageError
 
     try:
         values = frame.to_numpy(dtype=np.float64)
@@ -177,7 +160,6 @@ def model_problem(model: str, data: str, rows: int):
     """(network, X, Y, loss, alpha) for checking a saved model on the first ``rows`` rows of its data."""
     import numpy as np
 
-    from bpnn.cli import UsageError
     from bpnn.core import Network
     from bpnn.derivation import loss_for
 

@@ -1,0 +1,75 @@
+"""A trained table model as the commands hand it around: the estimator (which keeps its scaling) and the table
+encoding of ``bpnn train`` around it, read back from a model file for ``predict`` and ``evaluate``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bpnn.cli._common import TASKS, UsageError
+
+
+@dataclass
+class Fitted:
+    """A trained table model: the estimator (which keeps its scaling) and the table encoding around it."""
+
+    estimator: object
+    encoder: object  # bpnn.tables.FeatureEncoder
+    task: str
+    target_names: list
+    source: str
+
+    def inputs(self, frame, source: str):
+        """The estimator's inputs for the rows of ``frame``: checked and encoded as at training (the estimator
+        scales them)."""
+        from bpnn.tables import check_columns, check_values
+
+        check_columns(self.encoder.feature_names, frame, source, "feature")
+        check_values(frame[self.encoder.feature_names], source)
+        return self.encoder.transform(frame, source)
+
+    def info(self, extra: dict) -> dict:
+        return {"task": self.task, "source": self.source, "targets": self.target_names, "features": self.encoder.to_dict(),
+                **extra}
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Fitted:
+        from bpnn.files.modelfile import read
+        from bpnn.tables import FeatureEncoder
+
+        contents = read(path)
+        info = contents.info
+        if "features" not in info:
+            raise UsageError(f"{path} holds a model saved without its table encoding ({contents.kind}); "
+                             f"bpnn predict and evaluate need a model from bpnn train")
+        refuse_outside_scaling(info, path)
+        with contents.checked():
+            fitted = cls(contents.build(), FeatureEncoder.from_dict(info["features"]), info["task"], info["targets"],
+                         info.get("source", ""))
+            fitted.check()
+        return fitted
+
+    def check(self) -> None:
+        """Predict for one made-up row (numbers 0, each text column's first category), so that an encoding,
+        scaling and network that do not fit together (a hand-edited model file) fail before the user's data
+        is read, inside ``ModelFile.checked``."""
+        import pandas as pd
+
+        names = self.target_names
+        if self.task not in TASKS or not (isinstance(names, list) and names and all(isinstance(n, str) for n in names)):
+            raise ValueError(f"task {self.task!r} and targets {self.target_names!r} are not a bpnn train record")
+        row = pd.DataFrame({name: [0.0 if categories is None else str(categories[0])]
+                            for name, categories in self.encoder.columns})
+        X = self.encoder.transform(row)
+        self.estimator.predict(X)
+        if self.task == "classification" and self.estimator.predict_proba(X).shape != (1, len(self.estimator.classes_)):
+            raise ValueError(f"the network's outputs do not match the classes {self.estimator.classes_.tolist()}")
+
+
+def refuse_outside_scaling(info: dict, path: str | Path) -> None:
+    """Model files of an earlier bpnn kept the table's scaling in ``info``, beside the model; this bpnn would skip it."""
+    from bpnn.files.modelfile import ModelFileError
+
+    if "x_scaling" in info:
+        raise ModelFileError(f"{path} was saved by an earlier bpnn that kept the scaling outside the model; "
+                             f"train it again with this bpnn")

@@ -1,0 +1,183 @@
+"""Training on a table, shared by ``train``, ``demo`` and the cluster path: the settings from the command line,
+the solver and initialiser MATLAB's workflow would choose, the estimator, and the fit with Ctrl-C handling.
+
+Solver names and what each solver is (full-batch, MATLAB-style validation stop, resumable, squared error only)
+come from :data:`bpnn.core.solvers.SOLVERS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from bpnn.cli._common import (
+    FULL_BATCH_EPOCHS,
+    SCALINGS,
+    SPLITS,
+    STEPWISE_EPOCHS,
+    UsageError,
+    check_choice,
+    parse_division,
+    parse_sizes,
+)
+from bpnn.cli.fitted import Fitted
+from bpnn.cli.outputs import describe_run, performance_measure
+from bpnn.core.solvers import SOLVERS, solver_record
+
+
+@dataclass
+class Settings:
+    hidden: tuple[int, ...]
+    activation: str
+    solver: str | None
+    epochs: int | None
+    learning_rate: float
+    batch_size: int | None
+    alpha: float
+    division: tuple[float, float, float]
+    scaling: str
+    max_fail: int
+    seed: int
+    init: str | None = None
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    from bpnn.core.activations import HIDDEN_ACTIVATIONS, get_activation
+    from bpnn.core.initializers import INITIALIZER_NAMES
+
+    try:
+        activation = get_activation(args.activation, hidden=True).name
+    except ValueError:
+        raise UsageError(f"unknown --activation {args.activation!r}; choose one of {', '.join(HIDDEN_ACTIVATIONS)}") from None
+    if args.epochs is not None and args.epochs < 1:
+        raise UsageError(f"--epochs must be at least 1; got {args.epochs}")
+    init = getattr(args, "init", None)
+    if init is not None:
+        init = check_choice(init, INITIALIZER_NAMES, "--init")
+    return Settings(parse_sizes(args.hidden), activation, args.solver, args.epochs, args.learning_rate, args.batch_size,
+                    args.alpha, parse_division(args.division), check_choice(args.scaling, SCALINGS, "--scaling"),
+                    args.max_fail, args.seed, init)
+
+
+def choose_init(settings: Settings, solver: str) -> str:
+    """The initialiser asked for, else MATLAB's where the command follows MATLAB: Nguyen–Widrow (initnw, the default
+    of fitnet and patternnet) for its solvers on mapminmax-scaled inputs, Glorot-uniform otherwise."""
+    if settings.init is not None:
+        return settings.init
+    matlab = solver_record(solver).validation_stop  # lm, br, rprop, scg: MATLAB's solvers with its validation checks
+    return "nguyen_widrow" if matlab and settings.scaling == "mapminmax" else "glorot_uniform"
+
+
+def choose_solver(settings: Settings, task: str, n_inputs: int, n_outputs: int) -> str:
+    """The solver asked for, else MATLAB's: LM for a small regression network (fitnet's trainlm), scaled conjugate
+    gradient otherwise (patternnet's trainscg, and what LM's size warning recommends)."""
+    from bpnn.core.solvers.lm import LM_MAX_PARAMS
+
+    if settings.solver is not None:
+        solver = check_choice(settings.solver, tuple(SOLVERS), "--solver")
+        if SOLVERS[solver].squared_error_only and task == "classification":
+            raise UsageError(f"solver {solver!r} minimises squared errors, which suits regression; for classification "
+                             f"use scg, rprop, lbfgs or adam")
+        return solver
+    sizes = [n_inputs, *settings.hidden, n_outputs]
+    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    return "lm" if task == "regression" and n_params <= LM_MAX_PARAMS else "scg"
+
+
+def default_epochs(solver: str) -> int:
+    """The --epochs default: more for the full-batch solvers, which take one step per epoch."""
+    return FULL_BATCH_EPOCHS if SOLVERS[solver].full_batch else STEPWISE_EPOCHS
+
+
+def make_estimator(task: str, settings: Settings, solver: str, epochs: int, callbacks: list):
+    """The estimator of MATLAB's workflow: scaling, random division and max_fail validation stop are its own."""
+    from bpnn.estimators import BPClassifier, BPRegressor
+
+    params = {"hidden_layer_sizes": settings.hidden, "activation": settings.activation, "solver": solver,
+              "alpha": settings.alpha, "max_iter": epochs, "random_state": settings.seed, "callbacks": callbacks,
+              "learning_rate_init": settings.learning_rate,
+              "batch_size": "auto" if settings.batch_size is None else settings.batch_size,
+              "scaling": None if settings.scaling == "none" else settings.scaling, "division": "random",
+              "division_ratios": settings.division, "max_fail": settings.max_fail, "init": choose_init(settings, solver)}
+    return (BPClassifier if task == "classification" else BPRegressor)(**params)
+
+
+def in_command_words(message: str) -> str:
+    """An estimator's error message with its parameter names as this command's options (--epochs for max_iter, …),
+    where :mod:`bpnn.estimators` offers the translation."""
+    try:
+        from bpnn.estimators.parameters import in_cli_words
+    except ImportError:
+        return message
+    return in_cli_words(message)
+
+
+def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpointing: dict | None = None):
+    """Train on a :class:`bpnn.tables.Dataset`; returns the :class:`Fitted` model and the :class:`bpnn.reports.html.Run`.
+    ``checkpointing`` holds fit's checkpoint, checkpoint_every and resume; a first Ctrl-C then ends training
+    after the current batch (stop reason "interrupted"), a second one at once."""
+    import warnings
+
+    import numpy as np
+
+    from bpnn.reports.progress import TrainingProgress
+
+    if dataset.task == "regression":
+        n_outputs = dataset.y.shape[1] if dataset.y.ndim == 2 else 1
+    else:
+        n_classes = len(np.unique(dataset.y))
+        n_outputs = 1 if n_classes == 2 else n_classes  # one sigmoid unit for two classes, softmax otherwise
+    solver = choose_solver(settings, dataset.task, dataset.X.shape[1], n_outputs)
+    epochs = settings.epochs or default_epochs(solver)
+    measure, to_measure = performance_measure(dataset.task, n_outputs, settings.scaling != "none")
+    progress = TrainingProgress(epochs, f"{solver} on {dataset.source}", quiet=quiet,
+                                max_fail=settings.max_fail if settings.division[1] > 0 else None, measure=measure,
+                                to_measure=to_measure)
+    estimator = make_estimator(dataset.task, settings, solver, epochs, [progress.callback])
+    checkpointing = dict(checkpointing or {})
+    if checkpointing.pop("only_on_interrupt", False) and not SOLVERS[solver].resumable:
+        del checkpointing["checkpoint"]  # a solver that saves no state leaves Ctrl-C to stop it without one
+    started = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught, progress:
+        warnings.simplefilter("always")
+        try:
+            with stop_on_interrupt() as stop:
+                estimator.fit(dataset.X, dataset.y, stop=stop, **checkpointing)
+        except ValueError as error:
+            raise UsageError(f"{dataset.source}: {in_command_words(str(error))}") from None
+        progress.callback(estimator.history_.epochs - 1, estimator.history_, None)  # the epoch a stop rule ended
+    seconds = time.perf_counter() - started
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"bpnn: note: {message}", file=sys.stderr)
+    estimator.set_params(callbacks=None)  # callbacks hold the progress display; the model file keeps none
+    fitted = Fitted(estimator, dataset.encoder, dataset.task, dataset.target_names, dataset.source)
+    division = estimator.division_
+    rows = {name: part for name, part in zip(SPLITS, (division.train, division.val, division.test)) if part.size}
+    return fitted, describe_run(fitted, dataset, rows, settings, solver, seconds, title)
+
+
+@contextmanager
+def stop_on_interrupt() -> Iterator[threading.Event]:
+    """An event the first Ctrl-C sets (training stops after the current batch); a second one interrupts at once."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        print("\nbpnn: stopping after the current batch (Ctrl-C again to abort at once)", file=sys.stderr)
+
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield stop
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)

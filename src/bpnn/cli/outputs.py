@@ -1,0 +1,132 @@
+"""What a training command shows and writes: the run's description (:class:`bpnn.reports.html.Run`), its
+metrics per split, the table on standard output, the figures and the HTML report, and the training record a
+model file keeps."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from bpnn.core.solvers import SOLVERS
+
+
+def performance_measure(task: str, n_outputs: int, scaled: bool) -> tuple[str, Callable[[float], float]]:
+    """What the performance curves show, and the map from the trainer's cost J to it (J without penalty)."""
+    if task == "classification":
+        return "Cross-entropy", float
+    # squared error: J = 1/m Σ_i ½‖e_i‖² = (K/2)·MSE, so MSE = 2J/K
+    return "Mean squared error" + (" (scaled targets)" if scaled else ""), lambda J: 2 * J / n_outputs
+
+
+def split_results(fitted, dataset, rows: dict) -> dict:
+    """Per split (and "All" when there are several): (targets, outputs) for regression, (labels, predicted,
+    probabilities) otherwise."""
+    import numpy as np
+
+    X, estimator = dataset.X, fitted.estimator
+    every = {**rows, "All": np.arange(len(X))} if len(rows) > 1 else rows
+    if fitted.task == "regression":
+        return {name: (dataset.y[index], estimator.predict(X[index])) for name, index in every.items()}
+    return {name: (dataset.y[index], estimator.predict(X[index]), estimator.predict_proba(X[index]))
+            for name, index in every.items()}
+
+
+def split_metrics(task: str, results: dict, classes) -> dict:
+    from bpnn.reports.metrics import classification_metrics, regression_metrics
+
+    if task == "regression":
+        return {name: regression_metrics(t, y) for name, (t, y) in results.items()}
+    return {name: classification_metrics(labels, predicted, classes, proba[:, 1] if len(classes) == 2 else None)
+            for name, (labels, predicted, proba) in results.items()}
+
+
+def layer_labels(network) -> list[str]:
+    names = [g.name for g in network.activations]
+    return ["Input", *(f"Hidden {i + 1}\n{name}" for i, name in enumerate(names[:-1])), f"Output\n{names[-1]}"]
+
+
+def describe_run(fitted, dataset, rows: dict, settings, solver: str, seconds: float, title: str):
+    """The :class:`bpnn.reports.html.Run` of a fit: ``fitted`` a :class:`bpnn.cli.fitted.Fitted`, ``settings``
+    the :class:`bpnn.cli.fitting.Settings` it was trained with."""
+    import numpy as np
+
+    from bpnn.reports.html import Run
+
+    estimator = fitted.estimator
+    history, network, record = estimator.history_, estimator.network_, estimator.training_record_
+    results = split_results(fitted, dataset, rows)
+    classes = estimator.classes_.tolist() if fitted.task == "classification" else None
+    measure, _ = performance_measure(fitted.task, network.layer_sizes[-1], estimator.y_scaler_ is not None)
+    curves = {"Training": record["perf"], "Validation": record["vperf"], "Test": record["tperf"]}
+    state = {name: record[name].tolist() for name in ("gradient", "mu", "val_fail", "gamma") if record.get(name) is not None}
+    if len(set(history.learning_rate)) > 1:
+        state["learning_rate"] = history.learning_rate
+    removed = [] if estimator.x_scaler_ is None else [fitted.encoder.input_names[i] for i in estimator.x_scaler_.steps[0].removed]
+    boundary = None
+    if fitted.task == "classification" and len(fitted.encoder.input_names) == 2:
+        boundary = (estimator.predict_proba, dataset.X, dataset.y)
+    return Run(
+        title=title, task=fitted.task,
+        data={"source": dataset.source, "rows": len(dataset.X), "feature columns": len(fitted.encoder.columns),
+              "network inputs": len(fitted.encoder.input_names), "targets": ", ".join(map(str, fitted.target_names)),
+              **({"classes": ", ".join(map(str, classes))} if classes else {}),
+              **{f"{name} rows": len(index) for name, index in rows.items()}},
+        settings={"solver": solver, "hidden layers": ",".join(map(str, settings.hidden)), "activation": settings.activation,
+                  "epochs (maximum)": estimator.max_iter, "division": ",".join(f"{r:g}" for r in settings.division),
+                  "scaling": settings.scaling, "validation checks (max_fail)": settings.max_fail, "alpha": settings.alpha,
+                  **({"learning rate": settings.learning_rate} if not SOLVERS[solver].full_batch else {}),
+                  "seed": settings.seed, "training time (s)": round(seconds, 3)},
+        model={"layers": " → ".join(map(str, network.layer_sizes)), "parameters": network.n_params,
+               "activations": ", ".join(g.name for g in network.activations), "dtype": network.dtype.name,
+               "inputs": ", ".join(fitted.encoder.input_names),
+               **({"constant inputs removed": ", ".join(removed)} if removed else {})},
+        layer_sizes=network.layer_sizes, layer_labels=layer_labels(network),
+        curves={name: values.tolist() for name, values in curves.items() if values is not None}, measure=measure,
+        best_epoch=history.best_epoch, stop_reason=history.stop_reason,
+        metrics=split_metrics(fitted.task, results, classes), counts={name: len(r[0]) for name, r in results.items()},
+        results=results, state=state, classes=classes, feature_names=fitted.encoder.input_names,
+        target_names=fitted.target_names, boundary=boundary and (boundary[0], np.asarray(boundary[1]), boundary[2]))
+
+
+def print_run(run, quiet: bool) -> None:
+    """The stop reason and the metrics table on standard output (nothing when quiet)."""
+    if quiet:
+        return
+    from bpnn.reports.metrics import table
+    from bpnn.reports.progress import print_table
+
+    epochs = max((len(values) for values in run.curves.values()), default=0)
+    best = f", best epoch {run.best_epoch + 1}" if run.best_epoch is not None else ""
+    print(f"{run.title}: {epochs} epochs, stopped by {run.stop_reason or 'the epoch limit'}{best}")
+    print_table(*table(run.metrics, run.counts), title="Metrics")
+
+
+def write_outputs(run, report: str | None, plots: str | None) -> list[Path]:
+    """Figures into ``plots`` (a temporary folder when only a report is asked for) and the HTML report."""
+    from bpnn.reports.html import run_report
+    from bpnn.reports.plots import draw_run
+
+    written: list[Path] = []
+    if not (report or plots):
+        return written
+    with tempfile.TemporaryDirectory() as scratch:
+        figures = draw_run(run, plots or scratch)
+        if plots:
+            written += [path for path, _ in figures]
+        if report:
+            written.append(run_report(run, figures).write(report))
+    return written
+
+
+def training_record(run) -> dict:
+    """What a model file keeps of the run: epochs, best epoch (from 1), stop reason and the curves."""
+    epochs = max((len(values) for values in run.curves.values()), default=0)
+    return {"epochs": epochs, "best_epoch": None if run.best_epoch is None else run.best_epoch + 1,
+            "stop_reason": run.stop_reason, "curves": run.curves}
+
+
+def model_info(fitted, run) -> dict:
+    """The ``info`` a model file of ``train`` or ``demo`` keeps: the table encoding and the run's record."""
+    return fitted.info({"metrics": run.metrics, "settings": run.settings, "data": run.data,
+                        "training": training_record(run)})

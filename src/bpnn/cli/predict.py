@@ -1,0 +1,167 @@
+"""``bpnn predict``, ``bpnn evaluate`` and ``bpnn info``: using a saved model on a table, and describing one."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bpnn.cli._common import add_missing_options, check_outputs, missing_option, note_dropped, write_table
+from bpnn.cli.fitted import Fitted
+from bpnn.cli.outputs import split_metrics
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``predict``, ``evaluate`` and ``info`` to the ``bpnn`` command's sub-parsers."""
+    predict = commands.add_parser("predict", help="append predictions to the rows of a table",
+                                  description="Predict for every row of DATA: the input rows with the predicted "
+                                              "label and per-class probabilities, or values in original units.")
+    predict.add_argument("model", help="a model file from bpnn train")
+    predict.add_argument("data", help="the data file (the feature columns of training)")
+    predict.add_argument("-o", "--output", help="output file: .csv, .tsv, .xlsx or .parquet (default: CSV on stdout)")
+    predict.add_argument("--encoding", help="text encoding of the data file")
+    add_missing_options(predict)
+    predict.set_defaults(handler=run_predict)
+
+    evaluate = commands.add_parser("evaluate", help="metrics of a model on a labelled table")
+    evaluate.add_argument("model", help="a model file from bpnn train")
+    evaluate.add_argument("data", help="the data file, with the target column(s)")
+    evaluate.add_argument("--target", nargs="+", metavar="COL", help="target column(s) (default: those of training)")
+    evaluate.add_argument("--encoding", help="text encoding of the data file")
+    add_missing_options(evaluate)
+    evaluate.set_defaults(handler=run_evaluate)
+
+    info = commands.add_parser("info", help="architecture, scaling, classes, training record and metrics of a model")
+    info.add_argument("model", help="a model file")
+    info.set_defaults(handler=run_info)
+
+
+def complete_rows(frame, fitted: Fitted, targets: Sequence[str], args: argparse.Namespace, source: str):
+    """``frame`` with missing values in the model's feature columns (and ``targets``) handled as --impute or
+    --drop-missing say; without either they stay, for the value checks to report."""
+    from bpnn.tables import check_columns, drop_missing
+
+    check_columns(fitted.encoder.feature_names, frame, source, "feature", "the model")
+    missing = missing_option(args)
+    if missing == "drop":
+        frame, dropped = drop_missing(frame, [*fitted.encoder.feature_names, *targets], source)
+        note_dropped(dropped, source)
+    elif missing != "error":
+        frame = fitted.encoder.impute(frame, missing, source)
+    return frame
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    from bpnn.tables import read_table
+
+    check_outputs({"-o": args.output}, {})
+    fitted = Fitted.from_file(args.model)
+    data = Path(args.data)
+    frame = complete_rows(read_table(data, args.encoding), fitted, [], args, data.name)
+    X = fitted.inputs(frame, data.name)
+    out = frame.copy()
+    if fitted.task == "classification":
+        target = fitted.target_names[0]
+        out[f"{target}_predicted"] = fitted.estimator.predict(X)
+        for label, column in zip(fitted.estimator.classes_, fitted.estimator.predict_proba(X).T):
+            out[f"P({target}={label})"] = column
+    else:
+        values = fitted.estimator.predict(X).reshape(len(frame), -1)
+        for target, column in zip(fitted.target_names, values.T):
+            out[f"{target}_predicted"] = column
+    write_table(out, args.output)
+    if args.output:
+        print(f"wrote {len(out)} rows with predictions to {args.output}", file=sys.stderr)
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from bpnn.reports.metrics import table
+    from bpnn.reports.progress import print_table
+    from bpnn.tables import DataError, check_columns, check_values, read_table, target_values
+
+    fitted = Fitted.from_file(args.model)
+    data = Path(args.data)
+    frame = read_table(data, args.encoding)
+    targets = args.target or fitted.target_names
+    check_columns(targets, frame, data.name, "target")
+    frame = complete_rows(frame, fitted, targets, args, data.name)
+    check_values(frame[targets], data.name)
+    X = fitted.inputs(frame, data.name)
+    y = target_values(frame, targets, fitted.task, data.name)
+    if fitted.task == "classification":
+        classes = fitted.estimator.classes_
+        unseen = np.setdiff1d(y, classes.astype(y.dtype) if y.dtype.kind == "U" else classes)
+        if unseen.size:
+            raise DataError(f"{data.name}: class label {unseen[0].item()!r} was not seen at training (known: "
+                            f"{', '.join(map(str, classes))}); evaluate on rows of those classes only")
+        results = {"All": (y, fitted.estimator.predict(X), fitted.estimator.predict_proba(X))}
+    else:
+        results = {"All": (y, fitted.estimator.predict(X))}
+    metrics = split_metrics(fitted.task, results, classes.tolist() if fitted.task == "classification" else None)
+    print_table(*table(metrics, {"All": len(y)}), title=f"Metrics of {Path(args.model).name} on {data.name}")
+    if fitted.task == "classification":
+        names = list(map(str, classes))
+        print_table(["true \\ predicted", *names], [[name, *row] for name, row in zip(names, metrics["All"]["confusion"])],
+                    title="Confusion matrix")
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    from bpnn.files.modelfile import read
+    from bpnn.reports.metrics import table
+    from bpnn.reports.progress import print_table
+
+    contents = read(args.model)
+    with contents.checked():  # a hand-edited header with a valid checksum is the file's fault, exit 2
+        contents.build()
+        header, info, meta = contents.header, contents.info, contents.meta
+        rows = [("file", args.model), ("model", contents.kind), ("format version", header["format_version"]),
+                ("written by bpnn", header["bpnn_version"]), ("created", header["created"]),
+                ("layers", " → ".join(map(str, meta["layer_sizes"]))),
+                ("activations", ", ".join([*meta["activations"], meta["output_activation"]])), ("dtype", meta["dtype"])]
+        if "task" in info:
+            rows += [("task", info["task"]), ("data", info.get("source", "")), ("targets", ", ".join(info["targets"])),
+                     ("features", ", ".join(column["name"] + ("" if column["categories"] is None else
+                                                              f" (text: {', '.join(column['categories'])})")
+                                            for column in info["features"]["columns"]))]
+        if "x_scaling" in meta:  # an estimator: its scaling
+            rows += [("input scaling", scaling_summary(meta["x_scaling"])),
+                     ("target scaling", scaling_summary(meta["y_scaling"]))]
+        if "classes" in meta or "classes" in contents.arrays:
+            classes = meta["classes"] if "classes" in meta else contents.arrays["classes"].tolist()
+            rows.append(("classes", ", ".join(map(str, classes))))
+        training = info.get("training", {})
+        if training:
+            rows += [("epochs", training["epochs"]), ("best epoch", training["best_epoch"]),
+                     ("stop reason", training["stop_reason"])]
+        rows += [(name, value) for name, value in info.get("settings", {}).items() if name in ("solver", "division", "seed")]
+        metrics = None
+        if info.get("metrics"):
+            counts = {name: info["data"].get(f"{name} rows") for name in info["metrics"]}
+            counts["All"] = info["data"].get("rows")
+            metrics = table(info["metrics"], counts)
+    print_table(["", "value"], rows, title=f"bpnn model {Path(args.model).name}")
+    if metrics:
+        print_table(*metrics, title="Metrics at training")
+    return 0
+
+
+def scaling_summary(scaling: dict | None) -> str:
+    from bpnn.exporters.python import steps_of
+
+    if scaling is None:
+        return "none"
+    parts = []
+    for step in steps_of(scaling):
+        if step["kind"] == "removeconstant":
+            removed = [i for i, keep in enumerate(step["keep"]) if not keep]
+            parts.append(f"removeconstant ({len(removed)} removed)" if removed else "removeconstant (none removed)")
+        elif step["kind"] == "mapminmax":
+            parts.append(f"mapminmax to [{step['ymin']:g}, {step['ymax']:g}]")
+        else:
+            parts.append(step["kind"])
+    return " → ".join(parts)

@@ -1,0 +1,149 @@
+"""``bpnn train``: MATLAB's workflow on a table. Encode the features (text columns one-hot), then let the
+estimator remove constant input columns and scale inputs and, for regression, targets (mapminmax by default),
+divide the rows at random 70/15/15 into training, validation and test sets and train with validation stopping
+(``scaling=``, ``division=``, ``max_fail=`` of :mod:`bpnn.estimators`); then report metrics per split and save
+the model file. The scaling is part of the estimator, fitted on the training rows and saved with it; the feature
+encoding goes in the model file's ``info``, so ``predict`` takes rows in the original units.
+
+``--resume`` continues a checkpoint (:mod:`bpnn.cli.resume`); ``--scheduler`` trains on a Dask cluster
+(:mod:`bpnn.cli.cluster`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bpnn.cli._common import (
+    DEFAULT_ACTIVATION,
+    DEFAULT_ALPHA,
+    DEFAULT_DIVISION,
+    DEFAULT_HIDDEN,
+    DEFAULT_LEARNING_RATE,
+    DEFAULT_MAX_FAIL,
+    DEFAULT_SCALING,
+    DEFAULT_SEED,
+    FULL_BATCH_EPOCHS,
+    STEPWISE_EPOCHS,
+    TASKS,
+    UsageError,
+    add_missing_options,
+    check_outputs,
+    missing_option,
+    note_dropped,
+)
+from bpnn.cli.fitting import fit_dataset, settings_of
+from bpnn.cli.outputs import model_info, print_run, write_outputs
+from bpnn.cli.resume import option_value, resumed_options, train_options
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``train`` to the ``bpnn`` command's sub-parsers."""
+    train = commands.add_parser("train", help="train a network on a CSV, TSV, Excel or Parquet table",
+                                description="Train a network on a table (CSV, TSV, .xlsx or Parquet, UTF-8 or GBK) "
+                                            "and save it with its metrics; optionally write plots and an HTML report.")
+    add_arguments(train)
+    train.set_defaults(handler=run_train)
+
+
+def add_arguments(train: argparse.ArgumentParser) -> None:
+    train.add_argument("data", nargs="?", help="the data file (with --resume: the checkpoint's)")
+    train.add_argument("--target", nargs="+", metavar="COL", help="target column(s) (required; with --resume: the checkpoint's)")
+    train.add_argument("--features", nargs="+", metavar="COL", help="feature columns (default: all other columns)")
+    train.add_argument("--task", choices=TASKS, help="override the detected task")
+    train.add_argument("--encoding", help="text encoding of the file (default: UTF-8, else GBK)")
+    add_missing_options(train)
+    add_training_options(train)
+    train.add_argument("--out", metavar="MODEL", help="model file (default: the data file's name with .bpnn, here)")
+    train.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
+    train.add_argument("--plots", metavar="DIR", help="write the figures as PNG files into DIR")
+    train.add_argument("--quiet", action="store_true", help="no progress display and no tables")
+    resume = train.add_argument_group("checkpoints (Ctrl-C stops after the current batch and writes one, and the model)")
+    resume.add_argument("--checkpoint", metavar="FILE", help="write the complete training state to FILE (default on "
+                                                             "Ctrl-C: the model file's name with .ckpt)")
+    resume.add_argument("--checkpoint-every", type=int, default=1, metavar="N", help="epochs between checkpoints (default 1)")
+    resume.add_argument("--resume", metavar="FILE", help="continue the run of this checkpoint with its data and options "
+                                                         "(options given again must match; outputs may change); every "
+                                                         "solver but lbfgs")
+    cluster = train.add_argument_group("on a Dask cluster (every row trains; no division, scaling or report)")
+    cluster.add_argument("--scheduler", metavar="local:N|tcp://HOST:PORT",
+                         help="train with bpnn.distributed: local:N starts N single-threaded local workers, "
+                              "tcp://HOST:PORT joins a running scheduler; the CSV or Parquet file is read partition by partition")
+    cluster.add_argument("--partitions", type=int, metavar="K", help="split the data into K partitions (default: "
+                                                                     "64 MB blocks of CSV, Parquet's own)")
+
+
+def add_training_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("network and training")
+    group.add_argument("--hidden", default=DEFAULT_HIDDEN,
+                       help=f"hidden layer sizes, e.g. 10 or 20,10 (default {DEFAULT_HIDDEN})")
+    group.add_argument("--activation", default=DEFAULT_ACTIVATION,
+                       help=f"hidden activation: tanh (tansig), sigmoid (logsig), relu, … (default {DEFAULT_ACTIVATION})")
+    group.add_argument("--solver", help="lm, br, rprop, scg, lbfgs, adam, sgd, rmsprop (default: lm for a small "
+                                        "regression network, like fitnet; scg otherwise, like patternnet)")
+    group.add_argument("--epochs", type=int, help=f"maximum epochs (default {FULL_BATCH_EPOCHS} for full-batch solvers, "
+                                                  f"{STEPWISE_EPOCHS} for adam, sgd, rmsprop)")
+    group.add_argument("--learning-rate", type=float, default=DEFAULT_LEARNING_RATE,
+                       help=f"learning rate of adam, sgd, rmsprop (default {DEFAULT_LEARNING_RATE})")
+    group.add_argument("--batch-size", type=int, help="mini-batch size of adam, sgd, rmsprop (default min(200, rows))")
+    group.add_argument("--alpha", type=float, default=DEFAULT_ALPHA, help=f"L2 penalty α (default {DEFAULT_ALPHA:g})")
+    group.add_argument("--division", default=DEFAULT_DIVISION,
+                       help=f"random train,validation,test ratios (default {DEFAULT_DIVISION}; 1,0,0 trains on every row)")
+    group.add_argument("--scaling", default=DEFAULT_SCALING, help=f"mapminmax (to [-1, 1]) or standard, after removing "
+                                                                  f"constant input columns, or none (default {DEFAULT_SCALING})")
+    group.add_argument("--max-fail", type=int, default=DEFAULT_MAX_FAIL,
+                       help=f"validation checks: epochs without a lower validation loss before stopping, 0 for none "
+                            f"(default {DEFAULT_MAX_FAIL})")
+    group.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                       help=f"random seed of initialisation, division and shuffling (default {DEFAULT_SEED})")
+    group.add_argument("--init", help="weight initialisation: nguyen_widrow (MATLAB's initnw), glorot_uniform, he_uniform, "
+                                      "… (default nguyen_widrow for lm, br, rprop, scg with mapminmax, else glorot_uniform)")
+
+
+def defaults() -> dict:
+    """Every option of ``bpnn train`` at its default, by name."""
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return vars(parser.parse_args([]))
+
+
+def run_train(args: argparse.Namespace) -> int:
+    if args.resume is not None:
+        args = resumed_options(args, defaults())
+    if args.data is None or args.target is None:
+        raise UsageError("bpnn train needs DATA and --target COL (or --resume FILE, a checkpoint of bpnn train)")
+    if args.scheduler is not None:
+        from bpnn.cli.cluster import run_train_on_cluster
+
+        return run_train_on_cluster(args)
+    from bpnn.files.modelfile import save
+    from bpnn.tables import check_division, large_input_warning, prepare, read_table
+
+    settings = settings_of(args)
+    data = Path(args.data)
+    out = Path(args.out) if args.out else Path(data.stem + ".bpnn")
+    check_outputs({"--out": out, "--report": args.report, "--checkpoint": args.checkpoint}, {"--plots": args.plots})
+    frame = read_table(data, args.encoding)
+    dataset = prepare(frame, args.target, args.features, args.task, source=data.name, missing=missing_option(args))
+    note_dropped(dataset.dropped, data.name)
+    check_division(len(dataset.X), settings.division, data.name)
+    if settings.scaling == "none" and (warning := large_input_warning(dataset.X, dataset.encoder.input_names, data.name)):
+        print(f"bpnn: warning: {warning}", file=sys.stderr)
+    checkpoint = Path(args.checkpoint) if args.checkpoint else out.with_name(out.name + ".ckpt")
+    checkpointing = {"checkpoint": checkpoint, "resume": args.resume, "only_on_interrupt": not args.checkpoint,
+                     # without --checkpoint only an interrupted run writes one
+                     "checkpoint_every": args.checkpoint_every if args.checkpoint else sys.maxsize,
+                     "checkpoint_info": {"train": {**train_options(args), "out": option_value("out", out)}}}
+    fitted, run = fit_dataset(dataset, settings, args.quiet, f"bpnn train {data.name}", checkpointing)
+    save(fitted.estimator, out, model_info(fitted, run))
+    if fitted.estimator.history_.stop_reason == "interrupted":
+        saved = f"the checkpoint {checkpoint} and " if checkpoint.exists() else ""
+        print(f"bpnn: interrupted after {fitted.estimator.n_iter_} epochs; wrote {saved}the best model so far to {out}"
+              + (f"; continue with bpnn train --resume {checkpoint}" if saved else ""), file=sys.stderr)
+        return 130
+    written = [out, *write_outputs(run, args.report, args.plots)]
+    print_run(run, args.quiet)
+    if not args.quiet:
+        print("wrote " + ", ".join(map(str, written)))
+    return 0
