@@ -24,40 +24,43 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from bpnn.core.optimizers import SCHEDULE_ALIASES
+from bpnn.core.record import EarlyStopping
 from bpnn.core.solvers import FULL_BATCH_SOLVERS, get_solver
-from bpnn.core.training import EarlyStopping
 from bpnn.distributed.cluster import compute, default_client, limit_blas_threads
 from bpnn.distributed.local_sgd import local_sgd
 from bpnn.distributed.objective import DaskObjective
 from bpnn.distributed.partitions import Block, Partitions, as_dask_rows, is_frame, persist_blocks
 from bpnn.estimators import (
     MIN_LEARNING_RATE,
-    STEPWISE_SOLVERS,
     TASKS,
     UNCONVERGED,
     BPClassifier,
+    BPEstimator,
     BPRegressor,
     TrainingData,
-    _BPBase,
+    make_rate_schedule,
+    make_stepwise_optimizer,
+    prepare_training_data,
+    prepare_validation,
+    random_streams,
 )
-from bpnn.estimators._support import random_streams
 
 Array = np.ndarray
 
 
-def _prepare_block(estimator: _BPBase, X: object, y: object, s: object) -> Block:
+def _prepare_block(estimator: BPEstimator, X: object, y: object, s: object) -> Block:
     """One partition through the fitted estimator's own input preparation (validation, target encoding,
     sample and class weights, dtype), as partial_fit prepares a batch. A partition without rows or weight
     becomes an empty block, which :func:`persist_blocks` drops."""
     if len(X) == 0 or (s is not None and not np.any(s)):
         sizes, dtype = estimator.network_.layer_sizes, estimator.network_.dtype
         return Block(np.empty((0, sizes[0]), dtype), np.empty((0, sizes[-1]), dtype), None)
-    data = estimator._prepare_training_data(X, y, s, None, classes=None, reset=False, incremental=True, split_rng=None)
+    data = prepare_training_data(estimator, X, y, s, None, classes=None, reset=False, incremental=True, split_rng=None)
     return Block(np.require(data.X, requirements="CA"), np.require(data.Y, requirements="CA"),
                  None if data.sample_weight is None else np.require(data.sample_weight, requirements="CA"))
 
 
-def _apply(X: object, estimator: _BPBase, method: str) -> Array:
+def _apply(X: object, estimator: BPEstimator, method: str) -> Array:
     """``estimator.method(X)`` on one block (blocks come first in Dask's map_blocks and map_partitions)."""
     return getattr(estimator, method)(X)
 
@@ -68,7 +71,7 @@ def _with_client(base: type) -> Callable:
     scikit-learn reads parameter names from the signature, so the signature is ``base``'s with the two
     keywords added, and ``base.__init__`` stores the rest, unchanged, as scikit-learn requires.
     """
-    def __init__(self: _BPBase, *args: object, client: object = None, local_steps: int | None = None,
+    def __init__(self: BPEstimator, *args: object, client: object = None, local_steps: int | None = None,
                  **params: object) -> None:
         base.__init__(self, *args, **params)
         self.client = client
@@ -113,7 +116,7 @@ class _DaskTraining:
         partitions = persist_blocks(X, y, sample_weight, prepare=functools.partial(_prepare_block, self.to_local()),
                                     n_partitions=n_partitions, client=client)
         data = TrainingData(None, None, None, None if validation_data is None else
-                            self._prepare_validation(validation_data, self.network_.dtype))
+                            prepare_validation(self, validation_data, self.network_.dtype))
         epochs_before = self.history_.epochs
         self.history_.stop_reason = self.history_.message = ""  # they describe the latest run
         if self.solver in FULL_BATCH_SOLVERS:
@@ -143,11 +146,11 @@ class _DaskTraining:
         X_head, y_head = (data.head(head, npartitions=-1, compute=False) if is_frame(data) else as_dask_rows(data)[:head]
                           for data in (X, y))
         X_head, y_head = compute(client, X_head, y_head)
-        data = self._prepare_training_data(X_head, y_head, None, None, classes=self._labels(y, client), reset=True,
-                                           incremental=True, split_rng=None)
+        data = prepare_training_data(self, X_head, y_head, None, None, classes=self._class_labels(y, client), reset=True,
+                                     incremental=True, split_rng=None)
         self._start_network(data.X.shape[1], data.Y.shape[1], data.X.dtype, init_rng)
 
-    def _labels(self, y: object, client: object | None) -> Array | None:
+    def _class_labels(self, y: object, client: object | None) -> Array | None:
         """Every class label (classifiers), computed over all partitions."""
         return None
 
@@ -161,8 +164,8 @@ class _DaskTraining:
                                 history=self.history_, objective=objective, **options)
 
     def _fit_local_sgd(self, partitions: Partitions, data: TrainingData, rng: np.random.Generator) -> None:
-        self._optimizer = STEPWISE_SOLVERS[self.solver](self)
-        self._schedule = self._make_schedule()
+        self._optimizer = make_stepwise_optimizer(self)
+        self._schedule = make_rate_schedule(self)
         stopping, extra = self._stopping(data), []
         if stopping is None and SCHEDULE_ALIASES.get(self.learning_rate, self.learning_rate) != "plateau":
             stopping = EarlyStopping("loss", patience=self.n_iter_no_change, min_delta=self.tol, restore_best=False)
@@ -180,7 +183,7 @@ class _DaskTraining:
         client = params.pop("client")
         return type(self)(**{name: clone(value, safe=False) for name, value in params.items()}, client=client)
 
-    def to_local(self) -> _BPBase:
+    def to_local(self) -> BPEstimator:
         """The plain fitted estimator (a copy): same parameters but ``client`` and ``local_steps``, same state."""
         check_is_fitted(self)
         params = self.get_params(deep=False)
@@ -230,7 +233,7 @@ class DaskBPClassifier(_DaskTraining, BPClassifier):
     _local = BPClassifier
     __init__ = _with_client(BPClassifier)
 
-    def _labels(self, y: object, client: object | None) -> Array | None:
+    def _class_labels(self, y: object, client: object | None) -> Array | None:
         if np.ndim(y) == 2 and np.shape(y)[1] > 1:
             return None  # multilabel indicator columns: the labels are the column numbers
         (values,) = compute(client, y.drop_duplicates() if is_frame(y) else da.unique(as_dask_rows(y).ravel()))

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import copy
 import math
-import time
-import warnings
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -22,7 +20,8 @@ from dask.delayed import delayed
 
 from bpnn.core.network import Network
 from bpnn.core.optimizers import Constant, GradientDescent
-from bpnn.core.training import Callback, DivergenceWarning, EarlyStopping, History, Score, record_epoch, restore_best, train
+from bpnn.core.record import Callback, EarlyStopping, EpochRecorder, History, Score
+from bpnn.core.training import train
 from bpnn.distributed.cluster import compute, persist
 from bpnn.distributed.partitions import Block, Partitions, block_size, network_at, tree_sum
 
@@ -76,20 +75,20 @@ def local_sgd(network: Network, partitions: Partitions, loss: str, optimizer: Gr
     mini-batches of ``batch_size``) with its own copy of ``optimizer``, then θ ← Σ_p S_p θ_p / S. The
     round's loss is the S_p-weighted mean of the partitions' epoch losses. Partition p draws its shuffles
     from the p-th stream spawned from ``rng``. Validation (in memory, on the client), ``score``,
-    ``schedule``, ``early_stopping`` and ``callbacks`` mean what they mean in :func:`bpnn.core.training.train`.
+    ``schedule``, ``early_stopping`` and ``callbacks`` mean what they mean in :func:`bpnn.core.training.train`,
+    whose per-epoch recorder (:class:`bpnn.core.record.EpochRecorder`) keeps the record here too.
 
     With full-batch gradient descent (plain or momentum: updates linear in the gradient) a round is exactly
     one global step, since Σ_p (S_p/S) ∇J_p = ∇J.
     """
     client, total = partitions.client, partitions.total_weight
-    history = History() if history is None else history
-    validation_rows = None if validation is None else (
-        network.as_input(validation[0]), network.as_input(validation[1]), validation[2] if len(validation) > 2 else None)
+    record = EpochRecorder(network, loss, alpha=alpha, validation=validation, score=score, early_stopping=early_stopping,
+                           callbacks=callbacks, history=history, optimizer=optimizer, schedule=schedule)
     (template,) = persist(client, delayed(network))
     streams = np.random.default_rng(rng).spawn(len(partitions.blocks))  # SeedSequence.spawn: independent, reproducible
     states = [LocalState(copy.deepcopy(optimizer), stream) for stream in streams]
-    for epoch in range(history.epochs, history.epochs + epochs):
-        started = time.perf_counter()
+    for epoch in range(record.history.epochs, record.history.epochs + epochs):
+        record.start_epoch()
         params = delayed(network.pack())  # one flat vector out per round
         results = [delayed(local_round, nout=2)(block, template, params, state, optimizer.learning_rate, loss,
                                                 alpha * weight / total, batch_size, local_steps, shuffle)
@@ -100,21 +99,11 @@ def local_sgd(network: Network, partitions: Partitions, loss: str, optimizer: Gr
         averaged = weighted_params / weight  # θ = Σ_p S_p θ_p / Σ_p S_p
         epoch_loss = loss_sum / weight  # Σ_p S_p J_p / S
         if not (np.isfinite(epoch_loss) and np.all(np.isfinite(averaged))):
-            history.stop_reason = "diverged"
-            history.message = (f"local SGD diverged in round {epoch + 1} (loss {epoch_loss}); the weights of the "
-                               f"last finite round were kept. Lower the learning rate, e.g. to "
-                               f"{optimizer.learning_rate / 10:g}, or scale the inputs.")
-            warnings.warn(history.message, DivergenceWarning, stacklevel=2)
+            record.diverged(f"local SGD diverged in round {epoch + 1} (loss {epoch_loss}); the weights of the last "
+                            f"finite round were kept. Lower the learning rate, e.g. to "
+                            f"{optimizer.learning_rate / 10:g}, or scale the inputs.")
             break
         network.unpack(averaged)
-        if record_epoch(history, network, loss, optimizer, epoch, epoch_loss, started, alpha=alpha,
-                        validation=validation_rows, score=score, test=None, schedule=schedule,
-                        early_stopping=early_stopping):
+        if record.end_epoch(network, epoch_loss):
             break
-        if any([bool(callback(epoch, history, network)) for callback in callbacks]):
-            history.stop_reason = "stopped by callback"
-            break
-    else:
-        history.stop_reason = "maximum epochs"
-    restore_best(network, early_stopping)
-    return history
+    return record.finish(network)
