@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bpnn._version import __version__
 from bpnn.cli import main
 from bpnn.exporters.model import read_predictor
 
@@ -198,7 +199,7 @@ def test_c(case):
 
     source = export_c(case.predictor, case.folder / "model.c")
     text = source.read_text()
-    assert case.predictor.sha256 in text and "bpnn 0.1.0" in text
+    assert case.predictor.sha256 in text and f"bpnn {__version__}" in text
     program = case.folder / "model"
     subprocess.run(["cc", "-std=c99", "-O2", "-Wall", "-Wextra", "-pedantic", "-Werror", "-DBPNN_MAIN", str(source),
                     "-o", str(program), "-lm"], check=True, capture_output=True, text=True)
@@ -296,7 +297,7 @@ def test_excel_workbook_has_formulas_for_1000_rows(case):
     formula = sheet.cell(ROWS + 1, first).value
     assert formula.startswith(f'=IF(COUNTA(A{ROWS + 1}:') and "calc!" in formula
     text = "\n".join(str(cell.value) for row in book["model"].iter_rows(max_col=2) for cell in row)
-    assert case.predictor.sha256 in text and "bpnn 0.1.0" in text
+    assert case.predictor.sha256 in text and f"bpnn {__version__}" in text
     used = {name for row in book["calc"].iter_rows(min_row=2, max_row=2) for cell in row
             for name in ("MMULT", "TANH", "EXP") if name in str(cell.value)}
     assert "MMULT" in used and "TANH" in used
