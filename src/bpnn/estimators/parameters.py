@@ -35,8 +35,9 @@ class Parameter:
 
     ``signature`` is the numpydoc type line after ``name :`` and ``doc`` its description (lines as rendered);
     ``doc=None`` means the parameter is documented under another one's ``heading`` (beta_2 and epsilon under
-    beta_1). ``check`` is None where another layer validates the value (the network for activation and init, the
-    data preparation for class_weight, which needs the labels).
+    beta_1). ``check`` is None where something else validates the value: the network (activation, init),
+    :func:`~bpnn.estimators.data.random_streams` (random_state), the joint rules of :func:`check_params`
+    (solver_options, division_indices); the labels class_weight names are checked against y when fitting.
     """
 
     name: str
@@ -118,6 +119,11 @@ def check_dtype(name: str, value: object) -> None:
 def check_callbacks(name: str, value: object) -> None:
     if value is not None and not all(callable(callback) for callback in value):
         raise ValueError("callbacks must be a list of callables callback(epoch, history, network)")
+
+
+def check_class_weight(name: str, value: object) -> None:
+    if not (value is None or isinstance(value, dict) or (isinstance(value, str) and value == "balanced")):
+        raise ValueError(f"class_weight must be None, 'balanced' or a dict {{label: weight}}; got {value!r}")
 
 
 def check_scaling(name: str, value: object) -> None:
@@ -212,7 +218,7 @@ _TABLE = (
     Parameter('monitor', "val_loss", check_monitor, '{"val_loss", "val_score"}, default="val_loss"',
               'What early stopping watches: the validation loss (lower is better) or the validation score\n'
               "(SCORE; higher is better). scikit-learn's MLP always watches the score."),
-    Parameter("class_weight", None, None, 'None, "balanced" or dict, default=None',
+    Parameter("class_weight", None, check_class_weight, 'None, "balanced" or dict, default=None',
               "Weights per class, multiplied into the sample weights: a dict {label: weight} (labels left out\n"
               'weigh 1) or "balanced", n_samples / (n_classes · count of the class). Binary and multiclass targets.'),
     Parameter('init', "glorot_uniform", None, 'str, default="glorot_uniform"',
