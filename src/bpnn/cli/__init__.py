@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from bpnn import __version__
+    from bpnn._version import __version__
 
     return f"bpnn {__version__}"
 

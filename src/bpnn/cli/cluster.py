@@ -32,7 +32,7 @@ from bpnn.cli._common import (
     parse_sizes,
 )
 from bpnn.cli.fitted import Fitted
-from bpnn.cli.fitting import Settings, choose_solver, default_epochs, in_command_words
+from bpnn.cli.fitting import Settings, choose_solver, default_epochs
 from bpnn.cli.outputs import performance_measure, split_metrics
 
 TASK_ROWS = 1000  # rows the task is detected on
@@ -64,6 +64,7 @@ def run_train_on_cluster(args: argparse.Namespace) -> int:
 
     from bpnn.core.training import DivergenceWarning
     from bpnn.distributed import DaskBPClassifier, DaskBPRegressor, client_from_scheduler, read_partitioned
+    from bpnn.estimators.parameters import in_cli_words
     from bpnn.files.modelfile import save
     from bpnn.reports.metrics import table
     from bpnn.reports.progress import print_table
@@ -116,7 +117,7 @@ def run_train_on_cluster(args: argparse.Namespace) -> int:
         try:
             estimator.fit(inputs, y)
         except ValueError as error:
-            raise UsageError(f"{data.name}: {in_command_words(str(error))}") from None
+            raise UsageError(f"{data.name}: {in_cli_words(str(error))}") from None
         seconds = time.perf_counter() - started
         targets = y.to_dask_array(lengths=True)
         if task == "classification":

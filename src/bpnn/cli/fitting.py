@@ -108,16 +108,6 @@ def make_estimator(task: str, settings: Settings, solver: str, epochs: int, call
     return (BPClassifier if task == "classification" else BPRegressor)(**params)
 
 
-def in_command_words(message: str) -> str:
-    """An estimator's error message with its parameter names as this command's options (--epochs for max_iter, …),
-    where :mod:`bpnn.estimators` offers the translation."""
-    try:
-        from bpnn.estimators.parameters import in_cli_words
-    except ImportError:
-        return message
-    return in_cli_words(message)
-
-
 def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpointing: dict | None = None):
     """Train on a :class:`bpnn.tables.Dataset`; returns the :class:`Fitted` model and the :class:`bpnn.reports.html.Run`.
     ``checkpointing`` holds fit's checkpoint, checkpoint_every and resume; a first Ctrl-C then ends training
@@ -126,6 +116,7 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpoint
 
     import numpy as np
 
+    from bpnn.estimators.parameters import in_cli_words
     from bpnn.reports.progress import TrainingProgress
 
     if dataset.task == "regression":
@@ -150,7 +141,7 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpoint
             with stop_on_interrupt() as stop:
                 estimator.fit(dataset.X, dataset.y, stop=stop, **checkpointing)
         except ValueError as error:
-            raise UsageError(f"{dataset.source}: {in_command_words(str(error))}") from None
+            raise UsageError(f"{dataset.source}: {in_cli_words(str(error))}") from None
         progress.callback(estimator.history_.epochs - 1, estimator.history_, None)  # the epoch a stop rule ended
     seconds = time.perf_counter() - started
     for message in dict.fromkeys(str(w.message) for w in caught):
