@@ -385,3 +385,24 @@ def test_figures_are_png_files(friedman, text_model, tmp_path):
     path = plot_partial_dependence(partial_dependence(est, features.iloc[:100], ["region", "a"], encoder=encoder),
                                    tmp_path / "pd_text.png")
     assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_training_report_shows_the_importance_section(friedman, tmp_path):
+    from bpnn.reports.html import Run, run_report
+    from bpnn.reports.importance_plots import IMPORTANCE_FIGURE, importance_section
+    from bpnn.reports.plots import draw_run
+
+    est, X, y = friedman
+    table = importance(est, X, y, method="miv")
+    predicted = est.predict(X)
+    run = Run(title="t", task="regression", data={"rows": len(X)}, settings={}, model={}, layer_sizes=[10, 10, 1],
+              layer_labels=["Input", "Hidden 1", "Output"], curves={"Training": [1.0, 0.5]}, measure="MSE", best_epoch=1,
+              stop_reason="", metrics={"Training": {"mse": 0.1, "rmse": 0.3, "mae": 0.2, "r": 0.99, "r2": 0.98}},
+              counts={"Training": len(X)}, results={"Training": (y, predicted)}, sections=[importance_section(table)])
+    figures = draw_run(run, tmp_path)
+    assert (tmp_path / IMPORTANCE_FIGURE).read_bytes().startswith(b"\x89PNG")
+    page = run_report(run, figures).html()
+    section = page[page.index("<h2>Input importance</h2>"):page.index("<h2>Model</h2>")]
+    assert "mean impact value" in section and f"<td>{table.index[0]}</td>" in section
+    assert page.count("<img") == len(figures)  # the chart once, in its own section, not again among the figures
+    assert section.count("<img") == 1

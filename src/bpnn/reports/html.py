@@ -88,6 +88,21 @@ def bpnn_version() -> str:
 
 
 @dataclass
+class Section:
+    """A further part of a training report, after the figures: a heading, a paragraph, a table and a figure.
+    ``draw`` writes the figure to the path it is given (the plots folder's ``figure``, a file name) and returns it;
+    :func:`bpnn.reports.plots.draw_run` calls it with the run's other figures, :func:`run_report` shows it here."""
+
+    title: str
+    text: str = ""
+    header: Sequence[str] = ()
+    rows: Sequence[Sequence[object]] = ()
+    figure: str | None = None
+    draw: Callable[[Path], Path] | None = None
+    caption: str = ""
+
+
+@dataclass
 class Run:
     """What a training report shows. Splits are named "Training", "Validation", "Test", "All".
 
@@ -115,6 +130,7 @@ class Run:
     feature_names: list = field(default_factory=list)
     target_names: list = field(default_factory=list)
     boundary: tuple[Callable, object, object] | None = None
+    sections: list = field(default_factory=list)  # Section: input importance and the like, after the figures
 
 
 def run_report(run: Run, figures: Sequence[tuple[Path, str]]) -> Report:
@@ -131,9 +147,20 @@ def run_report(run: Run, figures: Sequence[tuple[Path, str]]) -> Report:
     best = f"; best epoch {run.best_epoch + 1}" if run.best_epoch is not None else ""
     report.paragraph(f"Trained {epochs} epochs, stopped by {run.stop_reason or 'the epoch limit'}{best}.")
     report.table(*reversed(table(run.metrics, run.counts)))
+    own = {section.figure: section for section in run.sections if section.figure}
     report.heading("Figures")
     for path, caption in figures:
-        report.image(path, caption)
+        if Path(path).name not in own:
+            report.image(path, caption)
+    for section in run.sections:
+        report.heading(section.title)
+        if section.text:
+            report.paragraph(section.text)
+        if section.rows:
+            report.table(section.rows, section.header)
+        for path, caption in figures:
+            if section.figure and Path(path).name == section.figure:
+                report.image(path, caption)
     report.heading("Model")
     report.key_values(run.model)
     return report

@@ -7,18 +7,60 @@ writes ``path`` atomically as PNG and returns it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from bpnn.reports.html import Section
 from bpnn.reports.plots import grid, save, with_fonts
 
 SIGN_COLORS = {1.0: "tab:blue", -1.0: "tab:red"}  # larger input raises / lowers the output
 NO_SIGN_COLOR = "tab:gray"
 MAX_BARS = 40  # more features than this: the most important ones, the rest counted in the title
 MAX_ICE_LINES = 60  # ICE curves drawn per panel (a fixed, evenly spaced choice of rows)
+IMPORTANCE_FIGURE = "importance.png"  # its file name among a training run's figures
+COLUMNS = ("importance", "percent", "sign", "spread")
+
+
+def plain(text: object) -> str:
+    """``text`` as matplotlib shows it literally: a "$" would start mathtext."""
+    return str(text).replace("$", r"\$")
+
+
+def importance_rows(table) -> tuple[list[str], list[list[str]]]:
+    """(header, rows) of an importance table as text: feature, importance (4 significant digits), % (one decimal),
+    sign (+/−), spread and any per-output columns; a column of blanks (no sign, no spread) is left out."""
+
+    def number(value: float) -> str:
+        return "" if math.isnan(value) else f"{value:.4g}"
+
+    extra = [name for name in table.columns if name not in COLUMNS]
+    show_sign, show_spread = bool(table["sign"].notna().any()), bool(table["spread"].notna().any())
+    header = ["feature", "importance", "%", *(["sign"] if show_sign else []), *(["spread"] if show_spread else []), *extra]
+    rows = []
+    for name, row in table.iterrows():
+        sign = float(row["sign"])
+        cells = [str(name), number(float(row["importance"])), f"{float(row['percent']):.1f}"]
+        if show_sign:
+            cells.append("" if math.isnan(sign) else "+" if sign > 0 else "−" if sign < 0 else "0")
+        if show_spread:
+            cells.append(number(float(row["spread"])))
+        rows.append(cells + [number(float(row[column])) for column in extra])
+    return header, rows
+
+
+def importance_section(table, title: str = "Input importance") -> Section:
+    """The report's section of an importance table: what was measured, the table and its bar chart."""
+    rows = table.attrs.get("rows")
+    text = table.attrs.get("description", "") + (f"; on {rows} rows" if rows else "") + "."
+    header, cells = importance_rows(table)
+    return Section(title=title, text=text, header=header, rows=cells, figure=IMPORTANCE_FIGURE,
+                   draw=lambda path: plot_importance(table, path, title),
+                   caption="Importance of each input column, most important first (blue: a larger input raises the "
+                           "output, red: lowers it, grey: no sign; error bars: the spread).")
 
 
 @with_fonts
@@ -27,7 +69,7 @@ def plot_importance(table: object, path: str | Path, title: str | None = None) -
     coloured by its sign (blue: a larger input raises the output, red: lowers it, grey: no sign), labelled with
     its share in percent. ``table`` is the DataFrame of :func:`bpnn.selection.importance.importance`."""
     shown = table.iloc[:MAX_BARS]
-    names = [str(name) for name in shown.index][::-1]
+    names = [plain(name) for name in shown.index][::-1]
     values = shown["importance"].to_numpy(dtype=float)[::-1]
     spread = shown["spread"].to_numpy(dtype=float)[::-1]
     signs = shown["sign"].to_numpy(dtype=float)[::-1]
@@ -46,8 +88,8 @@ def plot_importance(table: object, path: str | Path, title: str | None = None) -
     axes.axvline(0, color="black", linewidth=0.8)
     method = table.attrs.get("description", table.attrs.get("method", "importance"))
     more = f" (top {MAX_BARS} of {len(table)})" if len(table) > MAX_BARS else ""
-    axes.set_title(title or f"Input importance{more}")
-    axes.set_xlabel(method if len(method) < 95 else table.attrs.get("method", "importance"))
+    axes.set_title(plain(title or "Input importance") + more)
+    axes.set_xlabel(plain(method if len(method) < 95 else table.attrs.get("method", "importance")))
     axes.grid(True, axis="x", alpha=0.3)
     legend = [(color, label) for color, label in ((SIGN_COLORS[1.0], "raises the output"),
                                                    (SIGN_COLORS[-1.0], "lowers the output"), (NO_SIGN_COLOR, "no sign"))
@@ -78,18 +120,19 @@ def plot_partial_dependence(curves: Sequence[dict], path: str | Path, title: str
             for row in rows[chosen]:
                 axes.plot(x, row, color="tab:gray", alpha=0.35, **style)
         for k, name in enumerate(outputs):
-            label = f"P({name})" if several or curve.get("classifier") else "average"
+            label = f"P({plain(name)})" if several else "average"
             style = {"marker": "s", "markersize": 7, "linestyle": "-" if several else "none"} if curve["categorical"] else {}
             axes.plot(x, average[k], color=f"C{k}" if several else "tab:orange", linewidth=2.2, label=label, **style)
         if curve["categorical"]:
-            axes.set_xticks(x, [str(v) for v in grid_values], rotation=30 if max(len(str(v)) for v in grid_values) > 4 else 0)
+            axes.set_xticks(x, [plain(v) for v in grid_values], rotation=30 if max(len(str(v)) for v in grid_values) > 4 else 0)
             axes.set_xlim(-0.5, len(x) - 0.5)
-        axes.set_xlabel(curve["feature"])
+        axes.set_xlabel(plain(curve["feature"]))
         axes.set_ylabel("prediction" if not several else "probability")
         axes.grid(True, alpha=0.3)
         if several or (individual is not None):
             if individual is not None and not several:
                 axes.plot([], [], color="tab:gray", alpha=0.6, linewidth=0.8, label="ICE (one row each)")
             axes.legend(fontsize=7, loc="best")
-    figure.suptitle(title or "Partial dependence" + (" and ICE" if any(c["individual"] is not None for c in curves) else ""))
+    ice = " and ICE" if any(c["individual"] is not None for c in curves) else ""
+    figure.suptitle(plain(title or f"Partial dependence{ice}"))
     return save(figure, path)

@@ -367,4 +367,7 @@ def draw_run(run, folder: str | Path) -> list[tuple[Path, str]]:
                                                  run.feature_names[:2]),
                           "Class regions of the trained network over its two inputs, with every sample."))
     drawn.append((plot_network(run.layer_sizes, run.layer_labels, folder / "network.png"), "The network."))
+    for section in getattr(run, "sections", ()):  # their own figures (input importance, …)
+        if section.draw is not None and section.figure:
+            drawn.append((section.draw(folder / section.figure), section.caption))
     return drawn
