@@ -143,27 +143,8 @@ def seed_demo(demo: Demo, args: argparse.Namespace):
               f"{demo.name!r}: {len(y)} samples, 2 features, {len(classes)} classes")
     x_of = {name: X[index].T for name, index in rows.items()}  # the seed's samples are columns
     y_of = {name: Y[:, index] for name, index in rows.items()}
-    curves: dict[str, list] = {name: [] for name in rows}
-    gradient, val_fail = [], []
-    best = (np.inf, None, 0)  # (validation cost, weights, epoch)
-    monitored = "Validation" if "Validation" in rows else "Training"
     with TrainingProgress(epochs, f"seed network on {demo.name}", quiet=args.quiet, measure="Cross-entropy") as progress:
-        for epoch in range(epochs):
-            cache = net.forward(x_of["Training"])
-            curves["Training"].append(net.cost(cache.a2, y_of["Training"]))  # J (8-11)
-            for name in rows.keys() - {"Training"}:
-                curves[name].append(net.cost(net.forward(x_of[name]).a2, y_of[name]))
-            with np.errstate(divide="ignore", invalid="ignore"):  # da2 (8-12) is 0/0 where a2 saturates; dz2 is not
-                grads = net.backward(x_of["Training"], y_of["Training"], cache)  # 8-12 … 8-19
-            gradient.append(float(np.sqrt(sum(np.sum(grads[g] ** 2) for g in ("dw1", "db1", "dw2", "db2")))))
-            if curves[monitored][-1] < best[0]:
-                best = (curves[monitored][-1], {k: v.copy() for k, v in net.params.items()}, epoch)
-            val_fail.append(epoch - best[2])
-            net.update(grads, learning_rate)  # w ← w - α dw, b ← b - α db
-            progress.update(epoch, loss=curves["Training"][-1], val_loss=curves.get("Validation", [None])[-1],
-                            gradient=gradient[-1], val_fail=val_fail[-1])
-    for name, value in best[1].items():
-        getattr(net, name)[...] = value
+        curves, state, best_epoch, monitored = seed_descent(net, x_of, y_of, epochs, learning_rate, progress)
 
     def predict_proba(G):
         a2 = net.predict_proba(np.asarray(G, dtype=float).T).T
@@ -186,10 +167,42 @@ def seed_demo(demo: Demo, args: argparse.Namespace):
                   "seed": args.seed},
         model={"layers": f"2 → {hidden} → {Y.shape[0]}", "parameters": 3 * hidden + (hidden + 1) * Y.shape[0],
                "activations": "sigmoid, sigmoid", "loss": "cross-entropy (8-11)",
-               "kept weights": f"epoch {best[2] + 1}, lowest {monitored.lower()} cost"},
+               "kept weights": f"epoch {best_epoch + 1}, lowest {monitored.lower()} cost"},
         layer_sizes=[2, hidden, Y.shape[0]], layer_labels=labels, curves=curves, measure="Cross-entropy",
-        best_epoch=best[2], stop_reason="maximum epochs", metrics=metrics,
+        best_epoch=best_epoch, stop_reason="maximum epochs", metrics=metrics,
         counts={name: len(r[0]) for name, r in results.items()}, results=results,
-        state={"gradient": gradient, **({"val_fail": val_fail} if "Validation" in rows else {})},
-        classes=classes.tolist(), feature_names=["x1", "x2"], boundary=(predict_proba, X, y))
+        state=state, classes=classes.tolist(), feature_names=["x1", "x2"], boundary=(predict_proba, X, y))
 
+
+def seed_descent(net, x_of: dict, y_of: dict, epochs: int, learning_rate: float, progress):
+    """The seed's gradient descent (8-11 … 8-19) on ``x_of["Training"]``, recording per epoch the cost of every split
+    (samples as columns, by split name), the gradient norm and the validation checks, and ending with the weights
+    of the epoch of lowest validation cost (training cost without a validation split). Returns the curves, the
+    state series, that epoch and the split it was judged on.
+
+    Its own loop rather than ``TwoLayerNet.fit``: fit's ``callback(epoch, cost)`` comes after the update and
+    without the gradients, while each epoch's record here is of the weights before it."""
+    import numpy as np
+
+    curves: dict[str, list] = {name: [] for name in x_of}
+    gradient, val_fail = [], []
+    best = (np.inf, None, 0)  # (validation cost, weights, epoch)
+    monitored = "Validation" if "Validation" in x_of else "Training"
+    for epoch in range(epochs):
+        cache = net.forward(x_of["Training"])
+        curves["Training"].append(net.cost(cache.a2, y_of["Training"]))  # J (8-11)
+        for name in x_of.keys() - {"Training"}:
+            curves[name].append(net.cost(net.forward(x_of[name]).a2, y_of[name]))
+        with np.errstate(divide="ignore", invalid="ignore"):  # da2 (8-12) is 0/0 where a2 saturates; dz2 is not
+            grads = net.backward(x_of["Training"], y_of["Training"], cache)  # 8-12 … 8-19
+        gradient.append(float(np.sqrt(sum(np.sum(grads[g] ** 2) for g in ("dw1", "db1", "dw2", "db2")))))
+        if curves[monitored][-1] < best[0]:
+            best = (curves[monitored][-1], {k: v.copy() for k, v in net.params.items()}, epoch)
+        val_fail.append(epoch - best[2])
+        net.update(grads, learning_rate)  # w ← w - α dw, b ← b - α db
+        progress.update(epoch, loss=curves["Training"][-1], val_loss=curves.get("Validation", [None])[-1],
+                        gradient=gradient[-1], val_fail=val_fail[-1])
+    for name, value in best[1].items():
+        getattr(net, name)[...] = value
+    state = {"gradient": gradient, **({"val_fail": val_fail} if "Validation" in x_of else {})}
+    return curves, state, best[2], monitored
