@@ -234,6 +234,24 @@ def scaling(steps: list, width: int) -> tuple[Array, list[Affine]]:
     return keep, affine
 
 
+def check_record(features: list, fill: dict, classes: list | None, targets: list) -> None:
+    """The table record of a model file holds what an export writes: names as text, categories as lists of text,
+    a number (or a known category) to fill each column, labels as text or numbers; ValueError otherwise."""
+    for name, categories in features:
+        if not isinstance(name, str) or not (categories is None or isinstance(categories, list) and categories
+                                             and all(isinstance(c, str) for c in categories)):
+            raise ValueError(f"feature {name!r} with categories {categories!r} is no feature encoding")
+        value = fill.get(name)
+        number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if value is not None and not (number if categories is None else value in categories):
+            raise ValueError(f"the fill value {value!r} does not fit column {name!r}")
+    if not (isinstance(targets, list) and all(isinstance(t, str) for t in targets)):
+        raise ValueError(f"the targets {targets!r} are not a list of names")
+    if classes is not None and not (isinstance(classes, list) and all(
+            isinstance(c, (str, int, float)) for c in classes)):
+        raise ValueError(f"the classes {classes!r} are not a list of labels")
+
+
 def predictor_of(model: object, features: list | None = None, source: str = "", classes: list | None = None) -> Predictor:
     """The :class:`Predictor` of a fitted BPClassifier or BPRegressor (its network, classes and scaling) or of a
     core Network (``classes`` names a Network's outputs; an estimator's own classes win)."""
@@ -272,6 +290,7 @@ def read_predictor(path: str | Path, impute: str | None = None) -> Predictor:
         if "features" in info:
             features = [(column["name"], column["categories"]) for column in info["features"]["columns"]]
             fill = {name: values[impute] for name, values in info["features"].get("fill", {}).items() if values}
+        check_record(features, fill, classes, info.get("targets", []))
         predictor = Predictor(network, classes, steps_of(meta.get("x_scaling")), steps_of(meta.get("y_scaling")),
                               features, path.name, list(info.get("targets", [])), fill, impute,
                               hashlib.sha256(path.read_bytes()).hexdigest())
