@@ -36,6 +36,13 @@ from bpnn.cli._common import (
 from bpnn.cli.fitting import fit_dataset, settings_of
 from bpnn.cli.outputs import model_info, print_run, write_outputs
 from bpnn.cli.resume import option_value, resumed_options, train_options
+from bpnn.core.solvers import FULL_BATCH_SOLVERS, SOLVERS, STEPWISE_SOLVERS
+
+# what the help says of the solvers, from their records
+MATLAB = tuple(name for name in FULL_BATCH_SOLVERS if SOLVERS[name].validation_stop)  # MATLAB's, with its max_fail
+OTHER_FULL_BATCH = tuple(name for name in FULL_BATCH_SOLVERS if name not in MATLAB)
+STEPWISE = ", ".join(STEPWISE_SOLVERS)
+NOT_RESUMABLE = tuple(name for name, record in SOLVERS.items() if not record.resumable)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -65,7 +72,7 @@ def add_arguments(train: argparse.ArgumentParser) -> None:
     resume.add_argument("--checkpoint-every", type=int, default=1, metavar="N", help="epochs between checkpoints (default 1)")
     resume.add_argument("--resume", metavar="FILE", help="continue the run of this checkpoint with its data and options "
                                                          "(options given again must match; outputs may change); every "
-                                                         "solver but lbfgs")
+                                                         f"solver but {', '.join(NOT_RESUMABLE)}")
     cluster = train.add_argument_group("on a Dask cluster (every row trains; no division, scaling or report)")
     cluster.add_argument("--scheduler", metavar="local:N|tcp://HOST:PORT",
                          help="train with bpnn.distributed: local:N starts N single-threaded local workers, "
@@ -80,13 +87,13 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
                        help=f"hidden layer sizes, e.g. 10 or 20,10 (default {DEFAULT_HIDDEN})")
     group.add_argument("--activation", default=DEFAULT_ACTIVATION,
                        help=f"hidden activation: tanh (tansig), sigmoid (logsig), relu, … (default {DEFAULT_ACTIVATION})")
-    group.add_argument("--solver", help="lm, br, rprop, scg, lbfgs, adam, sgd, rmsprop (default: lm for a small "
-                                        "regression network, like fitnet; scg otherwise, like patternnet)")
+    group.add_argument("--solver", help=f"{', '.join((*MATLAB, *OTHER_FULL_BATCH, *STEPWISE_SOLVERS))} (default: lm for a "
+                                        f"small regression network, like fitnet; scg otherwise, like patternnet)")
     group.add_argument("--epochs", type=int, help=f"maximum epochs (default {FULL_BATCH_EPOCHS} for full-batch solvers, "
-                                                  f"{STEPWISE_EPOCHS} for adam, sgd, rmsprop)")
+                                                  f"{STEPWISE_EPOCHS} for {STEPWISE})")
     group.add_argument("--learning-rate", type=float, default=DEFAULT_LEARNING_RATE,
-                       help=f"learning rate of adam, sgd, rmsprop (default {DEFAULT_LEARNING_RATE})")
-    group.add_argument("--batch-size", type=int, help="mini-batch size of adam, sgd, rmsprop (default min(200, rows))")
+                       help=f"learning rate of {STEPWISE} (default {DEFAULT_LEARNING_RATE})")
+    group.add_argument("--batch-size", type=int, help=f"mini-batch size of {STEPWISE} (default min(200, rows))")
     group.add_argument("--alpha", type=float, default=DEFAULT_ALPHA, help=f"L2 penalty α (default {DEFAULT_ALPHA:g})")
     group.add_argument("--division", default=DEFAULT_DIVISION,
                        help=f"random train,validation,test ratios (default {DEFAULT_DIVISION}; 1,0,0 trains on every row)")
@@ -97,8 +104,8 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
                             f"(default {DEFAULT_MAX_FAIL})")
     group.add_argument("--seed", type=int, default=DEFAULT_SEED,
                        help=f"random seed of initialisation, division and shuffling (default {DEFAULT_SEED})")
-    group.add_argument("--init", help="weight initialisation: nguyen_widrow (MATLAB's initnw), glorot_uniform, he_uniform, "
-                                      "… (default nguyen_widrow for lm, br, rprop, scg with mapminmax, else glorot_uniform)")
+    group.add_argument("--init", help=f"weight initialisation: nguyen_widrow (MATLAB's initnw), glorot_uniform, he_uniform, "
+                                      f"… (default nguyen_widrow for {', '.join(MATLAB)} with mapminmax, else glorot_uniform)")
 
 
 def defaults() -> dict:
