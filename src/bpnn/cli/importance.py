@@ -218,3 +218,15 @@ def run_importance_table(fitted, dataset, method: str):
     table = importance_table(fitted, features, y, method, dataset.source)
     table.attrs["rows"] = len(features)
     return table
+
+
+def add_to_run(run, fitted, dataset, method: str, quiet: bool):
+    """``bpnn train --importance METHOD``: the table of :func:`run_importance_table` as a section of the run's
+    report (its bar chart among the figures of --plots), and in the terminal unless ``quiet``."""
+    from bpnn.reports.importance_plots import importance_section
+
+    table = run_importance_table(fitted, dataset, method)
+    run.sections.append(importance_section(table, f"Input importance ({method})"))
+    if not quiet:
+        print_importance(table, f"Input importance ({method}) on {dataset.source} ({len(dataset.X)} rows)")
+    return table
