@@ -212,10 +212,12 @@ def miv_values(model: TableModel, frame: object, delta: float, perturb: str, cat
             signed[j] = False
             continue
         x = frame[name].to_numpy(dtype=float)
-        step = np.abs(x) * delta if perturb == "value" else np.full_like(x, delta * (x.max() - x.min()))
         up, down = frame.copy(), frame.copy()
-        up[name] = x * (1 + delta) if perturb == "value" else x + step
-        down[name] = x * (1 - delta) if perturb == "value" else x - step
+        if perturb == "value":  # the papers' MIV: x·(1+δ) and x·(1-δ)
+            up[name], down[name] = x * (1 + delta), x * (1 - delta)
+        else:  # ±δ·range, the same step for every row
+            step = delta * (x.max() - x.min())
+            up[name], down[name] = x + step, x - step
         values[j] = np.mean(outputs(model, up) - outputs(model, down), axis=0)
     return values, signed
 
@@ -382,9 +384,10 @@ def importance(model: object, X: object = None, y: object = None, method: str = 
     table = pd.DataFrame({"importance": importance_, "percent": percent, "sign": sign, "spread": spread, **columns},
                          index=pd.Index(names, name="feature"))
     table = table.iloc[np.argsort(-table["importance"].to_numpy(), kind="stable")]
-    scoring_name = scoring if isinstance(scoring, str) else "score" if scoring is None else "scoring"
-    if scoring is None:
+    if scoring is None:  # the estimator's own score
         scoring_name = "accuracy" if is_classifier_model(first) else "R²"
+    else:
+        scoring_name = scoring if isinstance(scoring, str) else "score"
     key = "miv-range" if method == "miv" and perturb == "range" else method
     table.attrs.update({
         "method": method, "description": DESCRIPTIONS[key].format(delta=delta, scoring=scoring_name, n_repeats=n_repeats),
