@@ -150,9 +150,9 @@ def onnx_model(predictor: Predictor) -> object:
 
 def affine(graph: Graph, x: str, step: object, inverse: bool) -> str:
     """The nodes of one scaling step (the operations and order of :class:`bpnn.exporters.model.Affine`)."""
-    center, gain, offset = (graph.constant(v[None, :], hint, np.float64) for v, hint in
-                            ((step.center, "center"), (step.gain, "gain"), (step.offset, "offset")))
+    center, gain = (graph.constant(v[None, :], hint, np.float64) for v, hint in ((step.center, "center"), (step.gain, "gain")))
     if step.kind == "mapminmax":
+        offset = graph.constant(step.offset[None, :], "offset", np.float64)
         if inverse:  # (y - offset) / gain + center
             return graph.node("Add", [graph.node("Div", [graph.node("Sub", [x, offset], "d"), gain], "q"), center], "x")
         return graph.node("Add", [graph.node("Mul", [gain, graph.node("Sub", [x, center], "d")], "p"), offset], "y")
