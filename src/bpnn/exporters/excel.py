@@ -160,9 +160,9 @@ def workbook(predictor: Predictor, rows: int = ROWS) -> object:
                 units = [add(z, f"z{number}_{j + 1}") for j, z in enumerate(logits)]
             elif layer.activation in ("tanh", "identity"):  # z appears once: one cell
                 units = [add(ACTIVATIONS[layer.activation].format(z=z), f"a{number}_{j + 1}") for j, z in enumerate(logits)]
-            else:
-                units = [add(ACTIVATIONS[layer.activation].format(z=add(z, f"z{number}_{j + 1}")), f"a{number}_{j + 1}")
-                         for j, z in enumerate(logits)]
+            else:  # z appears more than once: z cells, then the units (contiguous, for the next MMULT)
+                z_cells = [add(z, f"z{number}_{j + 1}") for j, z in enumerate(logits)]
+                units = [add(ACTIVATIONS[layer.activation].format(z=z), f"a{number}_{j + 1}") for j, z in enumerate(z_cells)]
         outputs = []
         if classification:
             span = f"{units[0]}:{units[-1].split('!')[1]}"
