@@ -332,3 +332,76 @@ def test_python(case):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     values = np.loadtxt(io.StringIO(run.stdout), delimiter=",", ndmin=2)
     case.check(run.stderr.splitlines() if case.classes is not None else None, values)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus"])
+def test_every_hidden_activation_in_every_export(tmp_path, activation):
+    """A core network (two hidden layers of ``activation``, removeconstant + mapminmax on the inputs, standardised
+    targets) against its own predict, on 12 rows spanning the activations' kinks (z < 0 and z > 0)."""
+    import openpyxl
+
+    from bpnn.core import Network
+    from bpnn.exporters.c import export_c
+    from bpnn.exporters.excel import export_excel
+    from bpnn.exporters.matlab import export_matlab
+    from bpnn.exporters.model import predictor_of
+    from bpnn.preprocessing import Chain, MapMinMax, RemoveConstant, Standardize
+
+    rng = np.random.default_rng(3)
+    X = np.column_stack([rng.normal(5, 3, 40), np.full(40, 7.0), rng.uniform(-1, 1, 40)])  # a constant column
+    Y = rng.normal(100, 20, (40, 2))
+    x_scaler, y_scaler = Chain([RemoveConstant(), MapMinMax()]).fit(X), Standardize().fit(Y)
+    network = Network([2, 5, 4, 2], activation, "identity", random_state=1)
+    network.params[...] *= 3  # units well into both sides of every kink
+    predictor = predictor_of(network)
+    predictor.x_steps = [s for step in [x_scaler.to_dict()] for s in step["steps"]]
+    predictor.y_steps = [y_scaler.to_dict()]
+    X_new = X[:12] + rng.normal(0, 2, (12, 3))
+    expected = y_scaler.inverse_transform(network.predict(x_scaler.transform(X_new)))
+    tolerance = TOL64 * np.abs(expected).max()
+    outputs = {}
+    if shutil.which("cc"):
+        source = export_c(predictor, tmp_path / "m.c")
+        (tmp_path / "use.c").write_text(
+            "#include <stdio.h>\nvoid bpnn_predict(const double *, double *);\nint main(void) { double x[3], y[2];\n"
+            " while (scanf(\"%lf %lf %lf\", x, x + 1, x + 2) == 3) {\n"
+            "  bpnn_predict(x, y); printf(\"%.17g %.17g\\n\", y[0], y[1]); }\n"
+            " return 0; }\n")
+        subprocess.run(["cc", "-std=c99", "-O2", str(tmp_path / "use.c"), str(source), "-o", str(tmp_path / "use"), "-lm"],
+                       check=True)
+        text = "\n".join(" ".join(repr(v) for v in row) for row in X_new.tolist())
+        run = subprocess.run([str(tmp_path / "use")], input=text, capture_output=True, text=True, check=True)
+        outputs["c"] = np.loadtxt(io.StringIO(run.stdout), ndmin=2)
+    if shutil.which("octave-cli"):
+        export_matlab(predictor, tmp_path / "net.m")
+        np.savetxt(tmp_path / "x.txt", X_new, fmt="%.17g")
+        subprocess.run(["octave-cli", "--no-gui", "--norc", "--eval", f"cd('{tmp_path}'); Y = net(load('x.txt')); "
+                        "dlmwrite('y.csv', Y, 'precision', '%.17g');"], check=True, capture_output=True, timeout=120)
+        outputs["matlab"] = np.loadtxt(tmp_path / "y.csv", delimiter=",", ndmin=2)
+    try:
+        import onnxruntime as ort
+
+        from bpnn.exporters.onnx import export_onnx
+    except ImportError:
+        pass
+    else:
+        session = ort.InferenceSession(str(export_onnx(predictor, tmp_path / "m.onnx")), providers=["CPUExecutionProvider"])
+        X32 = float32_exact(X_new)  # the graph's float32 inputs hold these exactly
+        expected32 = y_scaler.inverse_transform(network.predict(x_scaler.transform(X32)))
+        got = session.run(None, {f"x{j + 1}": X32[:, [j]].astype(np.float32) for j in range(3)})[0]
+        assert np.abs(got - expected32).max() <= tolerance, activation
+    try:
+        import formulas
+    except ImportError:
+        pass
+    else:
+        book = openpyxl.load_workbook(export_excel(predictor, tmp_path / "m.xlsx", rows=len(X_new)))
+        for i, row in enumerate(X_new.tolist()):
+            for j, value in enumerate(row):
+                book["predict"].cell(i + 2, j + 1, value)
+        book.save(tmp_path / "filled.xlsx")
+        solution = formulas.ExcelModel().loads(str(tmp_path / "filled.xlsx")).finish().calculate()
+        outputs["excel"] = np.array([[np.ravel(solution[f"'[filled.xlsx]PREDICT'!{c}{r}"].value)[0] for c in "DE"]
+                                     for r in range(2, len(X_new) + 2)], dtype=float)
+    for name, got in outputs.items():
+        assert np.abs(got - expected).max() <= tolerance, (name, activation, np.abs(got - expected).max())

@@ -42,7 +42,7 @@ def matlab_matrix(values: object, indent: str = "    ") -> str:
     rows = []
     for row in values:
         pieces, line = [], ""
-        for item in map(number_literal, row):
+        for item in ("NaN" if np.isnan(v) else number_literal(v) for v in row):  # NaN: a fill value the model lacks
             if len(line) + len(item) > 100:
                 pieces.append(line + "...")
                 line = ""

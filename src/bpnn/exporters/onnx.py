@@ -29,8 +29,9 @@ OPSET = 19  # string Equal (used for the one-hot encoding) is in ai.onnx from op
 IR_VERSION = 9  # the IR version of opset 19
 OUTPUTS = ("prediction", "probabilities")
 ACTIVATIONS = {"sigmoid": ("Sigmoid", {}), "tanh": ("Tanh", {}), "relu": ("Relu", {}),
-               "leaky_relu": ("LeakyRelu", {"alpha": 0.01}), "elu": ("Elu", {"alpha": 1.0}),
-               "softplus": ("Softplus", {}), "softmax": ("Softmax", {"axis": 1}), "identity": ("Identity", {})}
+               "softmax": ("Softmax", {"axis": 1}), "identity": ("Identity", {})}  # one ONNX operator each
+# leaky_relu, elu and softplus are built from elementary operators (onnxruntime has no float64 LeakyRelu, Elu or
+# Softplus kernel): max(z, 0.01 z); max(z, 0) + (exp(min(z, 0)) - 1); max(z, 0) + log(1 + exp(-|z|))
 
 
 class Graph:
@@ -103,8 +104,7 @@ def onnx_model(predictor: Predictor) -> object:
     for layer in predictor.layers:
         z = graph.node("MatMul", [x, graph.constant(layer.W, "W", dtype)], "xW")
         z = graph.node("Add", [z, graph.constant(layer.b, "b", dtype)], "z")
-        op, attributes = ACTIVATIONS[layer.activation]
-        x = graph.node(op, [z], layer.activation, **attributes)
+        x = activation(graph, z, layer.activation, dtype)
     outputs = []
     if predictor.classes is None:
         keep, values, steps = predictor.output_scaling()
@@ -146,6 +146,25 @@ def onnx_model(predictor: Predictor) -> object:
                                    **({"classes": ", ".join(map(str, predictor.classes))} if predictor.classes else {})})
     checker.check_model(model, full_check=True)
     return model
+
+
+def activation(graph: Graph, z: str, name: str, dtype: np.dtype) -> str:
+    """The nodes of the activation ``name`` on ``z`` (the formulas of :mod:`bpnn.core.activations`)."""
+    if name in ACTIVATIONS:
+        op, attributes = ACTIVATIONS[name]
+        return graph.node(op, [z], name, **attributes)
+    zero = graph.constant(0.0, "zero", dtype)
+    if name == "leaky_relu":
+        return graph.node("Max", [z, graph.node("Mul", [z, graph.constant(0.01, "slope", dtype)], "slope_z")], name)
+    positive = graph.node("Max", [z, zero], "positive")
+    one = graph.constant(1.0, "one", dtype)
+    if name == "elu":
+        negative = graph.node("Sub", [graph.node("Exp", [graph.node("Min", [z, zero], "negative")], "exp"), one], "expm1")
+        return graph.node("Add", [positive, negative], name)
+    if name == "softplus":
+        e = graph.node("Exp", [graph.node("Neg", [graph.node("Abs", [z], "abs")], "neg")], "exp")
+        return graph.node("Add", [positive, graph.node("Log", [graph.node("Add", [one, e], "one_plus")], "log1p")], name)
+    raise ValueError(f"the ONNX export knows no activation {name!r}")
 
 
 def affine(graph: Graph, x: str, step: object, inverse: bool) -> str:
