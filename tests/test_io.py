@@ -196,12 +196,13 @@ def test_a_zip_archive_that_is_no_workbook_is_named(tmp_path):
         read_table(path)
 
 
-def test_decimal_commas_are_named_not_taken_as_categories(tmp_path):
+def test_decimal_commas_are_read_as_numbers_with_a_note(tmp_path):
     path = tmp_path / "europe.csv"
     path.write_text("a;b\n1,5;x\n2,25;y\n")
-    with pytest.raises(DataError, match="column 'a' holds numbers written with a comma \\(row 2: '1,5'\\); write them "
-                                        "with a decimal point"):
-        prepare(read_table(path), ["b"])
+    frame = read_table(path)
+    assert frame["a"].tolist() == [1.5, 2.25]
+    assert prepare(frame, ["b"]).notes[0] == ("europe.csv: column 'a' holds numbers written with decimal commas (row 2: "
+                                              "'1,5' → 1.5); read as numbers")
 
 
 GAPS = pd.DataFrame({"x": [1.0, np.nan, 4.0, 1.0, 9.0], "colour": ["red", "blue", None, "blue", "red"],
@@ -228,7 +229,7 @@ def test_drop_missing_leaves_out_rows_and_names_them():
     assert dataset.dropped == [3, 4] and dataset.X[:, 0].tolist() == [1.0, 1.0, 9.0]
     with pytest.raises(DataError, match="every row misses a value in column\\(s\\) 'x', 'y', so --drop-missing leaves "
                                         "no row"):
-        prepare(pd.DataFrame({"x": [np.nan, np.nan], "y": [1, 2]}), ["y"], missing="drop")
+        prepare(pd.DataFrame({"x": [np.nan, 2.0], "y": [1, np.nan]}), ["y"], missing="drop")
 
 
 def test_impute_never_fills_targets_and_knows_its_strategies():
