@@ -33,7 +33,6 @@ import functools
 import importlib.util
 import itertools
 import math
-import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
@@ -44,8 +43,7 @@ from bpnn.core.network import Network, Workspace, sample_weights
 from bpnn.core.optimizers import Constant, GradientDescent
 from bpnn.core.record import Callback, DivergenceWarning, EarlyStopping, EpochRecorder, History, Score
 
-__all__ = ["Callback", "DivergenceWarning", "EarlyStopping", "History", "Score", "batches", "record_epoch",
-           "restore_best", "train"]
+__all__ = ["Callback", "DivergenceWarning", "EarlyStopping", "History", "Score", "batches", "train"]
 
 Array = np.ndarray
 SMALL_PRODUCT = 1 << 22  # multiply-adds of a layer's product on one batch; below it, "auto" uses one BLAS thread
@@ -186,40 +184,6 @@ def restore_training(state: dict, network: Network, optimizer: GradientDescent, 
         for key, value in state["schedule"].items():
             setattr(schedule, key, value)
     return state["epoch"] if state["epoch"]["position"] else None
-
-
-# ---- kept for bpnn.distributed's local SGD until it uses EpochRecorder; remove then -------------------------
-def record_epoch(history: History, network: Network, loss: Loss | str, optimizer: GradientDescent, epoch: int,
-                 epoch_loss: float, started: float, *, alpha: float, validation: tuple | None, score: Score | None,
-                 test: tuple | None, schedule: Constant | None, early_stopping: EarlyStopping | None) -> bool:
-    """Append one finished epoch to ``history`` (loss, learning rate, validation loss and score, test loss,
-    time), step the schedule, and return True when early stopping ends training. ``validation`` and
-    ``test`` are ``(X, Y, sample_weight)`` in the network's dtype."""
-    history.loss.append(epoch_loss)
-    history.learning_rate.append(optimizer.learning_rate)
-    if validation is not None:
-        X_val, Y_val, weights_val = validation
-        history.val_loss.append(network.cost(network.forward(X_val), Y_val, loss, weights_val, alpha))
-        if score is not None:
-            history.val_score.append(score(network, X_val, Y_val, weights_val))
-    if test is not None:  # measured only
-        X_test, Y_test, weights_test = test
-        history.log("test_loss", network.cost(network.forward(X_test), Y_test, loss, weights_test, alpha))
-    if schedule is not None:
-        optimizer.learning_rate = schedule(epoch, epoch_loss)
-    history.seconds.append(time.perf_counter() - started)
-    if early_stopping is not None:
-        early_stopping.improved(history, network.params)
-        if early_stopping.should_stop:
-            history.stop_reason = f"no improvement of {early_stopping.monitor} in {early_stopping.patience} epochs"
-            return True
-    return False
-
-
-def restore_best(network: Network, early_stopping: EarlyStopping | None) -> None:
-    """Put back the best weights early stopping saw, when it keeps them."""
-    if early_stopping is not None and early_stopping.restore_best and early_stopping.best_params is not None:
-        network.unpack(early_stopping.best_params)
 
 
 def _blas_threads(threads: int | str | None, network: Network, batch: int) -> AbstractContextManager:
