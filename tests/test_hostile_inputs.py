@@ -522,3 +522,29 @@ def test_hostile_input(case, tmp_path, monkeypatch, capsys, model):
             assert kinds[name] is None, (name, kinds[name])
         if "task" in case.model:
             assert info["task"] == case.model["task"]
+
+
+# ---- the readings of single columns, through read_table ------------------------------------------------------
+@pytest.mark.parametrize(("cells", "sep", "expected"), [
+    (["1,234", "12,345", "999"], ",", [1234, 12345, 999]),  # a comma file: thousands
+    (["1,234", "12,345", "999"], ";", [1.234, 12.345, 999]),  # a semicolon file: decimal commas
+    (["1.234.567", "2.000,5", "3,25"], ";", [1234567, 2000.5, 3.25]),
+    (["0,5", "1,75", "2"], ";", [0.5, 1.75, 2]),
+    (["\u22125", "+3", "-2.5"], ",", [-5, 3, -2.5]),  # a Unicode minus sign
+    (["1e3 kg", "2.5e-1 kg", "3 kg"], ",", [1000, 0.25, 3]),
+    (["50%", "12.5%", "0%"], ",", [0.5, 0.125, 0]),
+    (["1 234,5", "2 000", "3,25"], ";", [1234.5, 2000, 3.25]),
+    (["1st", "2nd", "3rd"], ",", None),  # words after numbers, not units: a text column
+    (["5 stars", "4 stars", "3 star"], ",", None),
+    (["A1", "B2", "C3"], ",", None),
+])
+def test_numbers_written_as_text_read_as_people_mean_them(tmp_path, cells, sep, expected):
+    path = tmp_path / "t.csv"
+    path.write_bytes(csv_bytes({"x": cells, "y": ["a", "b", "a"]}, sep=sep))
+    from bpnn.tables import read_table
+
+    frame = read_table(path)
+    if expected is None:
+        assert frame["x"].astype(str).tolist() == cells and not frame.attrs["problems"]
+    else:
+        np.testing.assert_allclose(frame["x"].to_numpy(dtype=float), expected, rtol=1e-15)

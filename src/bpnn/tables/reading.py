@@ -196,12 +196,12 @@ def read_workbook(path: Path, sheet, header_row: int | None, notes: list, proble
                         f"wrote it and save it again") from None
     width = max((len(row) for row in rows), default=0)
     rows = [row + [None] * (width - len(row)) for row in rows]
-    if not holds_table(rows) and header_row is None:
-        others = [other for other in names if other != name]
-        if sheet is None and others:
-            raise DataError(f"{path.name}: the first sheet, {name!r}, holds no table (sheets: {', '.join(names)}); "
-                            f"choose the sheet with --sheet, such as --sheet {shlex.quote(others[0])}")
-        raise DataError(f"{path.name}: sheet {name!r} holds no table (a header row and data rows); "
+    others = [other for other in names if other != name]
+    if sheet is None and others and header_row is None and not holds_table(rows):
+        raise DataError(f"{path.name}: the first sheet, {name!r}, holds no table (sheets: {', '.join(names)}); "
+                        f"choose the sheet with --sheet, such as --sheet {shlex.quote(others[0])}")
+    if not any(filled(row) for row in rows):
+        raise DataError(f"{path.name}: sheet {name!r} is empty; "
                         + (f"choose another with --sheet (sheets: {', '.join(names)})" if others else
                            "give a workbook whose sheet holds the table"))
     if sheet is None and len(names) > 1:

@@ -32,6 +32,10 @@ CHINESE_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$")
 DMY_DATE = re.compile(r"^(\d{1,2})([-/.])(\d{1,2})\2(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
 CONVENTIONS = {"point": "a decimal point", "comma": "a decimal comma"}
+# units a column may mix by mistake ('5 kg' above '300 g'): refused; other words after numbers make a text column
+KNOWN_UNITS = frozenset(
+    "kg g mg t lb oz m cm mm km µm μm um nm in ft s ms min h hr d °C ℃ °F K Pa kPa MPa GPa bar mbar psi atm N kN J kJ "
+    "W kW MW V mV kV A mA Hz kHz MHz L l ml mL rpm $ € £ ¥ 公斤 千克 克 吨 米 厘米 毫米 千米 秒 分钟 小时 元".split())
 
 
 def looks_numeric(text: str) -> bool:
@@ -119,13 +123,16 @@ def text_numbers(column, frame) -> TextNumbers | None:
 
 
 def convert_numbers(name: str, cells: TextNumbers, convention: str, guessed: bool, source: str):
-    """(values, note) of a column of numbers written as text, or (None, problem) when its cells disagree."""
+    """(values, note) of a column of numbers written as text, (None, problem) when its cells disagree, or
+    (None, None) when the words after its numbers are no units (a text column)."""
     units = {}
     for row, text, match in zip(cells.rows, cells.texts, cells.matches):
         unit = match["prefix"] or match["unit"]
         if unit:
             units.setdefault(unit, (row, text))
     if len(units) > 1:
+        if not set(units) <= KNOWN_UNITS:  # '1st', '2nd', '3 stars': words after numbers, not units: text
+            return None, None
         (first, (row1, text1)), (second, (row2, text2)) = list(units.items())[:2]
         return None, (f"{source}: column {name!r} mixes units: {first!r} (row {row1}: {text1!r}) and {second!r} (row "
                       f"{row2}: {text2!r}); convert the column to one unit and leave the unit out of the cells")
@@ -284,7 +291,8 @@ def understand(frame, source: str, delimiter: str | None, notes: list, problems:
         guessed = len(common) == 2 and commas and any(len(set(reading.values())) > 1 for reading in cells.readings)
         values, message = convert_numbers(name, cells, convention, guessed, source)
         if values is None:
-            problems[name] = message
+            if message:
+                problems[name] = message
             continue
         frame[name] = fill_in(frame[name], values)
         notes.append((name, message))
