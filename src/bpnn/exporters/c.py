@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bpnn.exporters.model import Predictor, number_literal
+from bpnn.exporters.model import Predictor, number_literal, shown
 from bpnn.files.modelfile import atomic_write
 
 SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-+.,:;=()[]{}<>/|!@#$%^&*~'`")
@@ -174,8 +174,8 @@ def c_source(predictor: Predictor) -> str:
         f"    inputs: {len(columns)} values, the features in the order above; a text feature as the index of its",
         "    category (0-based, as numbered above; any other value encodes as no category); NaN: missing.",
         f"    outputs: {n_outputs} values: " + (
-            f"the probabilities of the classes {', '.join(map(str, predictor.classes))}." if classification else
-            f"the targets {', '.join(predictor.target_names)} in original units."),
+            f"the probabilities of the classes {', '.join(map(shown, predictor.classes))}." if classification else
+            f"the targets {', '.join(map(shown, predictor.target_names))} in original units."),
     ]
     if classification:
         usage += ["int bpnn_predict_class(const double *inputs, double *probabilities): the predicted class's index",
@@ -183,6 +183,7 @@ def c_source(predictor: Predictor) -> str:
                   "The program prints, per row: the label, then the probabilities."]
     else:
         usage += ["The program prints, per row: the targets, comma-separated."]
+    usage = [line.replace("*/", "* /") for line in usage]
     parts = ["/*\n" + "\n".join(f" * {line}".rstrip() for line in header + usage) + "\n */",
              "#include <math.h>\n#include <stddef.h>",
              f"#define BPNN_N_FEATURES {len(columns)}\n#define BPNN_N_OUTPUTS {n_outputs}\n"

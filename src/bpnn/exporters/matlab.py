@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bpnn.exporters.model import Predictor, number_literal
+from bpnn.exporters.model import Predictor, number_literal, shown
 from bpnn.files.modelfile import atomic_write
 
 ACTIVATIONS = {  # the element formulas of bpnn.core.activations on a matrix Z
@@ -61,7 +61,7 @@ def matlab_function(predictor: Predictor, name: str) -> str:
     classification = predictor.classes is not None
     keep, steps = predictor.input_scaling()
     outputs = "the class probabilities, one column per class" if classification else \
-        "the targets " + ", ".join(predictor.target_names) + " in original units"
+        "the targets " + ", ".join(map(shown, predictor.target_names)) + " in original units"
     helptext = [f"{name.upper()}  Predictions of a bpnn model.",
                 f"  {'[Y, labels]' if classification else 'Y'} = {name}(X): X is N-by-{len(columns)}, one column per "
                 f"feature in the order below",
