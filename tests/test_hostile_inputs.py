@@ -319,7 +319,7 @@ CASES = [
                                                                                      for r in range(2, N + 2)]}},
               0, [], "--features", "temperature", "pressure", "material"),
     xlsx_case("several sheets", {"Data": numbers(table()), "Notes": [["measured by Li"]],
-                                 "Chart": [["x"]]}, 0, ["sheet 'Data'", "--sheet"], pending=True),
+                                 "Chart": [["x"]]}, 0, ["'Data'", "--sheet"], pending=True),
     xlsx_case("an empty first sheet", {"Cover": [], "Data": numbers(table())}, 2, ["'Cover'", "--sheet"]),
     xlsx_case("a cover sheet of text", {"Cover": [["Yield study"], ["Plant 2, 2024"]], "Data": numbers(table())}, 2,
               ["'Cover'", "--sheet"]),

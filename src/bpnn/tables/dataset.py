@@ -293,8 +293,7 @@ def prepare(frame, target: Sequence[str], features: Sequence[str] | None = None,
         if name in target:
             raise DataError(f"--exclude {name!r} names a target column; leave it out of --exclude")
         if name not in columns:
-            raise DataError(f"--exclude {name!r}: {source} has no such column{closest(name, columns)} (columns: "
-                            f"{', '.join(columns)})")
+            raise DataError(f"--exclude {name!r}: no such column{closest(name, columns)} (columns: {', '.join(columns)})")
     given = features is not None
     features = [c for c in columns if c not in target] if features is None else list(features)
     features = [name for name in features if name not in excluded]
@@ -303,6 +302,9 @@ def prepare(frame, target: Sequence[str], features: Sequence[str] | None = None,
     if overlap:
         raise DataError(f"{source}: column(s) {', '.join(map(repr, overlap))} are both feature and target; "
                         f"choose one role each")
+    if not features and excluded:
+        raise DataError(f"--exclude {' '.join(map(shlex.quote, excluded))} leaves no feature columns; keep at least one "
+                        f"column besides the target")
     if not features:
         raise DataError(f"{source}: no feature columns left besides the target; the table needs at least one more column")
     check_roles(frame, features, target, source, given)
