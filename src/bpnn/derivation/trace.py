@@ -111,7 +111,8 @@ class Trace:
 # ---- building a trace --------------------------------------------------------------------------------
 def explain(data: str | None = None, *, X: Array | None = None, y: Array | None = None, hidden: int | Sequence[int] = 3,
             activation: str = "sigmoid", samples: int | None = None, seed: int = 0, scale: float = 1.0,
-            learning_rate: float = 1.0, steps: int = 1, general: bool = False) -> Trace:
+            learning_rate: float = 1.0, steps: int = 1, general: bool = False,
+            weights: Sequence[tuple[Array, Array]] | None = None) -> Trace:
     """Trace backpropagation on a tiny example.
 
     ``data`` names a built-in 2-D set (default xor; also moons, circles, flower: ``samples`` points,
@@ -120,7 +121,9 @@ def explain(data: str | None = None, *, X: Array | None = None, y: Array | None 
     size, or a sequence of sizes for a deeper network. Weights are ``scale``·N(0, 1) drawn with ``seed``
     as the seed's network draws them (the seed's scale is 0.01, which makes every number look alike),
     biases 0. ``steps`` gradient-descent steps follow with ``learning_rate``. One hidden layer gives the
-    seed form unless ``general``; see the module docstring.
+    seed form unless ``general``; see the module docstring. ``weights``, pairs (W[l], b[l]) in the core's rows
+    layout (W[l] of shape (n_in, n_out), as :class:`bpnn.core.Network` holds them), start from those weights
+    instead of the seed's draw: the trace of a network trained elsewhere (the playground's Step view).
     """
     hidden = (int(hidden),) if np.isscalar(hidden) else tuple(int(n) for n in hidden)
     if not hidden or min(hidden) < 1:
@@ -140,8 +143,14 @@ def explain(data: str | None = None, *, X: Array | None = None, y: Array | None 
     X, y, data = _example(data, X, y, samples, seed)
     settings = dict(data=data, samples=X.shape[0], inputs=X.shape[1], hidden=hidden, activation=activation,
                     seed=seed, scale=scale, learning_rate=learning_rate, steps=steps)
+    if weights is not None:
+        weights = [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64).reshape(-1)) for W, b in weights]
+        expected = list(zip([X.shape[1], *hidden], [*hidden, 1]))
+        if [W.shape for W, _ in weights] != expected or [b.shape for _, b in weights] != [(n,) for _, n in expected]:
+            raise ValueError(f"weights must be {len(expected)} pairs (W, b) with W of shapes {expected} and b of "
+                             f"matching lengths; got {[(W.shape, b.shape) for W, b in weights]}")
     Y = y.reshape(-1, 1).astype(np.float64)
-    return _seed_trace(X, Y, settings) if form == "seed" else _layer_trace(X, Y, settings)
+    return _seed_trace(X, Y, settings, weights) if form == "seed" else _layer_trace(X, Y, settings, weights)
 
 
 def _example(data: str | None, X: Array | None, y: Array | None, samples: int | None, seed: int) -> tuple[Array, Array, str]:
@@ -174,11 +183,14 @@ def _quantity(name: str, value: Array, formulas: dict, **fields) -> Quantity:
     return Quantity(name, name, np.array(value, dtype=np.float64), formulas.get(name), **fields)
 
 
-def _seed_trace(X: Array, Y: Array, settings: dict) -> Trace:
+def _seed_trace(X: Array, Y: Array, settings: dict, weights: list | None = None) -> Trace:
     """The seed form: TwoLayerNet's own forward, cost, backward and update, samples as columns."""
     x, y = X.T, Y.T
     m, n_h = x.shape[1], settings["hidden"][0]
     net = TwoLayerNet(x.shape[0], n_h, seed=settings["seed"], scale=settings["scale"])
+    if weights is not None:  # the seed's w_l is W[l]ᵀ, its b_l a column
+        (W1, b1), (W2, b2) = weights
+        net.w1[...], net.b1[...], net.w2[...], net.b2[...] = W1.T, b1[:, None], W2.T, b2[:, None]
     f = SEED_FORMULAS
     parameters = [_quantity(name, value, {}) for name, value in net.params.items()]
     cache = net.forward(x)
@@ -227,10 +239,12 @@ def draw_like_seed(net: Network, seed: int, scale: float) -> None:
         b[...] = 0
 
 
-def _layer_trace(X: Array, Y: Array, settings: dict) -> Trace:
+def _layer_trace(X: Array, Y: Array, settings: dict, weights: list | None = None) -> Trace:
     """The layered form: the core Network's forward, cost and backward, samples as rows."""
     net = Network([X.shape[1], *settings["hidden"], 1], settings["activation"], "sigmoid")
     draw_like_seed(net, settings["seed"], settings["scale"])
+    for (W, b), W_net, b_net in zip(weights or (), net.weights, net.biases):
+        W_net[...], b_net[...] = W, b
     L = net.n_layers
     loss = get_loss(LOSS)
     f = {l: layer_formulas(l, L, settings["activation"]) for l in range(1, L + 1)}
