@@ -40,7 +40,8 @@ SRC = ROOT / "src" / "bpnn"
 
 LAYERS = [  # (packages of one layer, why it stands there), top down
     (("bpnn.__main__",), "python -m bpnn: runs the command line"),
-    (("bpnn.cli", "bpnn.web"), "the commands (and the playground's server): the top, nothing imports them"),
+    (("bpnn.cli",), "the commands: the top, nothing imports them"),
+    (("bpnn.web",), "the playground's server: only the playground command imports it, when it runs"),
     (("bpnn.reports",), "metrics, plots, the HTML report, the progress display: they present fitted models"),
     (("bpnn.selection",), "tuning, cross-validation, importance: they fit and judge estimators"),
     (("bpnn.distributed", "bpnn.exporters"), "estimators on a cluster; fitted models written as code"),
