@@ -164,3 +164,15 @@ def test_the_command_binds_to_this_computer_by_default():
     args = build_parser().parse_args(["playground", "--no-browser"])
     assert (args.host, args.port, args.no_browser) == ("127.0.0.1", 8765, True)
     assert web.DEFAULT_HOST == "127.0.0.1"
+
+
+def test_explain_at_given_weights_is_the_trace_of_those_weights_in_both_forms():
+    drawn = explain(hidden=3, seed=4)  # the seed's draw: w1 (3, 2), w2 (1, 3), biases 0
+    weights = [(drawn["w1"].value.T, drawn["b1"].value.ravel()), (drawn["w2"].value.T, drawn["b2"].value.ravel())]
+    given = explain(hidden=3, seed=99, weights=weights)
+    for name in ("L", "dw2", "db1"):
+        np.testing.assert_array_equal(given[name].value, drawn[name].value)
+    layered = explain(hidden=3, seed=99, weights=weights, general=True)
+    np.testing.assert_allclose(layered["dW[1]"].value, drawn["dw1"].value.T, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="weights must be"):
+        explain(hidden=4, weights=weights)
