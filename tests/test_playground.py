@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -144,6 +145,12 @@ def test_the_page_trains_pauses_steps_resets_switches_language_and_takes_a_file(
         page.get_by_label("data file").set_input_files(str(bad))
         expect(page.locator("#message")).to_contain_text("exactly two values")
         expect(page.locator("#message")).to_contain_text("three.csv")
+
+        # one tab per session: a second tab takes it over and the first one says so
+        second = browser.new_page()
+        second.goto(url)
+        expect(second.get_by_label("epoch", exact=True)).to_have_text(str(session.epoch))
+        expect(page.locator("#message")).to_contain_text("another tab")
         assert not errors, errors
         browser.close()
 
@@ -158,6 +165,31 @@ def test_uploads_over_the_limit_are_refused_and_files_stay_in_the_temporary_fold
     folder = app.state.folder
     assert folder.is_relative_to(Path(tempfile.gettempdir()))
     assert all(path.parent == folder for path in folder.iterdir())
+
+
+def test_an_excel_upload_with_chosen_columns_trains(served, tmp_path):
+    import pandas as pd
+
+    url, app = served
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"编号": np.arange(60), "甲": rng.normal(size=60), "乙": rng.normal(size=60)})
+    frame["结果"] = np.where(frame["甲"] > 0, "好", "坏")
+    frame["备注"] = "无"
+    path = tmp_path / "数据.xlsx"
+    frame.to_excel(path, index=False)
+    query = urllib.parse.urlencode({"name": path.name, "x1": "乙", "x2": "甲", "label": "结果"})
+    status, answer = post(url, path.read_bytes(), f"api/upload?{query}")
+    assert status == 200, answer
+    session = app.state.session
+    assert (session.data.features, session.data.label, session.data.classes) == (("乙", "甲"), "结果", ("坏", "好"))
+    status, _ = post(url, json.dumps({"batch_size": 16}).encode(), "api/settings")
+    assert status == 200
+    before = session.losses()[0]
+    for _ in range(30):
+        assert post(url, b"", "api/step")[0] == 200
+    assert session.epoch == 30 and session.losses()[0] < 0.7 * before
+    status, answer = post(url, path.read_bytes(), f"api/upload?{urllib.parse.urlencode({'name': path.name})}")
+    assert status == 400 and "two values" in answer["error"] and "数据.xlsx" in answer["error"]  # 备注: one value
 
 
 def test_the_command_binds_to_this_computer_by_default():

@@ -137,7 +137,7 @@ def create_app() -> Starlette:
                         pass
                 else:
                     await asyncio.sleep(1 / FRAMES_PER_SECOND)
-        except (WebSocketDisconnect, RuntimeError):
+        except (WebSocketDisconnect, RuntimeError, OSError):  # the tab went away
             return
 
     @asynccontextmanager
