@@ -56,7 +56,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     check.add_argument("model", nargs="?", help="a saved model file (bpnn.save)")
     check.add_argument("data", nargs="?", help="a CSV file: the model's inputs, then its targets")
     check.add_argument("--hidden", default="4", help="fresh network: hidden sizes such as 4,3 (default 4)")
-    check.add_argument("--activations", default="sigmoid",
+    check.add_argument("--activation", "--activations", dest="activations", default="sigmoid",
                        help="fresh network: one hidden activation, or one per layer such as relu,tanh (default sigmoid)")
     check.add_argument("--loss", default="binary_cross_entropy", help="fresh network: the loss (default binary_cross_entropy)")
     check.add_argument("--output-activation", help="fresh network: output activation (default: the loss's natural one)")
@@ -66,8 +66,11 @@ def register(commands: argparse._SubParsersAction) -> None:
                        help=f"samples: random ones for a fresh network (default 8), the first rows of DATA "
                             f"(default {DEFAULT_MODEL_ROWS})")
     check.add_argument("--seed", type=int, default=0, help="fresh network: random seed (default 0)")
-    check.add_argument("--step", type=float, default=1e-6, help="central-difference step h (default 1e-6)")
-    check.add_argument("--tolerance", type=float, default=1e-7, help="largest relative error that passes (default 1e-7)")
+    check.add_argument("--step", type=float,
+                       help="relative step h0: each parameter's step is h0·max(|θ|, its scale) (default ε^(1/5) ≈ 7.4e-4)")
+    check.add_argument("--tolerance", type=float,
+                       help="a fixed largest relative error that passes, instead of the one the check derives from "
+                            "its own error estimate (truncation between steps h and 2h, plus the cost's rounding over h)")
     check.add_argument("--lang", choices=("en", "zh"), default="en", help="language (default en)")
     check.set_defaults(handler=run_gradcheck)
 
@@ -106,8 +109,9 @@ def run_gradcheck(args: argparse.Namespace) -> int:
         raise UsageError("gradcheck takes a MODEL file and a DATA file together, or neither to check a fresh network")
     if args.samples is not None and args.samples < 1:
         raise UsageError(f"--samples must be at least 1; got {args.samples}")
-    if not args.step > 0 or not args.tolerance > 0:
-        raise UsageError(f"--step and --tolerance must be positive; got {args.step} and {args.tolerance}")
+    for option, value in (("--step", args.step), ("--tolerance", args.tolerance)):
+        if value is not None and not value > 0:
+            raise UsageError(f"{option} must be positive; got {value}")
     try:
         if args.model is not None:
             network, X, Y, loss, alpha = model_problem(args.model, args.data, args.samples or DEFAULT_MODEL_ROWS)

@@ -13,11 +13,11 @@ slips and their corrections.
 from bpnn.derivation.formulas import SEED_FORMULAS, Formula, layer_formulas
 from bpnn.derivation.gradcheck import check_gradients, loss_for, random_problem, render_gradcheck
 from bpnn.derivation.rendering import FORMATS, render
-from bpnn.derivation.trace import MAX_SAMPLES, MAX_STEPS, STEP, TOLERANCE, Quantity, Step, Trace, explain
+from bpnn.derivation.trace import MAX_SAMPLES, MAX_STEPS, STEP, Quantity, Step, Trace, explain
 from bpnn.derivation.words import DESCRIPTIONS, LANGUAGES, REASONS, WORDS
 
 Trace.render = render  # trace.render(format, lang): joined here, where both are known, so neither imports the other
 
 __all__ = ["DESCRIPTIONS", "FORMATS", "LANGUAGES", "MAX_SAMPLES", "MAX_STEPS", "REASONS", "SEED_FORMULAS", "STEP",
-           "TOLERANCE", "WORDS", "Formula", "Quantity", "Step", "Trace", "check_gradients", "explain", "layer_formulas",
+           "WORDS", "Formula", "Quantity", "Step", "Trace", "check_gradients", "explain", "layer_formulas",
            "loss_for", "random_problem", "render", "render_gradcheck"]

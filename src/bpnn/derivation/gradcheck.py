@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bpnn.core.gradcheck import GradCheck, gradcheck
+from bpnn.core.gradcheck import GradCheck, gradcheck, relative_step
 from bpnn.core.losses import LOSSES, get_loss
 from bpnn.core.network import Network
 from bpnn.derivation.rendering import error_number
-from bpnn.derivation.trace import LOSS, STEP, TOLERANCE
+from bpnn.derivation.trace import LOSS
 from bpnn.derivation.words import WORDS
 
 Array = np.ndarray
@@ -55,8 +55,10 @@ def loss_for(network: Network) -> str:
                      f"valid pairs: {', '.join(f'{l.canonical_output}/{n}' for n, l in LOSSES.items())}")
 
 
-def check_gradients(network: Network, X: Array, Y: Array, loss: str, alpha: float = 0.0, step: float = STEP) -> GradCheck:
-    """Backprop against central differences, per W[l] and b[l] (``bpnn.core.gradcheck``), in float64."""
+def check_gradients(network: Network, X: Array, Y: Array, loss: str, alpha: float = 0.0,
+                    step: float | None = None) -> GradCheck:
+    """Backprop against extrapolated central differences, per W[l] and b[l] (``bpnn.core.gradcheck``), in
+    float64; ``step`` is the relative step h0 (default ε^(1/5))."""
     if network.dtype != np.float64:
         twin = Network(network.layer_sizes, [g.name for g in network.activations[:-1]], network.activations[-1].name)
         twin.unpack(network.params.astype(np.float64))
@@ -66,20 +68,31 @@ def check_gradients(network: Network, X: Array, Y: Array, loss: str, alpha: floa
 
 
 def render_gradcheck(check: GradCheck, network: Network, loss: str, samples: int, lang: str = "en",
-                     tolerance: float = TOLERANCE, step: float = STEP, alpha: float = 0.0) -> str:
-    """Per-layer relative errors of a gradient check, and a verdict line (plain text)."""
+                     tolerance: float | None = None, step: float | None = None, alpha: float = 0.0) -> str:
+    """Per-layer relative errors of a gradient check beside what the check's own error allows (or a fixed
+    ``tolerance``), the parameters a kink left out, and a verdict line (plain text)."""
     words = WORDS[lang]
     hidden = [g.name for g in network.activations[:-1]] or ["-"]
     loss_name = get_loss(loss).name + (f" + L2 α = {alpha:g}" if alpha else "")
     lines = [words["gc_title"].format(sizes="-".join(map(str, network.layer_sizes)), activations="/".join(hidden),
                                       output=network.activations[-1].name, loss=loss_name, samples=samples,
-                                      step=f"{step:g}")]
+                                      step=f"{step if step is not None else relative_step():.2g}")]
     weights, biases = network.split(check.analytic)
     shapes = {f"W[{l + 1}]": W.shape for l, W in enumerate(weights)} | {f"b[{l + 1}]": b.shape for l, b in enumerate(biases)}
     width = max(len(str(shape)) for shape in shapes.values())
     for name, error in check.errors.items():
-        lines.append(f"  {name:<6} {str(shapes[name]):<{width}}  {words['gc_row']} {error_number(error)}")
-    worst = max(check.errors, key=check.errors.get)
-    verdict = "gc_ok" if check.passed(tolerance) else "gc_bad"
-    lines.append(words[verdict].format(error=error_number(check.max_error), name=worst, tolerance=f"{tolerance:g}"))
+        allowed = tolerance if tolerance is not None else check.tolerances[name]
+        line = f"  {name:<6} {str(shapes[name]):<{width}}  {words['gc_row']} {error_number(error)}"
+        line += f"{words['gc_sep']}{words['gc_allowed']} {error_number(allowed)}"
+        if check.kinks.get(name):
+            line += f"{words['gc_sep']}{words['gc_kinked'].format(count=check.kinks[name])}"
+        lines.append(line)
+    failing = check.failing(tolerance)
+    name = failing[0] if failing else (max(check.errors, key=check.errors.get) if tolerance is not None else check.worst)
+    allowed = tolerance if tolerance is not None else check.tolerances[name]
+    verdict = "gc_bad" if failing else "gc_ok"
+    lines.append(words[verdict].format(error=error_number(check.errors[name]), name=name,
+                                       tolerance=error_number(allowed)))
+    if any(check.kinks.values()):
+        lines.append(words["gc_kinks"])
     return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ import textwrap
 
 import numpy as np
 
-from bpnn.derivation.trace import MAX_SAMPLES, STEP, TOLERANCE, Quantity, Trace
+from bpnn.derivation.trace import MAX_SAMPLES, STEP, Quantity, Trace
 from bpnn.derivation.words import DESCRIPTIONS, LANGUAGES, REASONS, WORDS
 
 Array = np.ndarray
@@ -202,7 +202,7 @@ def render(trace: Trace, format: str = "text", lang: str = "en") -> str:
     writer.para(words["setup_seed" if seed_form else "setup_layers"].format(**fields) + (" " if lang == "en" else "")
                 + words["init"].format(**fields))
     writer.para(words["convention_seed" if seed_form else "convention_layers"])
-    writer.para(words["numbers"].format(step=f"{STEP:g}"))
+    writer.para(words["numbers"].format(step=f"{STEP:.2g}"))
     writer.heading(2, words["parameters"])
     for quantity in trace.parameters:
         _write_quantity(writer, quantity, words, lang)
@@ -216,10 +216,7 @@ def render(trace: Trace, format: str = "text", lang: str = "en") -> str:
     writer.heading(2, words["backward"].format(order=" → ".join(q.name for q in trace.backward)))
     for quantity in trace.backward:
         _write_quantity(writer, quantity, words, lang)
-    worst = max(trace.gradients, key=lambda q: q.relative_error)
-    verdict = "check_ok" if worst.relative_error < TOLERANCE else "check_bad"
-    writer.para(words[verdict].format(name=worst.name, tolerance=f"{TOLERANCE:g}"))
-    writer.scalar(words["largest"], "ε", error_number(worst.relative_error))
+    write_verdict(writer, trace, words)
     if trace.steps:
         writer.heading(2, words["update"].format(learning_rate=f"{s['learning_rate']:g}"))
         writer.para(words["update_rule"].format(rule=words["rule_seed" if seed_form else "rule_layers"]))
@@ -229,6 +226,19 @@ def render(trace: Trace, format: str = "text", lang: str = "en") -> str:
                 _write_update(writer, quantity)
             writer.scalar(words["new_cost"], "J", number(step.cost))
     return writer.finish()
+
+
+def write_verdict(writer, trace: Trace, words: dict) -> None:
+    """The gradient check's verdict: against the thresholds its own error estimate derives; kinks named
+    only where a relu-type unit sits at one."""
+    worst = trace.worst
+    verdict = "check_ok" if trace.passed else "check_bad"
+    writer.para(words[verdict].format(name=worst.name, error=error_number(worst.relative_error),
+                                      tolerance=error_number(worst.tolerance)))
+    writer.scalar(words["largest"], "ε", error_number(trace.max_relative_error))
+    kinks = {q.name: q.kinks for q in trace.gradients if q.kinks}
+    if kinks:
+        writer.para(words["kinks"].format(count=sum(kinks.values()), names=", ".join(kinks)))
 
 
 def _writer(format: str, lang: str) -> _TextWriter | _LatexWriter:
@@ -266,6 +276,7 @@ def _write_quantity(writer, quantity: Quantity, words: dict, lang: str) -> None:
         writer.note(words["numeric"], "")
         writer.matrix(quantity.numeric, quantity.sample_axis)
         writer.scalar(words["error"], "ε", error_number(quantity.relative_error))
+        writer.note(words["allowed"], error_number(quantity.tolerance))
 
 
 def _write_update(writer, quantity: Quantity) -> None:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bpnn.core.activations import get_activation
-from bpnn.core.gradcheck import gradcheck, numerical_gradient, relative_error
+from bpnn.core.gradcheck import GradCheck, gradcheck, relative_step
 from bpnn.core.losses import get_loss, output_delta, per_sample_loss
 from bpnn.core.network import Network
 from bpnn.datasets import GENERATED
@@ -43,8 +43,7 @@ Array = np.ndarray
 
 MAX_SAMPLES = 64  # the trace prints every sample; LaTeX's bmatrix is set to this many columns
 MAX_STEPS = 100
-TOLERANCE = 1e-7  # relative error below which analytic and numerical gradients agree (float64)
-STEP = 1e-6  # central-difference step h
+STEP = relative_step(np.float64)  # h0 = ε^(1/5): each parameter's step is h0·max(|θ|, its natural scale)
 LOSS = "binary_cross_entropy"  # the seed's loss (8-11), with a sigmoid output
 
 
@@ -59,6 +58,8 @@ class Quantity:
     sample_axis: int | None = None  # the axis that runs over samples, if any
     numeric: Array | None = None  # central-difference estimate (parameter gradients)
     relative_error: float | None = None  # ‖g - g_num‖ / (‖g‖ + ‖g_num‖)
+    tolerance: float | None = None  # the relative error the check's own error estimate allows
+    kinks: int = 0  # parameters left out of the check: their steps cross a relu-type kink
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -87,6 +88,8 @@ class Trace:
     loss: list[Quantity]  # L per sample (8-11) and the cost J
     backward: list[Quantity]  # in the seed's order
     steps: list[Step]
+    check: GradCheck | None = None  # the gradient check, on the core network in its rows layout
+    slip: object = None  # a bpnn.derivation.slips.Slip when explain(slip=...) asked for one
 
     def __getitem__(self, name: str) -> Quantity:
         for quantity in self.parameters + self.forward + self.loss + self.backward:
@@ -106,6 +109,16 @@ class Trace:
     @property
     def max_relative_error(self) -> float:
         return max(q.relative_error for q in self.gradients)
+
+    @property
+    def passed(self) -> bool:
+        """Every parameter gradient within what the check's own error allows."""
+        return all(q.relative_error <= q.tolerance for q in self.gradients)
+
+    @property
+    def worst(self) -> Quantity:
+        """The gradient whose error is largest relative to what it is allowed."""
+        return max(self.gradients, key=lambda q: q.relative_error / max(q.tolerance, 1e-300))
 
 
 # ---- building a trace --------------------------------------------------------------------------------
@@ -200,12 +213,14 @@ def _seed_trace(X: Array, Y: Array, settings: dict, weights: list | None = None)
     loss = [_quantity("L", per_sample, f, sample_axis=1), _quantity("J", net.cost(cache.a2, y), f)]
     with np.errstate(divide="ignore", invalid="ignore"):  # da2 is ±inf or nan where a2 rounds to 0 or 1; shown as is
         grads = net.backward(x, y, cache)
-    numeric = _seed_numerical_gradient(net, X, Y)
+    check, numeric = _seed_gradcheck(net, grads, X, Y)
+    arrays = {"dw1": "W[1]", "db1": "b[1]", "dw2": "W[2]", "db2": "b[2]"}
     backward = []
     for name, value in grads.items():
         if name in numeric:
-            backward.append(_quantity(name, value, f, numeric=numeric[name],
-                                      relative_error=relative_error(value, numeric[name])))
+            key = arrays[name]
+            backward.append(_quantity(name, value, f, numeric=numeric[name], relative_error=check.errors[key],
+                                      tolerance=check.tolerances[key], kinks=check.kinks[key]))
         else:
             backward.append(_quantity(name, value, f, sample_axis=1))
     trace_steps = []
@@ -216,17 +231,33 @@ def _seed_trace(X: Array, Y: Array, settings: dict, weights: list | None = None)
                                 net.cost(cache.a2, y)))
         with np.errstate(divide="ignore", invalid="ignore"):
             grads = net.backward(x, y, cache)
-    return Trace("seed", settings, parameters, forward, loss, backward, trace_steps)
+    return Trace("seed", settings, parameters, forward, loss, backward, trace_steps, check)
 
 
-def _seed_numerical_gradient(net: TwoLayerNet, X: Array, Y: Array) -> dict[str, Array]:
-    """Central differences of J at the seed network's weights, computed by the core on the same network
-    in its rows convention (W[l] = w_lᵀ), returned in the seed's orientation."""
+def core_twin(net: TwoLayerNet) -> Network:
+    """The core network with the seed network's weights, in its rows convention (W[l] = w_lᵀ)."""
     twin = Network([net.w1.shape[1], net.w1.shape[0], net.w2.shape[0]], "sigmoid", "sigmoid")
     for W, b, w_seed, b_seed in zip(twin.weights, twin.biases, (net.w1, net.w2), (net.b1, net.b2)):
         W[...], b[...] = w_seed.T, b_seed.ravel()
-    numeric_W, numeric_b = twin.split(numerical_gradient(twin, X, Y, LOSS, step=STEP))
-    return {"dw2": numeric_W[1].T, "db2": numeric_b[1][:, None], "dw1": numeric_W[0].T, "db1": numeric_b[0][:, None]}
+    return twin
+
+
+def seed_flat(twin: Network, grads: dict) -> Array:
+    """The seed's dw1, db1, dw2, db2 as one flat vector in the core's layout."""
+    flat = np.zeros(twin.n_params)
+    (W1, W2), (b1, b2) = twin.split(flat)
+    W1[...], b1[...], W2[...], b2[...] = grads["dw1"].T, grads["db1"].ravel(), grads["dw2"].T, grads["db2"].ravel()
+    return flat
+
+
+def _seed_gradcheck(net: TwoLayerNet, grads: dict, X: Array, Y: Array) -> tuple[GradCheck, dict[str, Array]]:
+    """The core's gradient check of TwoLayerNet's own gradients (bpnn.core.gradcheck, on the same network in
+    its rows convention), and the numerical gradients in the seed's orientation."""
+    twin = core_twin(net)
+    check = gradcheck(twin, X, Y, LOSS, analytic=seed_flat(twin, grads))
+    numeric_W, numeric_b = twin.split(check.numeric)
+    return check, {"dw2": numeric_W[1].T, "db2": numeric_b[1][:, None], "dw1": numeric_W[0].T,
+                   "db1": numeric_b[0][:, None]}
 
 
 def draw_like_seed(net: Network, seed: int, scale: float) -> None:
@@ -264,7 +295,7 @@ def _layer_trace(X: Array, Y: Array, settings: dict, weights: list | None = None
     per_sample = per_sample_loss(loss, net.activations[-1], net.as_input(Y), cache.Z[L], cache.A[L])
     losses = [Quantity("L", "L", per_sample[:, None], f[L]["L"], None, 0),
               Quantity("J", "J", np.array(net.cost(cache, Y, loss)), f[L]["J"])]
-    check = gradcheck(net, X, Y, loss, step=STEP)  # its analytic gradient is Network.backward's
+    check = gradcheck(net, X, Y, loss)  # its analytic gradient is Network.backward's
     dWs, dbs = net.split(check.analytic)
     numeric_W, numeric_b = net.split(check.numeric)
     # dA[L] and dZ[L] seed the recursion of Network.backward, repeated here for its intermediate values
@@ -272,8 +303,10 @@ def _layer_trace(X: Array, Y: Array, settings: dict, weights: list | None = None
     dZ = output_delta(loss, net.activations[-1], Y, cache.Z[L], cache.A[L])  # dZ[L] = A[L] - Y   (8-13)
     backward.append(quantity("dZ", L, dZ, "dZ_out", sample_axis=0))
     for l in range(L, 0, -1):
-        backward.append(quantity("dW", l, dWs[l - 1], numeric=numeric_W[l - 1], relative_error=check.errors[f"W[{l}]"]))
-        backward.append(quantity("db", l, dbs[l - 1], numeric=numeric_b[l - 1], relative_error=check.errors[f"b[{l}]"]))
+        for kind, value, numeric in (("dW", dWs[l - 1], numeric_W[l - 1]), ("db", dbs[l - 1], numeric_b[l - 1])):
+            key = f"{kind[1]}[{l}]"
+            backward.append(quantity(kind, l, value, numeric=numeric, relative_error=check.errors[key],
+                                     tolerance=check.tolerances[key], kinks=check.kinks[key]))
         if l > 1:
             dA = dZ @ net.weights[l - 1].T  # dA[l-1] = dZ[l] W[l]ᵀ   (8-16)
             dZ = dA * net.activations[l - 2].df(cache.Z[l - 1], cache.A[l - 1])  # dZ[l-1] = dA[l-1] ⊙ g'(Z[l-1])  (8-17)
@@ -284,5 +317,5 @@ def _layer_trace(X: Array, Y: Array, settings: dict, weights: list | None = None
         net.params -= settings["learning_rate"] * grad  # θ ← θ - α dJ/dθ
         cost, grad = net.loss_and_grad(X, Y, loss)
         trace_steps.append(Step(k, parameters(), cost))
-    return Trace("layers", settings, initial, forward, losses, backward, trace_steps)
+    return Trace("layers", settings, initial, forward, losses, backward, trace_steps, check)
 

@@ -92,19 +92,27 @@ WORDS = {
                              "dW[l] = (1/m) A[l-1]ᵀ dZ[l]. dA and dZ hold one row per sample; dW and db are "
                              "gradients of the mean cost J. Formula numbers name the seed formula each line "
                              "generalises.",
-        "numbers": "Numbers are rounded to 6 significant digits. Beside each parameter gradient: its central-"
-                   "difference estimate (J(θ + h) - J(θ - h)) / 2h with h = {step} (bpnn.core.gradcheck) and the "
-                   "relative error ε = ‖g - g_num‖ / (‖g‖ + ‖g_num‖).",
+        "numbers": "Numbers are rounded to 6 significant digits. Beside each parameter gradient g: its numerical "
+                   "estimate g_num, central differences D(h) = (J(θ + h) - J(θ - h)) / 2h at h, 2h and 4h combined "
+                   "as (4 D(h) - D(2h)) / 3 (Richardson extrapolation), with h = {step}·max(|θ|, the parameter's "
+                   "scale) (bpnn.core.gradcheck); the relative error ε = ‖g - g_num‖ / (‖g‖ + ‖g_num‖); and the ε "
+                   "the check allows, from its own error estimate: the truncation seen between steps h and 2h, plus "
+                   "the rounding of J over h.",
         "parameters": "Parameters before training", "forward": "Forward pass: {order}", "loss": "Loss",
         "backward": "Backward pass (backpropagation), in the seed's order: {order}",
         "formula": "formula:", "seed": "seed prints:", "computed": "computed:", "corrected": "corrected:",
-        "why": "why:", "note": "note:", "shape": "shape", "numeric": "central difference:", "error": "relative error",
+        "why": "why:", "note": "note:", "shape": "shape", "numeric": "numerical gradient:", "error": "relative error",
+        "allowed": "allowed:",
         "generalises": "generalises",
-        "check_ok": "Gradient check: every relative error is below {tolerance}, the largest at {name}; "
-                    "backpropagation's analytic gradients agree with central differences.",
-        "check_bad": "Gradient check: the relative error at {name} is NOT below {tolerance}; the analytic and "
-                     "numerical gradients disagree. A relu-type unit exactly at its kink (Z = 0, as for the input "
-                     "(0, 0) with zero biases) does this: the central difference averages the slopes on both sides.",
+        "check_ok": "Gradient check: every relative error is within what the check's own error estimate allows "
+                    "(closest to its allowance: {name}, relative error {error} of {tolerance} allowed); "
+                    "backpropagation's analytic gradients agree with the numerical ones.",
+        "check_bad": "Gradient check: at {name} the relative error {error} exceeds the {tolerance} the check's "
+                     "own error estimate allows; the analytic gradient of {name} disagrees with the numerical one, "
+                     "by more than the numerical one can be wrong.",
+        "kinks": "{count} parameter(s) of {names} are left out of the check: between the evaluations of their "
+                 "differences a relu-type unit crosses its kink (Z = 0), where the differences average the slopes "
+                 "on both sides and backpropagation takes one of them.",
         "largest": "largest relative error",
         "saturated": "a2 rounds to exactly 0 or 1 in floating point here, so -y/a2 + (1 - y)/(1 - a2) divides by "
                      "zero. The next line, dz2 = a2 - y, never forms da2: backpropagation starts from dz2.",
@@ -114,11 +122,15 @@ WORDS = {
         "rule_seed": "w ← w - α dw, b ← b - α db", "rule_layers": "W[l] ← W[l] - α dW[l], b[l] ← b[l] - α db[l]",
         "step": "Step {k}", "new_cost": "new cost", "sample": "sample",
         "gc_title": "Gradient check: a {sizes} network ({activations} hidden, {output} output), {loss} loss, "
-                    "{samples} samples; central differences with h = {step}.",
-        "gc_row": "relative error",
-        "gc_ok": "PASS: the largest relative error, {error} ({name}), is below {tolerance}.",
-        "gc_bad": "FAIL: the largest relative error, {error} ({name}), is not below {tolerance}: the analytic "
-                  "gradient of {name} is wrong, or the network is at a kink of its activation.",
+                    "{samples} samples; Richardson-extrapolated central differences, steps {step}·max(|θ|, scale).",
+        "gc_row": "relative error", "gc_allowed": "allowed", "gc_sep": ", ",
+        "gc_kinked": "{count} left out at a kink",
+        "gc_ok": "PASS: every relative error is within what the check's own error estimate allows (closest: {error} "
+                 "at {name}, allowed {tolerance}).",
+        "gc_bad": "FAIL: the relative error {error} at {name} exceeds the {tolerance} allowed: the analytic gradient "
+                  "of {name} disagrees with the numerical one by more than the numerical one can be wrong.",
+        "gc_kinks": "Parameters left out at a kink: between the evaluations of their differences a relu-type unit "
+                    "crosses Z = 0, where the differences average two slopes.",
     },
     "zh": {
         "title_seed": "反向传播算法：在真实数字上演算原文的两层网络",
@@ -137,16 +149,23 @@ WORDS = {
                              "（Z[l] = z_lᵀ，W[l] = w_lᵀ，dW[l] = dw_lᵀ），所以乘积顺序相反：Z[l] = A[l-1] W[l] + b[l]，"
                              "dW[l] = (1/m) A[l-1]ᵀ dZ[l]。dA 和 dZ 每个样本一行；dW 和 db 是平均代价 J 的梯度。"
                              "公式编号指出每一行推广的是原文哪个公式。",
-        "numbers": "数值保留 6 位有效数字。每个参数梯度旁给出中心差分的数值梯度 (J(θ + h) - J(θ - h)) / 2h，h = {step}"
-                   "（bpnn.core.gradcheck），以及相对误差 ε = ‖g - g_num‖ / (‖g‖ + ‖g_num‖)。",
+        "numbers": "数值保留 6 位有效数字。每个参数梯度 g 旁给出数值梯度 g_num：步长 h、2h、4h 的中心差分 "
+                   "D(h) = (J(θ + h) - J(θ - h)) / 2h 按 (4 D(h) - D(2h)) / 3 组合（理查森外推），"
+                   "h = {step}·max(|θ|, 该参数的尺度)（bpnn.core.gradcheck）；相对误差 "
+                   "ε = ‖g - g_num‖ / (‖g‖ + ‖g_num‖)；以及由检验自身误差估计得出的允许值："
+                   "步长 h 与 2h 之间的截断误差，加上 J 的舍入误差除以 h。",
         "parameters": "训练前的参数", "forward": "前向计算：{order}", "loss": "损失函数",
         "backward": "反向传播，按原文的梯度计算顺序：{order}",
         "formula": "公式：", "seed": "原文公式：", "computed": "计算式：", "corrected": "修正（批量形式）：",
-        "why": "原因：", "note": "注：", "shape": "形状", "numeric": "中心差分数值梯度：", "error": "相对误差",
+        "why": "原因：", "note": "注：", "shape": "形状", "numeric": "数值梯度：", "error": "相对误差",
+        "allowed": "允许值：",
         "generalises": "推广原文公式",
-        "check_ok": "梯度检验：所有相对误差都低于 {tolerance}，最大的在 {name}；反向传播的解析梯度与中心差分的数值梯度一致。",
-        "check_bad": "梯度检验：{name} 的相对误差不低于 {tolerance}；解析梯度与数值梯度不一致。relu 类激活函数的单元恰在折点"
-                     "（Z = 0，例如输入 (0, 0) 且偏置为 0）时就会如此：中心差分取的是两侧斜率的平均。",
+        "check_ok": "梯度检验：所有相对误差都在检验自身误差估计所允许的范围内（最接近允许值的是 {name}：相对误差 {error}，"
+                    "允许值 {tolerance}）；反向传播的解析梯度与数值梯度一致。",
+        "check_bad": "梯度检验：{name} 的相对误差 {error} 超过了检验自身误差估计所允许的 {tolerance}；{name} 的解析梯度"
+                     "与数值梯度不一致，差异大于数值梯度本身可能的误差。",
+        "kinks": "{names} 中有 {count} 个参数未参加检验：在计算其差分时，有 relu 类单元越过折点（Z = 0），差分取的是"
+                 "两侧斜率的平均，而反向传播取其中一侧。",
         "largest": "最大相对误差",
         "saturated": "这里 a2 在浮点数中恰好等于 0 或 1，-y/a2 + (1 - y)/(1 - a2) 除以零。下一行的 dz2 = a2 - y 不经过 da2："
                      "反向传播从 dz2 开始计算。",
@@ -155,10 +174,13 @@ WORDS = {
         "rule_seed": "w ← w - α dw，b ← b - α db", "rule_layers": "W[l] ← W[l] - α dW[l]，b[l] ← b[l] - α db[l]",
         "step": "第 {k} 步", "new_cost": "新的代价", "sample": "样本",
         "gc_title": "梯度检验：{sizes} 网络（隐藏层 {activations}，输出层 {output}），损失函数 {loss}，{samples} 个样本；"
-                    "中心差分 h = {step}。",
-        "gc_row": "相对误差",
-        "gc_ok": "通过：最大相对误差 {error}（{name}）低于 {tolerance}。",
-        "gc_bad": "未通过：最大相对误差 {error}（{name}）不低于 {tolerance}：{name} 的解析梯度有误，或网络正处于激活函数的折点。",
+                    "理查森外推的中心差分，步长 {step}·max(|θ|, 尺度)。",
+        "gc_row": "相对误差", "gc_allowed": "允许值", "gc_sep": "，",
+        "gc_kinked": "{count} 个参数在折点处未参加检验",
+        "gc_ok": "通过：所有相对误差都在检验自身误差估计所允许的范围内（最接近的是 {name}：{error}，允许值 {tolerance}）。",
+        "gc_bad": "未通过：{name} 的相对误差 {error} 超过允许值 {tolerance}：{name} 的解析梯度与数值梯度不一致，"
+                  "差异大于数值梯度本身可能的误差。",
+        "gc_kinks": "在折点处未参加检验的参数：计算其差分时有 relu 类单元越过 Z = 0，差分取的是两侧斜率的平均。",
     },
 }
 
