@@ -29,6 +29,9 @@ ESTIMATORS = [
     BPClassifier(solver="sgd", early_stopping=True),
     BPRegressor(solver="sgd", early_stopping=True),
     BPRegressor(solver="lm", hidden_layer_sizes=(10,)),  # fitnet's size: LM on 100 units is JᵀJ of 10⁴ x 10⁴ entries
+    BPClassifier(n_init=2, ensemble=True, **SHORT),  # several trials, their mean (bpnn.estimators.trials)
+    BPRegressor(n_init=2, ensemble=True, **SHORT),
+    BPRegressor(n_init=3, early_stopping=True, learning_rate_init=0.01, **SHORT),
 ]
 
 # short runs stop before converging; plain sgd on check_regressor_multioutput's unscaled targets (|y| ~ 700)

@@ -21,8 +21,8 @@ from bpnn.core.optimizers import GradientDescent
 from bpnn.core.solvers import solver_record
 from bpnn.core.training import EarlyStopping, History
 from bpnn.estimators import data as _data
-from bpnn.estimators import solving, state
-from bpnn.estimators.data import TASKS, TrainingData, random_streams, refuse_dask
+from bpnn.estimators import solving, state, trials
+from bpnn.estimators.data import TASKS, TrainingData, refuse_dask
 from bpnn.estimators.metrics import accuracy
 from bpnn.estimators.parameters import check_params, hidden_sizes
 from bpnn.estimators.record import FittedAttributes
@@ -76,9 +76,11 @@ class BPEstimator(FittedAttributes, BaseEstimator):
         refuse_dask(type(self).__name__, X, y)
         self._check_params()
         run = Checkpointing() if run is None else run
+        if not incremental and trials.several(self):  # n_init trials or an ensemble (bpnn.estimators.trials)
+            return trials.fit_trials(self, X, y, sample_weight, validation_data, run)
         saved = run.load(self)
         reset = not hasattr(self, "network_") or not (incremental or self.warm_start) or saved is not None
-        init_rng, split_rng, shuffle_rng = random_streams(self.random_state)
+        init_rng, split_rng, shuffle_rng = trials.streams(self)
         data = self._prepare_training_data(
             X, y, sample_weight, validation_data, classes=classes, reset=reset, incremental=incremental,
             split_rng=split_rng,
@@ -98,6 +100,7 @@ class BPEstimator(FittedAttributes, BaseEstimator):
         if not incremental:
             self.division_ = data.division
             self.test_scores_ = None if data.test is None else self._test_scores(data.test, data.y_test)
+            trials.record_single_fit(self)
         if not incremental and self.history_.stop_reason in solving.UNCONVERGED:
             warnings.warn(f"{self.solver}: maximum iterations ({self.max_iter}) reached and the optimization hasn't "
                           f"converged yet ({self.history_.message or self.history_.stop_reason}); raise max_iter "

@@ -9,7 +9,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from bpnn.core.solvers import STEPWISE_SOLVERS
+from bpnn.estimators import trials
 from bpnn.estimators.base import BPEstimator, keep_arguments
 from bpnn.estimators.data import TASKS
 from bpnn.estimators.docs import ATTRIBUTES, DEFAULTS
@@ -46,7 +46,8 @@ class BPClassifier(ClassifierMixin, BPEstimator):
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, monitor="val_loss", class_weight=None, init="glorot_uniform", dtype=None,
                  callbacks=None, solver_options=None, max_fail=None, scaling=None, scaling_range=(-1.0, 1.0),
-                 division=None, division_ratios=(0.7, 0.15, 0.15), division_indices=None):
+                 division=None, division_ratios=(0.7, 0.15, 0.15), division_indices=None, n_init=1,
+                 ensemble=False, division_random_state=None):
         keep_arguments(self, locals())
 
     _numeric_target = False
@@ -61,7 +62,7 @@ class BPClassifier(ClassifierMixin, BPEstimator):
         return self._fit(X, y, sample_weight, validation_data, incremental=False,
                          run=Checkpointing(checkpoint, checkpoint_every, resume, stop, checkpoint_info))
 
-    @available_if(lambda est: est.solver in STEPWISE_SOLVERS)
+    @available_if(trials.partial_fit_available)
     def partial_fit(self, X: object, y: object, classes: object = None, sample_weight: object = None) -> BPClassifier:
         """One epoch over (X, y); ``classes`` (every label) is required on the first call unless y is multilabel.
         No validation split and no stop rule apply, and the learning rate stays where it is: the schedule
@@ -73,6 +74,8 @@ class BPClassifier(ClassifierMixin, BPEstimator):
 
         A probability too small for the dtype is given as its smallest normal number (2.2e-308 in float64), never
         as exactly 0, so that its log is finite and equals :meth:`predict_log_proba`."""
+        if trials.has_members(self):  # an ensemble: its members' mean
+            return trials.ensemble_proba(self, X)
         z = self._output_logits(X)
         if self._target_type == "binary":
             p = np.hstack([expit(-z), expit(z)])  # [1 - σ(z), σ(z)], each accurate even when tiny
@@ -83,6 +86,8 @@ class BPClassifier(ClassifierMixin, BPEstimator):
     def predict_log_proba(self, X: object) -> Array:
         """log of predict_proba, computed from the output pre-activation (no cancellation, no -inf); floored, like
         predict_proba, at the log of the dtype's smallest normal number (-708 in float64)."""
+        if trials.has_members(self):  # an ensemble: the log of its members' mean probabilities
+            return np.log(trials.ensemble_proba(self, X))
         z = self._output_logits(X)
         if self._target_type == "binary":
             log_p = np.hstack([log_expit(-z), log_expit(z)])  # log σ(z) = -softplus(-z)
@@ -92,6 +97,8 @@ class BPClassifier(ClassifierMixin, BPEstimator):
 
     def predict(self, X: object) -> Array:
         """Class labels ``(n_samples,)``; for multilabel targets, the 0/1 indicator ``(n_samples, n_labels)``."""
+        if trials.has_members(self):  # an ensemble: from its members' mean probabilities
+            return trials.ensemble_labels(self, X)
         return self._labels(self._output_logits(X))
 
     def _labels(self, z: Array) -> Array:

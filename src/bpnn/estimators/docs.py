@@ -71,6 +71,15 @@ ATTRIBUTES = """
     test_scores_ : dict or None
         Figures on the division's test rows at the end of fit, in the user's units: "mse" (mean over
         samples and outputs) and "r2" for regression, "accuracy" and "cross_entropy" for classification.
+    trials_ : list of dict
+        One record per trial of fit (``n_init`` of them): "trial" (1, 2, …), "seed" and "division_seed" (the
+        random_state and division_random_state that refit it alone, bit for bit), "epochs", "best_epoch",
+        "stop_reason", "loss", "val_loss" and "val_score" at the weights kept (None without validation rows),
+        "test" (test_scores_ of the trial), "seconds", "kept".
+    best_trial_ : int
+        The trial whose network the estimator holds (counted from 1).
+    estimators_ : list of estimators
+        With ensemble=True only: every trial, fitted; predict averages them.
     training_record_ : dict
         MATLAB's training record ``tr``, one entry per epoch of ``history_``: "epoch" (1, 2, …), "perf",
         "vperf", "tperf" (training, validation, test performance: the mean squared error over samples and

@@ -126,6 +126,13 @@ def check_class_weight(name: str, value: object) -> None:
         raise ValueError(f"class_weight must be None, 'balanced' or a dict {{label: weight}}; got {value!r}")
 
 
+def check_seed(name: str, value: object) -> None:
+    valid = (value is None or isinstance(value, (np.random.RandomState, np.random.Generator))
+             or (isinstance(value, Integral) and not isinstance(value, bool) and value >= 0))
+    if not valid:
+        raise ValueError(f"{name} must be None, an int >= 0, a numpy RandomState or Generator; got {value!r}")
+
+
 def check_scaling(name: str, value: object) -> None:
     if value is not None and value not in SCALINGS:
         raise ValueError(f"unknown scaling {value!r}; valid scalings are None, {', '.join(SCALINGS)}")
@@ -259,6 +266,22 @@ _TABLE = (
               'round(share·n) rows, training the rest); a zero share leaves that set out.', flag="--division"),
     Parameter('division_indices', None, None, '(train, val) or (train, val, test) sequences of row numbers, default=None',
               'The sets of division="indices".'),
+    Parameter('n_init', 1, interval(1, math.inf, low_ok=True, integer=True), 'int, default=1',
+              'Trainings from different start weights on the same division (KMeans\'s name): the trial with the\n'
+              'lowest validation loss is kept (the lowest training loss without validation rows). ``trials_``\n'
+              'records each (seeds, epochs, stop reason, training, validation and test figures); trial k is the fit\n'
+              'with random_state=trials_[k]["seed"] and division_random_state=trials_[k]["division_seed"]. Refuses\n'
+              'checkpoints and warm_start; partial_fit is not available (see :mod:`bpnn.estimators.trials`).',
+              flag="--restarts"),
+    Parameter('ensemble', False, None, 'bool, default=False',
+              'Keep every trial (``estimators_``) and predict their mean: the mean prediction (regression; with\n'
+              '``predict(X, return_std=True)`` also the standard deviation over members) or the mean probabilities\n'
+              '(classification). The network attributes (``coefs_``, ``history_``, ...) are the best trial\'s.',
+              flag="--ensemble"),
+    Parameter('division_random_state', None, check_seed, 'None, int, numpy RandomState or Generator, default=None',
+              'Seeds the random division and the early-stopping split apart from the weights; None takes\n'
+              'random_state. Hold it and vary random_state to compare start weights on the same rows.',
+              flag="--division-seed"),
 )
 PARAMETERS: MappingProxyType = MappingProxyType({parameter.name: parameter for parameter in _TABLE})
 _REGRESSOR_ONLY, _CLASSIFIER_ONLY = ("loss",), ("class_weight",)

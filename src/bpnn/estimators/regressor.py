@@ -7,7 +7,7 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 
-from bpnn.core.solvers import STEPWISE_SOLVERS
+from bpnn.estimators import trials
 from bpnn.estimators.base import BPEstimator, keep_arguments
 from bpnn.estimators.docs import ATTRIBUTES, DEFAULTS
 from bpnn.estimators.metrics import r2
@@ -38,7 +38,8 @@ class BPRegressor(RegressorMixin, BPEstimator):
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, monitor="val_loss", init="glorot_uniform",
                  dtype=None, callbacks=None, solver_options=None, max_fail=None, scaling=None, scaling_range=(-1.0, 1.0),
-                 division=None, division_ratios=(0.7, 0.15, 0.15), division_indices=None):
+                 division=None, division_ratios=(0.7, 0.15, 0.15), division_indices=None, n_init=1,
+                 ensemble=False, division_random_state=None):
         keep_arguments(self, locals())
 
     _numeric_target = True
@@ -54,14 +55,17 @@ class BPRegressor(RegressorMixin, BPEstimator):
         return self._fit(X, y, sample_weight, validation_data, incremental=False,
                          run=Checkpointing(checkpoint, checkpoint_every, resume, stop, checkpoint_info))
 
-    @available_if(lambda est: est.solver in STEPWISE_SOLVERS)
+    @available_if(trials.partial_fit_available)
     def partial_fit(self, X: object, y: object, sample_weight: object = None) -> BPRegressor:
         """One epoch over (X, y), without validation split or stop rule, at the current learning rate (the
         schedule advances with fit's epochs only)."""
         return self._fit(X, y, sample_weight, None, incremental=True)
 
-    def predict(self, X: object) -> Array:
-        """Predictions ``(n_samples,)`` for one output, ``(n_samples, n_outputs)`` for several."""
+    def predict(self, X: object, return_std: bool = False) -> Array | tuple[Array, Array]:
+        """Predictions ``(n_samples,)`` for one output, ``(n_samples, n_outputs)`` for several; an ensemble's are
+        its members' mean, and ``return_std=True`` gives ``(mean, std)`` over the members (ensembles only)."""
+        if return_std or trials.has_members(self):
+            return trials.ensemble_predict(self, X, return_std)
         X = self._prepare_inputs(X)
         out = self._original_units(self.network_.predict(X))
         return out[:, 0] if out.shape[1] == 1 else out

@@ -70,6 +70,12 @@ def to_state(est: object) -> tuple[dict, dict[str, Array]]:
                              if value is not None and not isinstance(value, np.ndarray)}
         arrays.update({f"optimizer/{key}": value for key, value in state.items() if isinstance(value, np.ndarray)})
     est._classes_to_state(meta, arrays)
+    if hasattr(est, "trials_"):  # n_init's record; an ensemble's members under members/K/ (bpnn.estimators.trials)
+        meta["trials"], meta["best_trial"] = est.trials_, est.best_trial_
+    for number, member in enumerate(getattr(est, "estimators_", None) or ()):
+        member_meta, member_arrays = to_state(member)
+        meta.setdefault("members", []).append(member_meta)
+        arrays.update({f"members/{number}/{name}": array for name, array in member_arrays.items()})
     return meta, arrays
 
 
@@ -107,4 +113,10 @@ def from_state(cls: type, meta: dict, arrays: dict[str, Array]) -> object:
                                                           if key.startswith(prefix)}})
         est._schedule = est._make_schedule()
     est._classes_from_state(meta, arrays)
+    if "trials" in meta:
+        est.trials_, est.best_trial_ = meta["trials"], meta["best_trial"]
+    if meta.get("members"):
+        est.estimators_ = [from_state(cls, member, {name[len(f"members/{k}/"):]: array for name, array in arrays.items()
+                                                    if name.startswith(f"members/{k}/")})
+                           for k, member in enumerate(meta["members"])]
     return est
