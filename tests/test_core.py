@@ -31,6 +31,7 @@ TARGETS = {
     "binary_cross_entropy": lambda rng, m, k: (rng.random((m, k)) > 0.5).astype(float),
     "categorical_cross_entropy": lambda rng, m, k: np.eye(k)[rng.integers(0, k, m)],
     "squared_error": lambda rng, m, k: rng.standard_normal((m, k)),
+    "poisson": lambda rng, m, k: rng.poisson(1.5, (m, k)).astype(float),
 }
 
 
@@ -90,6 +91,103 @@ def test_gradcheck_non_canonical_output(loss, output):
         net.weights[-1][...] *= 0.01  # keep identity outputs inside (0, 1) where log(a) is defined
         net.biases[-1][...] = 0.5
     assert_gradcheck_passes(gradcheck(net, X, Y, loss), central_difference_error(net, X, Y, loss))
+
+
+# ---- the gradient check's verdict: right at every scale, and a wrong gradient caught ----------------------------
+SCALES = (1e-4, 1e-3, 1e-2, 0.05, 1.0, 3.0, 10.0)
+
+
+def drawn(depth, hidden, scale, dtype=np.float64, data_seed=1, m=8):
+    """A binary problem and a network of ``depth`` hidden layers with weights scale·N(0, 1) and zero biases (the
+    textbook's start: small scales give tiny gradients, zero biases put relu units at their kinks)."""
+    rng = np.random.default_rng(data_seed)
+    X = rng.standard_normal((m, 2))
+    Y = (rng.random((m, 1)) > 0.5).astype(float)
+    net = Network([2, *[4, 3, 3, 2][:depth], 1], hidden, "sigmoid", dtype=dtype)
+    rng = np.random.default_rng(depth)
+    for W, b in zip(net.weights, net.biases):
+        W[...], b[...] = rng.standard_normal(W.shape) * scale, 0
+    return net, X, Y
+
+
+@pytest.mark.parametrize("scale", SCALES)
+@pytest.mark.parametrize("depth", [1, 2, 3, 4])
+@pytest.mark.parametrize("hidden", HIDDEN_ACTIVATIONS)
+def test_gradcheck_never_fails_a_correct_gradient(hidden, depth, scale):
+    net, X, Y = drawn(depth, hidden, scale)
+    check = gradcheck(net, X, Y, "binary_cross_entropy")
+    assert check.passed(), {name: (check.errors[name], check.tolerances[name]) for name in check.failing()}
+    if hidden not in ("relu", "leaky_relu"):
+        assert not any(check.kinks.values())  # a kink is named only where a relu-type unit crosses Z = 0
+
+
+@pytest.mark.parametrize("scale", [1e-4, 1e-2, 1.0, 3.0])
+@pytest.mark.parametrize("depth", [1, 2, 3])
+@pytest.mark.parametrize("hidden", HIDDEN_ACTIVATIONS)
+def test_gradcheck_float32_with_its_own_tolerance(hidden, depth, scale):
+    """float32: h0 = ε32^(1/5) ≈ 0.04 and the rounding bounds in ε32; the analytic gradient is float32's own."""
+    net, X, Y = drawn(depth, hidden, scale, dtype=np.float32)
+    check = gradcheck(net, X, Y, "binary_cross_entropy")
+    assert check.passed(), {name: (check.errors[name], check.tolerances[name]) for name in check.failing()}
+
+
+def complex_step_gradient(net, X, Y):
+    """dJ/dθ_j = Im J(θ + i·t·e_j) / t with t = 1e-30, for sigmoid/tanh/softplus hidden units, a sigmoid output and
+    binary cross-entropy written out here (J = mean(log(1 + e^z) - y z)): no subtraction, so exact to rounding."""
+    g = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh, "softplus": lambda z: np.log(1 + np.exp(z))}
+    hidden = [a.name for a in net.activations[:-1]]
+    t, exact = 1e-30, np.empty(net.n_params)
+    for j in range(net.n_params):
+        theta = net.params.astype(complex)
+        theta[j] += 1j * t
+        weights, biases = net.split(theta)
+        A = X.astype(complex)
+        for W, b, name in zip(weights[:-1], biases[:-1], hidden):
+            A = g[name](A @ W + b)
+        z = A @ weights[-1] + biases[-1]
+        exact[j] = np.mean(np.log(1 + np.exp(z)) - Y * z).imag / t
+    return exact
+
+
+@pytest.mark.parametrize("scale", [1e-4, 1e-2, 0.05, 1.0, 3.0])
+@pytest.mark.parametrize("depth", [1, 2, 3])
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "softplus"])
+def test_gradcheck_error_estimate_bounds_the_true_error(hidden, depth, scale):
+    """Against the complex-step derivative (exact to rounding, computed independently above): the numerical
+    estimate is within the bound the check derives for it, parameter by parameter, and backprop within rounding."""
+    net, X, Y = drawn(depth, hidden, scale)
+    exact = complex_step_gradient(net, X, Y)
+    check = gradcheck(net, X, Y, "binary_cross_entropy")
+    assert np.all(np.abs(check.numeric - exact) <= check.bound)
+    np.testing.assert_allclose(check.analytic, exact, rtol=1e-9, atol=1e-12 * np.abs(exact).max())
+
+
+@pytest.mark.parametrize("wrong", ["times m", "one entry 1e-3 off", "transposed", "signs"])
+@pytest.mark.parametrize("scale", [1e-2, 1.0])
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu"])
+def test_gradcheck_catches_a_wrong_gradient(hidden, scale, wrong):
+    net, X, Y = drawn(1, hidden, scale, m=4)
+    _, g = net.loss_and_grad(X, Y, "binary_cross_entropy")
+    bad = g.copy()
+    W1 = net.split(bad)[0][0]
+    if wrong == "times m":
+        bad *= X.shape[0]  # the 1/m of the mean left out
+    elif wrong == "one entry 1e-3 off":
+        W1[0, 0] *= 1.001
+    elif wrong == "transposed":
+        W1[...] = W1[::-1, ::-1]  # entries in the wrong places (W1 is (2, 4): reversed in both axes)
+    else:
+        bad = -bad
+    check = gradcheck(net, X, Y, "binary_cross_entropy", analytic=bad)
+    assert not check.passed()
+    assert "W[1]" in check.failing()
+
+
+def test_gradcheck_fixed_tolerance_replaces_the_derived_one():
+    net, X, Y = drawn(1, "sigmoid", 1.0)
+    check = gradcheck(net, X, Y, "binary_cross_entropy")
+    assert check.passed() and not check.passed(1e-300)
+    assert check.failing(1e-300) == list(check.errors)
 
 
 def test_softmax_needs_categorical_cross_entropy():

@@ -18,11 +18,13 @@ plus the rounding of the analytic gradient itself (:func:`gradient_rounding`). T
 comparing absolute errors gives the check its floor where a gradient is tiny (a fixed relative threshold
 such as 1e-7 fails a correct gradient of 3e-6 whenever the cost's rounding, ε·|J|/h, reaches 3e-13).
 
-Causes are named only when they apply. A relu-type unit (relu, leaky_relu) whose Z changes sign between the
-evaluations of one parameter's differences (a unit at or near its kink, Z = 0) makes the differences average
-two slopes: those parameters are left out of the verdict and counted in ``GradCheck.kinks``. An elu unit
-crossing zero only breaks the second derivative: the differences stay valid but err by O(h), so the bound
-for those parameters adds |D(2h) - D(h)|, which covers that.
+A parameter's step is divided by 8 (up to ``SHRINKS`` times) while its evaluations move a relu-type or elu
+unit across Z = 0, or while D(h), D(2h), D(4h) are not yet in the h² regime (successive differences
+shrinking by about 4) and rounding does not hide them. Causes are named only when they apply: a relu-type
+unit (relu, leaky_relu) still crossing its kink at the smallest step makes the differences average two
+slopes, so those parameters are left out of the verdict and counted in ``GradCheck.kinks``. An elu unit
+crossing zero only breaks the second derivative: the differences err by O(h), and the bound for those
+parameters, like for any that never reach the h² regime, adds |D(2h) - D(h)| + |D(4h) - D(2h)|.
 """
 
 from __future__ import annotations
@@ -178,30 +180,34 @@ def richardson_gradient(network: Network, X: Array, Y: Array, loss: Loss | str, 
     estimate, truncation = np.empty(network.n_params), np.empty(network.n_params)
     kinked = np.zeros(network.n_params, dtype=bool)
 
-    def differences(j: int, h: float) -> tuple[list[float], bool]:
-        saved, D, crossed = network.params[j], [], False
+    def differences(j: int, h: float) -> tuple[list[float], bool, bool]:
+        saved, D, first, second = network.params[j], [], False, False
         for k in (1, 2, 4):
             values = []
             for sign in (1, -1):
                 network.params[j] = saved + sign * k * h
                 cache = network.forward(X)
                 values.append(network.cost(cache, Y, loss, sample_weight, alpha))
-                crossed = crossed or any(not np.array_equal(np.sign(cache.Z[l]), base_signs[l]) for l in watched)
+                for l in watched:
+                    if not np.array_equal(np.sign(cache.Z[l]), base_signs[l]):
+                        first |= network.activations[l - 1].name in KINKED
+                        second |= network.activations[l - 1].name in SECOND_KINKED
             D.append((values[0] - values[1]) / (2 * k * h))  # D(kh) = (J(θ+kh) - J(θ-kh)) / 2kh
         network.params[j] = saved
-        return D, crossed
+        return D, first, second
 
     for j in range(network.n_params):
         h = float(steps[j])
         for attempt in range(SHRINKS + 1):
-            D, crossed = differences(j, h)
+            D, first, second = differences(j, h)
             d1, d2 = D[1] - D[0], D[2] - D[1]
-            settled = abs(d1) <= 4 * rounding / h or 2 <= d2 / d1 <= 8  # rounding rules, or the h² term does
-            if (settled and not crossed) or attempt == SHRINKS:
+            settled = not second and (abs(d1) <= 4 * rounding / h or 2 <= d2 / d1 <= 8)  # rounding or h² rules
+            if (settled and not first) or attempt == SHRINKS:
                 break
             h = float((network.params[j] + network.dtype.type(h / 8)) - network.params[j]) or h / 8
         R1, R2 = (4 * D[0] - D[1]) / 3, (4 * D[1] - D[2]) / 3  # R(h), R(2h): the h² term cancelled
-        estimate[j], steps[j], kinked[j] = R1, h, crossed
+        estimate[j], steps[j], kinked[j] = R1, h, first
+        # an elu zero crossed, or the h² regime never reached: D errs by O(h), which |D(2h) - D(h)| bounds
         truncation[j] = abs(R2 - R1) + (0.0 if settled else abs(d1) + abs(d2))
     return estimate, truncation, kinked, steps
 
