@@ -548,3 +548,16 @@ def test_numbers_written_as_text_read_as_people_mean_them(tmp_path, cells, sep, 
         assert frame["x"].astype(str).tolist() == cells and not frame.attrs["problems"]
     else:
         np.testing.assert_allclose(frame["x"].to_numpy(dtype=float), expected, rtol=1e-15)
+
+
+def test_outputs_show_converted_columns_as_the_file_wrote_them(tmp_path):
+    from bpnn.tables import as_written, read_table
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(csv_bytes({"when": ["2024-01-05", "2024-01-06", ""], "cost": ["$1,200", "$3", "$4"],
+                                "n": ["1", "2", "3"]}))
+    frame = read_table(path)
+    assert frame["when"].tolist()[:2] == [19727.0, 19728.0] and frame["cost"].tolist() == [1200.0, 3.0, 4.0]
+    shown = as_written(frame.iloc[[2, 0]])
+    assert shown["cost"].tolist() == ["$4", "$1,200"] and shown["when"].tolist()[1] == "2024-01-05"
+    assert shown["n"].tolist() == [3, 1]

@@ -121,7 +121,9 @@ from bpnn.tables.text import (
     ISO_DATE,
     NUMBER,
     TIME,
+    Originals,
     TextNumbers,
+    as_written,
     convert_numbers,
     date_note,
     date_values,
@@ -133,6 +135,8 @@ from bpnn.tables.text import (
 )
 
 __all__ = [
+    "Originals",
+    "as_written",
     "CONTROL_BYTES",
     "DELIMITERS",
     "DELIMITER_NAMES",

@@ -241,9 +241,11 @@ def date_note(name: str, source: str, row: int, text: str, value: float) -> str:
 def understand(frame, source: str, delimiter: str | None, notes: list, problems: dict) -> None:
     """Convert in place the columns that hold numbers written as text (thousands separators, decimal commas,
     percent signs, units, currency, full-width digits), dates (days since 1970-01-01) and times of day (hours),
-    noting each in ``notes``; a column whose cells cannot be read one way gets its reason in ``problems``."""
+    noting each in ``notes``; a column whose cells cannot be read one way gets its reason in ``problems``. The
+    cells as written stay in ``frame.attrs["original"]`` (by column), for outputs that show the input as it was."""
     import pandas as pd
 
+    originals = frame.attrs.setdefault("original", Originals())
     texts = {}
     for position, name in enumerate(frame.columns):
         column = frame.iloc[:, position]
@@ -256,6 +258,7 @@ def understand(frame, source: str, delimiter: str | None, notes: list, problems:
             if first is not None:
                 notes.append((name, date_note(name, source, row_number(frame, first),
                                               cell_text(column.iloc[first].to_pydatetime()), float(values.iloc[first]))))
+            originals[name] = column.copy()
             frame[name] = values.to_numpy()
             continue
         if is_numeric(column) or column.dtype == bool:
@@ -264,6 +267,7 @@ def understand(frame, source: str, delimiter: str | None, notes: list, problems:
         if present and all(isinstance(value, datetime.time) for value in present):
             values = [np.nan if is_missing(v) else v.hour + v.minute / 60 + v.second / 3600 for v in column]
             notes.append((name, f"{source}: column {name!r} holds times of day, used as hours since midnight"))
+            originals[name] = column.copy()
             frame[name] = np.asarray(values, dtype=float)
             continue
         if present and all(isinstance(value, (datetime.datetime, datetime.date)) for value in present):
@@ -275,6 +279,7 @@ def understand(frame, source: str, delimiter: str | None, notes: list, problems:
             if values is None:
                 problems[name] = message
             else:
+                originals[name] = column.copy()
                 frame[name] = np.asarray(values, dtype=float) if len(values) == len(column) else \
                     fill_in(column, values)
                 notes.append((name, message))
@@ -294,8 +299,26 @@ def understand(frame, source: str, delimiter: str | None, notes: list, problems:
             if message:
                 problems[name] = message
             continue
+        originals[name] = frame[name].copy()
         frame[name] = fill_in(frame[name], values)
         notes.append((name, message))
+
+
+class Originals(dict):
+    """The cells of converted columns as written, by column name; shared, not copied, by the frames derived from
+    the one read (pandas deep-copies ``attrs`` on each operation)."""
+
+    def __deepcopy__(self, memo: dict) -> Originals:
+        return self
+
+
+def as_written(frame):
+    """``frame`` with the columns :func:`understand` converted shown as the file wrote them (for outputs)."""
+    shown = frame.copy()
+    for name, cells in (frame.attrs.get("original") or {}).items():
+        if name in shown.columns:
+            shown[name] = cells.reindex(shown.index).to_numpy()
+    return shown
 
 
 def fill_in(column, values: list) -> Array:
