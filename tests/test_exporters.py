@@ -405,3 +405,16 @@ def test_every_hidden_activation_in_every_export(tmp_path, activation):
                                      for r in range(2, len(X_new) + 2)], dtype=float)
     for name, got in outputs.items():
         assert np.abs(got - expected).max() <= tolerance, (name, activation, np.abs(got - expected).max())
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_an_ensemble_is_refused_not_exported_as_its_first_network(tmp_path):
+    import bpnn
+    from bpnn.estimators import BPRegressor
+
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    ensemble = BPRegressor(hidden_layer_sizes=(3,), max_iter=5, n_init=2, ensemble=True, random_state=0).fit(X, X.sum(1))
+    path = bpnn.save(ensemble, tmp_path / "e.bpnn")
+    with pytest.raises(ValueError, match="holds an ensemble of 2 networks, whose predictions are their mean; exports write "
+                                         "one network"):
+        read_predictor(path)

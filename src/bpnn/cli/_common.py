@@ -23,6 +23,7 @@ DEFAULT_SCALING = "mapminmax"
 DEFAULT_MAX_FAIL = 6  # MATLAB's max_fail
 DEFAULT_ALPHA = 0.0
 DEFAULT_SEED = 0
+DEFAULT_RESTARTS = 1  # trainings from different start weights (n_init)
 STEPWISE_EPOCHS, FULL_BATCH_EPOCHS = 200, 1000
 
 

@@ -28,6 +28,7 @@ from bpnn.cli._common import (
 )
 from bpnn.cli.fitted import Fitted
 from bpnn.cli.outputs import describe_run, performance_measure
+from bpnn.cli.restarts import add_to_run, counting_trials
 from bpnn.core.solvers import SOLVERS, solver_record
 
 
@@ -45,9 +46,13 @@ class Settings:
     max_fail: int
     seed: int
     init: str | None = None
+    restarts: int = 1  # n_init, ensemble, division_random_state: bpnn.cli.restarts
+    ensemble: bool = False
+    division_seed: int | None = None
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
+    from bpnn.cli.restarts import check_restart_options
     from bpnn.core.activations import HIDDEN_ACTIVATIONS, get_activation
     from bpnn.core.initializers import INITIALIZER_NAMES
 
@@ -62,7 +67,7 @@ def settings_of(args: argparse.Namespace) -> Settings:
         init = check_choice(init, INITIALIZER_NAMES, "--init")
     return Settings(parse_sizes(args.hidden), activation, args.solver, args.epochs, args.learning_rate, args.batch_size,
                     args.alpha, parse_division(args.division), check_choice(args.scaling, SCALINGS, "--scaling"),
-                    args.max_fail, args.seed, init)
+                    args.max_fail, args.seed, init, *check_restart_options(args))
 
 
 def choose_init(settings: Settings, solver: str) -> str:
@@ -104,7 +109,8 @@ def make_estimator(task: str, settings: Settings, solver: str, epochs: int, call
               "learning_rate_init": settings.learning_rate,
               "batch_size": "auto" if settings.batch_size is None else settings.batch_size,
               "scaling": None if settings.scaling == "none" else settings.scaling, "division": "random",
-              "division_ratios": settings.division, "max_fail": settings.max_fail, "init": choose_init(settings, solver)}
+              "division_ratios": settings.division, "max_fail": settings.max_fail, "init": choose_init(settings, solver),
+              "n_init": settings.restarts, "ensemble": settings.ensemble, "division_random_state": settings.division_seed}
     return (BPClassifier if task == "classification" else BPRegressor)(**params)
 
 
@@ -130,8 +136,12 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpoint
     progress = TrainingProgress(epochs, f"{solver} on {dataset.source}", quiet=quiet,
                                 max_fail=settings.max_fail if settings.division[1] > 0 else None, measure=measure,
                                 to_measure=to_measure)
-    estimator = make_estimator(dataset.task, settings, solver, epochs, [progress.callback])
+    several = settings.restarts > 1 or settings.ensemble
+    callback = counting_trials(progress, settings.restarts) if several else progress.callback
+    estimator = make_estimator(dataset.task, settings, solver, epochs, [callback])
     checkpointing = dict(checkpointing or {})
+    if several:  # a Ctrl-C ends the trials with those so far; no checkpoint (bpnn.cli.restarts refuses --checkpoint)
+        checkpointing.pop("checkpoint", None)
     if checkpointing.pop("only_on_interrupt", False) and not SOLVERS[solver].resumable:
         del checkpointing["checkpoint"]  # a solver that saves no state leaves Ctrl-C to stop it without one
     started = time.perf_counter()
@@ -150,7 +160,9 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpoint
     fitted = Fitted(estimator, dataset.encoder, dataset.task, dataset.target_names, dataset.source)
     division = estimator.division_
     rows = {name: part for name, part in zip(SPLITS, (division.train, division.val, division.test)) if part.size}
-    return fitted, describe_run(fitted, dataset, rows, settings, solver, seconds, title)
+    run = describe_run(fitted, dataset, rows, settings, solver, seconds, title)
+    add_to_run(run, estimator, dataset.task)
+    return fitted, run
 
 
 @contextmanager

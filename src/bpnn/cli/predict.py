@@ -10,6 +10,7 @@ from pathlib import Path
 from bpnn.cli._common import add_missing_options, check_outputs, missing_option, note_dropped, write_table
 from bpnn.cli.fitted import Fitted
 from bpnn.cli.outputs import split_metrics
+from bpnn.cli.restarts import predict_with_spread, print_info_trials
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -67,9 +68,13 @@ def run_predict(args: argparse.Namespace) -> int:
         for label, column in zip(fitted.estimator.classes_, fitted.estimator.predict_proba(X).T):
             out[f"P({target}={label})"] = column
     else:
-        values = fitted.estimator.predict(X).reshape(len(frame), -1)
+        values, spread = predict_with_spread(fitted.estimator, X)
+        values = values.reshape(len(frame), -1)
         for target, column in zip(fitted.target_names, values.T):
             out[f"{target}_predicted"] = column
+        if spread is not None:  # an ensemble: the standard deviation over its members
+            for target, column in zip(fitted.target_names, spread.reshape(len(frame), -1).T):
+                out[f"{target}_std"] = column
     write_table(out, args.output)
     if args.output:
         print(f"wrote {len(out)} rows with predictions to {args.output}", file=sys.stderr)
@@ -147,6 +152,7 @@ def run_info(args: argparse.Namespace) -> int:
     print_table(["", "value"], rows, title=f"bpnn model {Path(args.model).name}")
     if metrics:
         print_table(*metrics, title="Metrics at training")
+    print_info_trials(meta, info.get("task"))
     return 0
 
 

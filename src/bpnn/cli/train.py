@@ -35,6 +35,7 @@ from bpnn.cli._common import (
 )
 from bpnn.cli.fitting import fit_dataset, settings_of
 from bpnn.cli.outputs import model_info, print_run, write_outputs
+from bpnn.cli.restarts import add_restart_options, check_restart_options, print_trials
 from bpnn.cli.resume import option_value, resumed_options, train_options
 from bpnn.core.solvers import FULL_BATCH_SOLVERS, SOLVERS, STEPWISE_SOLVERS
 
@@ -106,6 +107,7 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
                        help=f"random seed of initialisation, division and shuffling (default {DEFAULT_SEED})")
     group.add_argument("--init", help=f"weight initialisation: nguyen_widrow (MATLAB's initnw), glorot_uniform, he_uniform, "
                                       f"… (default nguyen_widrow for {', '.join(MATLAB)} with mapminmax, else glorot_uniform)")
+    add_restart_options(group)
 
 
 def defaults() -> dict:
@@ -120,6 +122,7 @@ def run_train(args: argparse.Namespace) -> int:
         args = resumed_options(args, defaults())
     if args.data is None or args.target is None:
         raise UsageError("bpnn train needs DATA and --target COL (or --resume FILE, a checkpoint of bpnn train)")
+    check_restart_options(args)
     if args.scheduler is not None:
         from bpnn.cli.cluster import run_train_on_cluster
 
@@ -151,6 +154,7 @@ def run_train(args: argparse.Namespace) -> int:
         return 130
     written = [out, *write_outputs(run, args.report, args.plots)]
     print_run(run, args.quiet)
+    print_trials(fitted.estimator, fitted.task, args.quiet)
     if not args.quiet:
         print("wrote " + ", ".join(map(str, written)))
     return 0

@@ -285,6 +285,10 @@ def read_predictor(path: str | Path, impute: str | None = None) -> Predictor:
     impute = impute or settings.get("impute") or "mean"
     if impute not in IMPUTE:
         raise ValueError(f"unknown imputation {impute!r}; choose one of {', '.join(IMPUTE)}")
+    members = meta.get("members")
+    if isinstance(members, list) and members:  # ensemble=True: predictions average the members' networks
+        raise ValueError(f"{path} holds an ensemble of {len(members)} networks, whose predictions are their mean; "
+                         f"exports write one network: train the model without an ensemble to export it")
     with contents.checked():
         check_network(meta, contents.arrays, str(path))
         network = network_from_state(meta, contents.arrays)
