@@ -329,6 +329,13 @@ def test_ensemble_is_the_members_mean_with_their_spread():
     assert set(table.index[:2]) == {"x0", "x1"} and (table["spread"] > 0).all()
     assert table.attrs["members"] == 3
 
+    # an estimator fitted with ensemble=True is judged through its members, exactly as the list of them
+    fitted = BPRegressor(hidden_layer_sizes=(4,), activation="tanh", solver="lbfgs", max_iter=100, random_state=0,
+                         n_init=3, ensemble=True).fit(X, y)
+    for method in ("miv", "olden"):
+        pd.testing.assert_frame_equal(importance(fitted, X, method=method), importance(fitted.estimators_, X, method=method))
+    assert importance(fitted, X, method="miv").attrs["members"] == 3
+
 
 # ---- partial dependence and ICE ---------------------------------------------------------------------------------
 def test_partial_dependence_is_the_mean_prediction_over_the_grid():

@@ -1,7 +1,8 @@
 """Which inputs matter: MIV, permutation, Garson and Olden importance, and partial dependence (with ICE).
 
-:func:`importance` ranks the input columns of a fitted bpnn estimator (or of an ensemble: a list of them) by
-one of four methods and returns a pandas DataFrame indexed by feature name, most important first:
+:func:`importance` ranks the input columns of a fitted bpnn estimator (or of an ensemble: a list of them, or
+one fitted with ``ensemble=True``) by one of four methods and returns a pandas DataFrame indexed by feature
+name, most important first:
 
 ``importance``
     the method's value (below), never negative for MIV, Garson and Olden; for permutation, the mean drop
@@ -314,16 +315,17 @@ def importance(model: object, X: object = None, y: object = None, method: str = 
     ``"olden"``): a DataFrame indexed by feature name, most important first, with ``importance``,
     ``percent``, ``sign`` and ``spread`` (see the module docstring for each method and column).
 
-    ``model`` is a fitted bpnn estimator (any fitted scikit-learn estimator for MIV and permutation), or a
-    list or tuple of them, an ensemble: each member is judged on its own, ``importance`` is the members'
-    mean and ``spread`` their standard deviation. ``X`` holds the rows to judge on, in original units
+    ``model`` is a fitted bpnn estimator (any fitted scikit-learn estimator for MIV and permutation), or an
+    ensemble: a list or tuple of them, or a bpnn estimator fitted with ``ensemble=True`` (its ``estimators_``).
+    Each member is judged on its own, ``importance`` is the members' mean and ``spread`` their standard
+    deviation. ``X`` holds the rows to judge on, in original units
     (not needed by Garson and Olden); ``y`` their targets, which permutation needs. ``target`` keeps one
     output (a class label, a target name or an output index) of a model with several. ``encoder`` (a
     :class:`bpnn.tables.FeatureEncoder`) makes ``X`` the original table, text columns included.
     """
     import pandas as pd
 
-    members = list(model) if isinstance(model, (list, tuple)) else [model]
+    members = ensemble_members(model)
     if not members:
         raise ValueError("an ensemble needs at least one fitted model; got an empty list")
     if method not in METHODS:
@@ -394,6 +396,16 @@ def importance(model: object, X: object = None, y: object = None, method: str = 
         "outputs": outs if keep is None else [outs[keep]], "members": len(members), "rows": 0 if frame is None else len(frame),
     })
     return table
+
+
+def ensemble_members(model: object) -> list:
+    """The models to judge one by one: a list or tuple's items, a bpnn estimator fitted with ``ensemble=True``'s
+    members (``estimators_``), else the model alone."""
+    if isinstance(model, (list, tuple)):
+        return list(model)
+    if getattr(model, "ensemble", False) is True and getattr(model, "estimators_", None):
+        return list(model.estimators_)
+    return [model]
 
 
 def select_output(outs: list[str], target: object) -> int | None:
