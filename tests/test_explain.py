@@ -349,11 +349,100 @@ def test_markdown_renders_matrices_as_tables():
     assert len(rows) == 2 + 3  # z1 is (n_h, m) = (3, 4)
 
 
+# ---- the slips, computed and caught -------------------------------------------------------------------------
+SLIP_NAMES = ("no-1/m", "no-transpose", "z2-from-x", "no-sum")
+
+
+def seed_values(trace):
+    """x, y, a1, a2, w2, b2 of a seed-form trace, and m."""
+    v = {q.name: q.value for q in trace.parameters + trace.forward}
+    return v["x"], v["y"], v["a1"], v["a2"], v["w2"], v["b2"], v["x"].shape[1]
+
+
+def test_slip_no_1_over_m_is_m_times_the_gradient():
+    trace = explain(hidden=3, slip="no-1/m")
+    x, y, a1, a2, _, _, m = seed_values(trace)
+    rows = {q.name: q for q in trace.slip.quantities}
+    dz2 = a2 - y  # 8-13, from the printed forward values
+    np.testing.assert_allclose(rows["dw2"].value, dz2 @ a1.T, rtol=1e-12)  # no 1/m
+    np.testing.assert_allclose(rows["db2"].value, [[dz2.sum()]], rtol=1e-12)
+    for name in ("dw2", "db2", "dw1", "db1"):
+        np.testing.assert_allclose(rows[name].value, m * trace[name].value, rtol=1e-12)
+        # ‖m g - g‖ / (‖m g‖ + ‖g‖) = (m - 1)/(m + 1) = 3/5 for m = 4, as g_num ≈ g to 1e-10
+        assert rows[name].relative_error == pytest.approx((m - 1) / (m + 1), rel=1e-8)
+    assert trace.slip.failing == ["dw2", "db2", "dw1", "db1"] and trace.slip.caught
+
+
+def test_slip_no_transpose_runs_when_n_h_equals_m_and_is_wrong():
+    """The README's XOR with n_h = m = 4: dz2 (1, 4) a1 (4, 4) is defined, has w2's shape, and is 11.5% off."""
+    trace = explain(hidden=4, slip="no-transpose")
+    x, y, a1, a2, _, _, m = seed_values(trace)
+    rows = {q.name: q for q in trace.slip.quantities}
+    slipped = (a2 - y) @ a1 / m
+    np.testing.assert_allclose(rows["dw2"].value, slipped, rtol=1e-12)
+    g = trace["dw2"].value
+    expected = np.linalg.norm(slipped - g) / (np.linalg.norm(slipped) + np.linalg.norm(g))
+    assert expected == pytest.approx(0.115, abs=0.001)
+    assert rows["dw2"].relative_error == pytest.approx(expected, rel=1e-6)
+    assert rows["dw1"].value is None and rows["dw1"].undefined == ((4, 4), (2, 4))  # dz1 (n_h, m) times x (n_x, m)
+    assert trace.slip.failing == ["dw2"] and trace.slip.broken == ["dw1"]
+    with_3 = explain(hidden=3, slip="no-transpose").slip
+    assert with_3.broken == ["dw2", "dw1"] and not with_3.failing  # (1, 4) times (3, 4): undefined
+
+
+def test_slip_z2_from_x_is_undefined_unless_n_h_equals_n_x():
+    assert explain(hidden=3, slip="z2-from-x").slip.quantities[0].undefined == ((1, 3), (2, 4))
+    trace = explain(hidden=2, slip="z2-from-x")
+    x, y, _, _, w2, b2, m = seed_values(trace)
+    rows = {q.name: q for q in trace.slip.quantities}
+    z2 = w2 @ x + b2  # as printed
+    np.testing.assert_allclose(rows["z2"].value, z2, rtol=1e-12)
+    a2 = 1 / (1 + np.exp(-z2))
+    np.testing.assert_allclose(rows["dw2"].value, (a2 - y) @ x.T / m, rtol=1e-12)
+    assert rows["dw1"].relative_error == pytest.approx(1.0)  # 0 against a nonzero gradient: ‖g‖ / ‖g‖
+    assert set(trace.slip.failing) == {"dw2", "db2", "dw1", "db1"}
+
+
+def test_slip_no_sum_gives_one_column_per_sample():
+    trace = explain(hidden=3, slip="no-sum")
+    rows = {q.name: q for q in trace.slip.quantities}
+    assert rows["db1"].value.shape == (3, 4) and rows["db2"].value.shape == (1, 4)
+    np.testing.assert_allclose(rows["db1"].value.sum(axis=1, keepdims=True), trace["db1"].value, rtol=1e-12)
+    assert trace.slip.broken == ["db2", "db1"] and trace.slip.caught
+    output = render(trace, "text")
+    assert "would make b1 a (3, 4) matrix" in " ".join(output.split())
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("format", FORMATS)
+@pytest.mark.parametrize("slip", SLIP_NAMES)
+def test_every_slip_renders_in_every_format_and_language(slip, format, lang):
+    trace = explain(hidden=4 if slip == "no-transpose" else 2 if slip == "z2-from-x" else 3, slip=slip)
+    output = render(trace, format, lang)
+    assert {"en": "the slip is caught", "zh": "错误被发现"}[lang] in " ".join(output.split())
+    for q in trace.slip.quantities:
+        assert (q.formula.tex if format != "text" else q.formula.text) in output
+    if format == "latex":
+        assert output.count(r"\begin{bmatrix}") == output.count(r"\end{bmatrix}")
+        if lang == "en":
+            assert output.isascii()
+
+
+def test_slip_command_line_and_refusals(capsys):
+    assert run(["explain", "--slip", "no-1/m", "--lang", "zh"]) == 0
+    assert capsys.readouterr().out == render(explain(slip="no-1/m"), "text", "zh")
+    with pytest.raises(ValueError, match="unknown slip 'nope'; choose one of no-1/m, no-transpose"):
+        explain(slip="nope")
+    with pytest.raises(UsageError, match="the slip 'no-sum' is in the textbook's formulas for one hidden layer"):
+        run(["explain", "--slip", "no-sum", "--general"])
+
+
 # ---- LaTeX ------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("hidden", [3, (4, 3)])
-def test_latex_is_a_complete_document_with_balanced_environments(lang, hidden):
-    output = render(explain(hidden=hidden, steps=2), "latex", lang)
+@pytest.mark.parametrize("hidden, slip", [(3, None), ((4, 3), None), (4, "no-transpose"), (2, "z2-from-x"),
+                                          (3, "no-sum"), (3, "no-1/m")])
+def test_latex_is_a_complete_document_with_balanced_environments(lang, hidden, slip):
+    output = render(explain(hidden=hidden, steps=2, slip=slip), "latex", lang)
     assert output.startswith(r"\documentclass") and output.rstrip().endswith(r"\end{document}")
     assert (r"{ctexart}" in output) == (lang == "zh")
     stack = []
@@ -375,12 +464,13 @@ ENGINES = {"en": "pdflatex", "zh": "xelatex"}
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("hidden", [3, (4, 3)])
-def test_latex_compiles(lang, hidden, tmp_path):
+@pytest.mark.parametrize("hidden, slip", [(3, None), ((4, 3), None), (4, "no-transpose"), (2, "z2-from-x"),
+                                          (3, "no-sum"), (3, "no-1/m")])
+def test_latex_compiles(lang, hidden, slip, tmp_path):
     engine = shutil.which(ENGINES[lang])
     if engine is None:
         pytest.skip(f"{ENGINES[lang]} is not installed (the balanced-environment test still runs)")
-    (tmp_path / "trace.tex").write_text(render(explain(hidden=hidden), "latex", lang), encoding="utf-8")
+    (tmp_path / "trace.tex").write_text(render(explain(hidden=hidden, slip=slip), "latex", lang), encoding="utf-8")
     result = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "trace.tex"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-2000:]

@@ -42,6 +42,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     explain.add_argument("--scale", type=float, default=1.0, help="weights are scale·N(0, 1); the seed uses 0.01 (default 1)")
     explain.add_argument("--learning-rate", type=float, default=1.0, help="learning rate α (default 1)")
     explain.add_argument("--steps", type=int, default=1, help="gradient-descent steps to show (default 1)")
+    explain.add_argument("--slip", choices=("no-1/m", "no-transpose", "z2-from-x", "no-sum"),
+                         help="also compute the gradient one of the textbook's slips gives, beside the batch form, "
+                              "and show the gradient check catching it (seed form only)")
     explain.add_argument("--lang", choices=("en", "zh"), default="en", help="language (default en)")
     explain.add_argument("--format", choices=("text", "markdown", "latex"), default="text",
                          help="text, markdown (matrices as tables) or latex (a complete document); default text")
@@ -95,7 +98,7 @@ def run_explain(args: argparse.Namespace) -> int:
     try:
         trace = explain(args.data, X=X, y=y, hidden=hidden, activation=args.activation, samples=args.samples,
                         seed=args.seed, scale=args.scale, learning_rate=args.learning_rate, steps=args.steps,
-                        general=args.general)
+                        general=args.general, slip=args.slip)
     except ValueError as error:
         raise UsageError(str(error)) from None
     write(trace.render(args.format, args.lang), args.output)

@@ -32,6 +32,11 @@ def error_number(value: float) -> str:
     return f"{float(value):.2g}"
 
 
+def _space(label: str) -> str:
+    """No space after a full-width colon: it carries its own."""
+    return "" if label.endswith("：") else " "
+
+
 class _TextWriter:
     """Plain text: matrices as bracketed rows."""
 
@@ -50,10 +55,10 @@ class _TextWriter:
         self.lines += ["", wrapped] if self.lines and self.lines[-1] else [wrapped]
 
     def formula(self, label: str, text: str, tex: str) -> None:
-        self.lines.append(f"  {label} {text}")
+        self.lines.append(f"  {label}{_space(label)}{text}")
 
     def note(self, label: str, text: str) -> None:
-        self.lines.append(f"  {label} {text}".rstrip())
+        self.lines.append(f"  {label}{_space(label)}{text}".rstrip())
 
     def caption(self, text: str, tex: str) -> None:
         self.lines.append(f"  {text}")
@@ -217,6 +222,8 @@ def render(trace: Trace, format: str = "text", lang: str = "en") -> str:
     for quantity in trace.backward:
         _write_quantity(writer, quantity, words, lang)
     write_verdict(writer, trace, words)
+    if trace.slip is not None:
+        _write_slip(writer, trace.slip, words, lang, s)
     if trace.steps:
         writer.heading(2, words["update"].format(learning_rate=f"{s['learning_rate']:g}"))
         writer.para(words["update_rule"].format(rule=words["rule_seed" if seed_form else "rule_layers"]))
@@ -238,7 +245,41 @@ def write_verdict(writer, trace: Trace, words: dict) -> None:
     writer.scalar(words["largest"], "ε", error_number(trace.max_relative_error))
     kinks = {q.name: q.kinks for q in trace.gradients if q.kinks}
     if kinks:
-        writer.para(words["kinks"].format(count=sum(kinks.values()), names=", ".join(kinks)))
+        writer.para(words["kinks"].format(count=sum(kinks.values()), names=words["list_sep"].join(kinks)))
+
+
+def _write_slip(writer, slip, words: dict, lang: str, settings: dict) -> None:
+    """The slip's section: each changed quantity computed the slipped way beside the batch form, then whether
+    the gradient check catches it."""
+    writer.heading(2, words["slip_title"].format(slip=slip.name))
+    writer.para(words[f"slip_{slip.name}"].format(m=settings["samples"], n_h=settings["hidden"][0],
+                                                  n_x=settings["inputs"]))
+    for q in slip.quantities:
+        prefix = f"{q.formula.number} " if q.formula.number else ""
+        writer.heading(3, f"{prefix}{q.name} — {words['slip_as']}")
+        writer.formula(words["slip_formula"], q.formula.text, q.formula.tex)
+        if q.undefined is not None:
+            (r1, c1), (r2, c2) = q.undefined
+            writer.note(words["slip_undefined"].format(left=(r1, c1), right=(r2, c2), a=c1, b=r2), "")
+        else:
+            writer.note(words["shape"], str(q.value.shape))
+            writer.matrix(q.value, 1 if q.value.shape[-1] == settings["samples"] and q.name in ("z2", "a2") else None)
+        writer.note(words["slip_correct"], str(q.correct.shape))
+        writer.matrix(q.correct, 1 if q.name in ("z2", "a2") else None)
+        if q.wrong_shape:
+            parameter = {"db2": "b2", "db1": "b1", "dw2": "w2", "dw1": "w1"}[q.name]
+            result = np.broadcast_shapes(q.correct.shape, q.value.shape)
+            writer.note(words["slip_shape"].format(name=q.name, shape=q.value.shape, parameter=parameter,
+                                                   want=q.correct.shape, result=result), "")
+        elif q.relative_error is not None:
+            writer.scalar(words["error"], "ε", error_number(q.relative_error))
+            writer.note(words["allowed"], error_number(q.tolerance))
+    parts = []
+    if slip.failing:
+        parts.append(words["slip_fails"].format(names=words["list_sep"].join(slip.failing)))
+    if slip.broken:
+        parts.append(words["slip_broken"].format(names=words["list_sep"].join(slip.broken)))
+    writer.para(words["slip_verdict"].format(verdict=words["slip_join"].join(parts)) if parts else words["slip_missed"])
 
 
 def _writer(format: str, lang: str) -> _TextWriter | _LatexWriter:

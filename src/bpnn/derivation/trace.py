@@ -37,6 +37,7 @@ from bpnn.core.losses import get_loss, output_delta, per_sample_loss
 from bpnn.core.network import Network
 from bpnn.datasets import GENERATED
 from bpnn.derivation.formulas import SEED_FORMULAS, Formula, layer_formulas
+from bpnn.derivation.slips import SLIPS, compute_slip
 from bpnn.seed import TwoLayerNet
 
 Array = np.ndarray
@@ -125,7 +126,7 @@ class Trace:
 def explain(data: str | None = None, *, X: Array | None = None, y: Array | None = None, hidden: int | Sequence[int] = 3,
             activation: str = "sigmoid", samples: int | None = None, seed: int = 0, scale: float = 1.0,
             learning_rate: float = 1.0, steps: int = 1, general: bool = False,
-            weights: Sequence[tuple[Array, Array]] | None = None) -> Trace:
+            weights: Sequence[tuple[Array, Array]] | None = None, slip: str | None = None) -> Trace:
     """Trace backpropagation on a tiny example.
 
     ``data`` names a built-in 2-D set (default xor; also moons, circles, flower: ``samples`` points,
@@ -137,6 +138,8 @@ def explain(data: str | None = None, *, X: Array | None = None, y: Array | None 
     seed form unless ``general``; see the module docstring. ``weights``, pairs (W[l], b[l]) in the core's rows
     layout (W[l] of shape (n_in, n_out), as :class:`bpnn.core.Network` holds them), start from those weights
     instead of the seed's draw: the trace of a network trained elsewhere (the playground's Step view).
+    ``slip`` (one of :data:`bpnn.derivation.slips.SLIPS`, seed form only) adds ``trace.slip``: the gradients
+    computed the slipped way beside the batch form, and the gradient check of them.
     """
     hidden = (int(hidden),) if np.isscalar(hidden) else tuple(int(n) for n in hidden)
     if not hidden or min(hidden) < 1:
@@ -150,12 +153,17 @@ def explain(data: str | None = None, *, X: Array | None = None, y: Array | None 
         raise ValueError(f"the weight scale must be a positive number; got {scale}")
     activation = get_activation(activation, hidden=True).name
     form = "layers" if general or len(hidden) > 1 else "seed"
+    if slip is not None and slip not in SLIPS:
+        raise ValueError(f"unknown slip {slip!r}; choose one of {', '.join(SLIPS)}")
+    if slip is not None and form != "seed":
+        raise ValueError(f"the slip {slip!r} is in the textbook's formulas for one hidden layer; ask for the seed's "
+                         f"form (one hidden size, sigmoid, without --general) to see it")
     if form == "seed" and activation != "sigmoid":
         raise ValueError(f"the seed's two-layer network uses sigmoid, not {activation!r}; "
                          f"ask for the layered form (general=True, --general) to trace {activation}")
     X, y, data = _example(data, X, y, samples, seed)
     settings = dict(data=data, samples=X.shape[0], inputs=X.shape[1], hidden=hidden, activation=activation,
-                    seed=seed, scale=scale, learning_rate=learning_rate, steps=steps)
+                    seed=seed, scale=scale, learning_rate=learning_rate, steps=steps, slip=slip)
     if weights is not None:
         weights = [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64).reshape(-1)) for W, b in weights]
         expected = list(zip([X.shape[1], *hidden], [*hidden, 1]))
@@ -214,6 +222,9 @@ def _seed_trace(X: Array, Y: Array, settings: dict, weights: list | None = None)
     with np.errstate(divide="ignore", invalid="ignore"):  # da2 is ±inf or nan where a2 rounds to 0 or 1; shown as is
         grads = net.backward(x, y, cache)
     check, numeric = _seed_gradcheck(net, grads, X, Y)
+    slip = None
+    if settings["slip"] is not None:
+        slip = compute_slip(settings["slip"], net, x, y, cache, grads, core_twin(net), X, Y, seed_flat)
     arrays = {"dw1": "W[1]", "db1": "b[1]", "dw2": "W[2]", "db2": "b[2]"}
     backward = []
     for name, value in grads.items():
@@ -231,7 +242,7 @@ def _seed_trace(X: Array, Y: Array, settings: dict, weights: list | None = None)
                                 net.cost(cache.a2, y)))
         with np.errstate(divide="ignore", invalid="ignore"):
             grads = net.backward(x, y, cache)
-    return Trace("seed", settings, parameters, forward, loss, backward, trace_steps, check)
+    return Trace("seed", settings, parameters, forward, loss, backward, trace_steps, check, slip)
 
 
 def core_twin(net: TwoLayerNet) -> Network:

@@ -121,6 +121,27 @@ WORDS = {
                        "above; each later step recomputes them at the updated parameters.",
         "rule_seed": "w ← w - α dw, b ← b - α db", "rule_layers": "W[l] ← W[l] - α dW[l], b[l] ← b[l] - α db[l]",
         "step": "Step {k}", "new_cost": "new cost", "sample": "sample",
+        "slip_title": "The slip {slip}, computed",
+        "slip_no-1/m": "Every parameter gradient without the 1/m of the mean cost J: each is the gradient of m·J, m = {m} "
+                       "times too large: the same direction, but gradient descent takes steps {m} times too long.",
+        "slip_no-transpose": "dw2 and dw1 without the transposes of a1 and x: the product then pairs hidden units "
+                             "(inputs) with samples instead of summing over the samples. It is defined only when "
+                             "m = n_h (m = n_x), here m = {m}, n_h = {n_h}, n_x = {n_x}; and wrong when it is.",
+        "slip_z2-from-x": "z2 = w2 x + b2 as the textbook prints it: w2 is (1, n_h) and x is (n_x, m), so the product "
+                          "is defined only when n_h = n_x (here n_h = {n_h}, n_x = {n_x}); when it is, the output skips "
+                          "the hidden layer, its gradient follows that other network, and w1, b1 get none.",
+        "slip_no-sum": "db2 and db1 without the sum over the samples: one column per sample instead of the single "
+                       "column of the bias, so the update b ← b - α db broadcasts b into a matrix.",
+        "slip_as": "the slipped way", "slip_formula": "slipped:", "slip_correct": "batch form, shape",
+        "slip_undefined": "undefined: {left} times {right}, the inner sizes {a} and {b} differ.",
+        "slip_shape": "{name} has shape {shape}, but {parameter} is {want}: the update {parameter} ← {parameter} - α "
+                      "{name} would make {parameter} a {result} matrix.",
+        "slip_verdict": "Gradient check of the slipped gradients: {verdict}; the slip is caught.",
+        "slip_fails": "the relative errors at {names} exceed what the check allows",
+        "slip_broken": "{names} cannot even be compared (an undefined product or the wrong shape)",
+        "slip_join": "; ", "list_sep": ", ",
+        "slip_missed": "Gradient check of the slipped gradients: it passes; with these sizes the slip happens to give "
+                       "the right numbers.",
         "gc_title": "Gradient check: a {sizes} network ({activations} hidden, {output} output), {loss} loss, "
                     "{samples} samples; Richardson-extrapolated central differences, steps {step}·max(|θ|, scale).",
         "gc_row": "relative error", "gc_allowed": "allowed", "gc_sep": ", ",
@@ -173,6 +194,25 @@ WORDS = {
         "update_rule": "每一步沿负梯度方向更新每个参数：{rule}。第 1 步使用上面的梯度；之后每一步在更新后的参数上重新计算梯度。",
         "rule_seed": "w ← w - α dw，b ← b - α db", "rule_layers": "W[l] ← W[l] - α dW[l]，b[l] ← b[l] - α db[l]",
         "step": "第 {k} 步", "new_cost": "新的代价", "sample": "样本",
+        "slip_title": "错误写法 {slip} 的数值演算",
+        "slip_no-1/m": "每个参数梯度都省略了平均代价 J 的 1/m：得到的是 m·J 的梯度，大了 m = {m} 倍：方向不变，"
+                       "但梯度下降的步长变成 {m} 倍。",
+        "slip_no-transpose": "dw2 和 dw1 省略了 a1 与 x 的转置：乘积把隐藏单元（输入）与样本配对，而不是对样本求和。"
+                             "只有 m = n_h（m = n_x）时才能计算，这里 m = {m}，n_h = {n_h}，n_x = {n_x}；"
+                             "即使能计算，结果也是错的。",
+        "slip_z2-from-x": "按原文印的 z2 = w2 x + b2：w2 为 (1, n_h)，x 为 (n_x, m)，只有 n_h = n_x 时乘积才有定义"
+                          "（这里 n_h = {n_h}，n_x = {n_x}）；有定义时输出层跳过了隐藏层，梯度属于另一个网络，"
+                          "w1、b1 得不到梯度。",
+        "slip_no-sum": "db2 和 db1 省略了对样本的求和：每个样本一列，而偏置只有一列，于是更新 b ← b - α db 会把 b 广播成矩阵。",
+        "slip_as": "按错误写法计算", "slip_formula": "错误写法：", "slip_correct": "批量形式，形状",
+        "slip_undefined": "无法计算：{left} 乘 {right}，内侧尺寸 {a} 与 {b} 不相等。",
+        "slip_shape": "{name} 的形状为 {shape}，而 {parameter} 为 {want}：更新 {parameter} ← {parameter} - α {name} "
+                      "会使 {parameter} 变成 {result} 的矩阵。",
+        "slip_verdict": "对错误写法的梯度做梯度检验：{verdict}；错误被发现。",
+        "slip_fails": "{names} 的相对误差超过检验允许值",
+        "slip_broken": "{names} 根本无法比较（乘积无定义或形状不对）",
+        "slip_join": "；", "list_sep": "、",
+        "slip_missed": "对错误写法的梯度做梯度检验：通过；在这些尺寸下错误写法恰好给出正确的数值。",
         "gc_title": "梯度检验：{sizes} 网络（隐藏层 {activations}，输出层 {output}），损失函数 {loss}，{samples} 个样本；"
                     "理查森外推的中心差分，步长 {step}·max(|θ|, 尺度)。",
         "gc_row": "相对误差", "gc_allowed": "允许值", "gc_sep": "，",
