@@ -437,12 +437,61 @@ def test_slip_command_line_and_refusals(capsys):
         run(["explain", "--slip", "no-sum", "--general"])
 
 
+# ---- one sample through the chain rule ------------------------------------------------------------------------
+HAND = dict(X=np.array([[1.0, 2.0], [-1.0, 0.5]]), y=np.array([1, 0]), hidden=2, steps=0,
+            weights=[(np.array([[0.1, 0.4], [-0.2, 0.3]]), np.array([0.01, -0.02])),  # W[1] = w1ᵀ
+                     (np.array([[0.5], [-0.6]]), np.array([0.05]))])
+
+
+def test_sample_walk_matches_the_hand_worked_step():
+    """test_seed's hand-worked network: sample 1 is x = (1, 2), y = 1; the numbers there were worked by hand."""
+    trace = explain(**HAND, sample=1)
+    lines = {line.text.split(" = ")[0]: line.value for line in trace.walk.lines}
+    a2 = 0.457040432212816
+    assert float(lines["da2"]) == pytest.approx(-1 / a2, rel=1e-12)  # -y/a2 with y = 1
+    assert float(lines["σ′(z2)"]) == pytest.approx(a2 * (1 - a2), rel=1e-12)
+    assert float(lines["dz2"]) == pytest.approx(a2 - 1, rel=1e-12)  # da2·σ′(z2) = -(1 - a2) = a2 - y
+    np.testing.assert_allclose(lines["da1"], [-0.271479783893592, 0.3257757406723104], rtol=1e-12)  # w2ᵀ dz2
+    a1 = np.array([0.42800386706848137, 0.7271082163411295])
+    np.testing.assert_allclose(lines["σ′(z1)"], a1 * (1 - a1), rtol=1e-12)
+    np.testing.assert_allclose(lines["dz1"], [-0.0664627459452857, 0.06464102777844455], rtol=1e-11)
+    np.testing.assert_allclose(lines["dw1(i)"], np.outer([-0.0664627459452857, 0.06464102777844455], [1, 2]), rtol=1e-11)
+    average = {line.text.split(" = ")[0]: line.value for line in trace.walk.average}
+    # the batch averages are test_seed's hand-worked gradients
+    np.testing.assert_allclose(average["dw1"], [[-0.06445771507379114, -0.05084957489471155],
+                                                [0.06945050919849888, 0.04607603012380625]], rtol=1e-11)
+    np.testing.assert_allclose(average["db1"], [[-0.002005030871494555], [-0.004809481420054336]], rtol=1e-10)
+    np.testing.assert_allclose(average["dw2"], [[-0.0020958954947069147, -0.08827139418420843]], rtol=1e-11)
+    for name in ("dw2", "db2", "dw1", "db1"):
+        np.testing.assert_allclose(average[name], trace[name].value, rtol=1e-12, atol=1e-17)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("format", FORMATS)
+def test_sample_walk_prints_each_product_on_its_own_line(format, lang):
+    output = render(explain(sample=2, steps=0), format, lang)
+    assert {"en": "One sample through the chain rule: sample 2", "zh": "单个样本的链式求导：第 2 个样本"}[lang] in output
+    if format == "text":
+        walk = output[output.index({"en": "One sample", "zh": "单个样本的链式求导"}[lang]):].splitlines()
+        for start in ("8-12 da2 = ", "σ′(z2) = a2 (1 - a2) = ", "8-13 dz2 = da2 · σ′(z2) = ", "8-16 da1 = w2ᵀ dz2 = ",
+                      "σ′(z1) = a1 ⊙ (1 - a1) = ", "8-17 dz1 = da1 ⊙ σ′(z1) = ", "8-19 db1(i) = dz1 = "):
+            assert sum(line.strip().startswith(start) for line in walk) == 1, start
+
+
+def test_sample_refusals():
+    with pytest.raises(ValueError, match="sample must be between 1 and m = 4; got 5"):
+        explain(sample=5)
+    with pytest.raises(ValueError, match="sample walks one sample through the textbook's chain rule"):
+        explain(sample=1, general=True)
+
+
 # ---- LaTeX ------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("hidden, slip", [(3, None), ((4, 3), None), (4, "no-transpose"), (2, "z2-from-x"),
                                           (3, "no-sum"), (3, "no-1/m")])
 def test_latex_is_a_complete_document_with_balanced_environments(lang, hidden, slip):
-    output = render(explain(hidden=hidden, steps=2, slip=slip), "latex", lang)
+    sample = 2 if np.isscalar(hidden) else None  # the one-sample walk, in the seed form
+    output = render(explain(hidden=hidden, steps=2, slip=slip, sample=sample), "latex", lang)
     assert output.startswith(r"\documentclass") and output.rstrip().endswith(r"\end{document}")
     assert (r"{ctexart}" in output) == (lang == "zh")
     stack = []
@@ -470,7 +519,9 @@ def test_latex_compiles(lang, hidden, slip, tmp_path):
     engine = shutil.which(ENGINES[lang])
     if engine is None:
         pytest.skip(f"{ENGINES[lang]} is not installed (the balanced-environment test still runs)")
-    (tmp_path / "trace.tex").write_text(render(explain(hidden=hidden, slip=slip), "latex", lang), encoding="utf-8")
+    sample = 2 if np.isscalar(hidden) else None
+    (tmp_path / "trace.tex").write_text(render(explain(hidden=hidden, slip=slip, sample=sample), "latex", lang),
+                                        encoding="utf-8")
     result = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "trace.tex"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-2000:]

@@ -45,6 +45,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     explain.add_argument("--slip", choices=("no-1/m", "no-transpose", "z2-from-x", "no-sum"),
                          help="also compute the gradient one of the textbook's slips gives, beside the batch form, "
                               "and show the gradient check catching it (seed form only)")
+    explain.add_argument("--sample", type=int, metavar="K",
+                         help="walk sample K (1 … m) through the chain rule, each product of 8-12 … 8-19 in numbers, "
+                              "then the batch average (seed form only)")
     explain.add_argument("--lang", choices=("en", "zh"), default="en", help="language (default en)")
     explain.add_argument("--format", choices=("text", "markdown", "latex"), default="text",
                          help="text, markdown (matrices as tables) or latex (a complete document); default text")
@@ -98,7 +101,7 @@ def run_explain(args: argparse.Namespace) -> int:
     try:
         trace = explain(args.data, X=X, y=y, hidden=hidden, activation=args.activation, samples=args.samples,
                         seed=args.seed, scale=args.scale, learning_rate=args.learning_rate, steps=args.steps,
-                        general=args.general, slip=args.slip)
+                        general=args.general, slip=args.slip, sample=args.sample)
     except ValueError as error:
         raise UsageError(str(error)) from None
     write(trace.render(args.format, args.lang), args.output)

@@ -34,7 +34,7 @@ def error_number(value: float) -> str:
 
 def _space(label: str) -> str:
     """No space after a full-width colon: it carries its own."""
-    return "" if label.endswith("：") else " "
+    return "" if not label or label.endswith("：") else " "
 
 
 class _TextWriter:
@@ -224,6 +224,14 @@ def render(trace: Trace, format: str = "text", lang: str = "en") -> str:
     write_verdict(writer, trace, words)
     if trace.slip is not None:
         _write_slip(writer, trace.slip, words, lang, s)
+    if trace.walk is not None:
+        writer.heading(2, words["walk_title"].format(k=trace.walk.sample))
+        writer.para(words["walk_intro"].format(k=trace.walk.sample))
+        for line in trace.walk.lines:
+            writer.formula(line.number or "", line.text, line.tex)
+        writer.para(words["walk_average"].format(m=s["samples"]))
+        for line in trace.walk.average:
+            writer.formula(line.number or "", line.text, line.tex)
     if trace.steps:
         writer.heading(2, words["update"].format(learning_rate=f"{s['learning_rate']:g}"))
         writer.para(words["update_rule"].format(rule=words["rule_seed" if seed_form else "rule_layers"]))

@@ -38,6 +38,7 @@ from bpnn.core.network import Network
 from bpnn.datasets import GENERATED
 from bpnn.derivation.formulas import SEED_FORMULAS, Formula, layer_formulas
 from bpnn.derivation.slips import SLIPS, compute_slip
+from bpnn.derivation.walk import walk
 from bpnn.seed import TwoLayerNet
 
 Array = np.ndarray
@@ -91,6 +92,7 @@ class Trace:
     steps: list[Step]
     check: GradCheck | None = None  # the gradient check, on the core network in its rows layout
     slip: object = None  # a bpnn.derivation.slips.Slip when explain(slip=...) asked for one
+    walk: object = None  # a bpnn.derivation.walk.Walk when explain(sample=...) asked for one
 
     def __getitem__(self, name: str) -> Quantity:
         for quantity in self.parameters + self.forward + self.loss + self.backward:
@@ -126,7 +128,8 @@ class Trace:
 def explain(data: str | None = None, *, X: Array | None = None, y: Array | None = None, hidden: int | Sequence[int] = 3,
             activation: str = "sigmoid", samples: int | None = None, seed: int = 0, scale: float = 1.0,
             learning_rate: float = 1.0, steps: int = 1, general: bool = False,
-            weights: Sequence[tuple[Array, Array]] | None = None, slip: str | None = None) -> Trace:
+            weights: Sequence[tuple[Array, Array]] | None = None, slip: str | None = None,
+            sample: int | None = None) -> Trace:
     """Trace backpropagation on a tiny example.
 
     ``data`` names a built-in 2-D set (default xor; also moons, circles, flower: ``samples`` points,
@@ -139,7 +142,8 @@ def explain(data: str | None = None, *, X: Array | None = None, y: Array | None 
     layout (W[l] of shape (n_in, n_out), as :class:`bpnn.core.Network` holds them), start from those weights
     instead of the seed's draw: the trace of a network trained elsewhere (the playground's Step view).
     ``slip`` (one of :data:`bpnn.derivation.slips.SLIPS`, seed form only) adds ``trace.slip``: the gradients
-    computed the slipped way beside the batch form, and the gradient check of them.
+    computed the slipped way beside the batch form, and the gradient check of them. ``sample`` (1 … m, seed
+    form only) adds ``trace.walk``: that sample walked through the chain rule (:mod:`bpnn.derivation.walk`).
     """
     hidden = (int(hidden),) if np.isscalar(hidden) else tuple(int(n) for n in hidden)
     if not hidden or min(hidden) < 1:
@@ -155,6 +159,9 @@ def explain(data: str | None = None, *, X: Array | None = None, y: Array | None 
     form = "layers" if general or len(hidden) > 1 else "seed"
     if slip is not None and slip not in SLIPS:
         raise ValueError(f"unknown slip {slip!r}; choose one of {', '.join(SLIPS)}")
+    if sample is not None and form != "seed":
+        raise ValueError("sample walks one sample through the textbook's chain rule for one hidden layer; ask for the "
+                         "seed's form (one hidden size, sigmoid, without --general)")
     if slip is not None and form != "seed":
         raise ValueError(f"the slip {slip!r} is in the textbook's formulas for one hidden layer; ask for the seed's "
                          f"form (one hidden size, sigmoid, without --general) to see it")
@@ -163,7 +170,9 @@ def explain(data: str | None = None, *, X: Array | None = None, y: Array | None 
                          f"ask for the layered form (general=True, --general) to trace {activation}")
     X, y, data = _example(data, X, y, samples, seed)
     settings = dict(data=data, samples=X.shape[0], inputs=X.shape[1], hidden=hidden, activation=activation,
-                    seed=seed, scale=scale, learning_rate=learning_rate, steps=steps, slip=slip)
+                    seed=seed, scale=scale, learning_rate=learning_rate, steps=steps, slip=slip, sample=sample)
+    if sample is not None and not 1 <= sample <= X.shape[0]:
+        raise ValueError(f"sample must be between 1 and m = {X.shape[0]}; got {sample}")
     if weights is not None:
         weights = [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64).reshape(-1)) for W, b in weights]
         expected = list(zip([X.shape[1], *hidden], [*hidden, 1]))
@@ -242,7 +251,10 @@ def _seed_trace(X: Array, Y: Array, settings: dict, weights: list | None = None)
                                 net.cost(cache.a2, y)))
         with np.errstate(divide="ignore", invalid="ignore"):
             grads = net.backward(x, y, cache)
-    return Trace("seed", settings, parameters, forward, loss, backward, trace_steps, check, slip)
+    trace = Trace("seed", settings, parameters, forward, loss, backward, trace_steps, check, slip)
+    if settings["sample"] is not None:
+        trace.walk = walk({q.name: q.value for q in parameters + forward}, settings["sample"])
+    return trace
 
 
 def core_twin(net: TwoLayerNet) -> Network:

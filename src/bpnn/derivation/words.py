@@ -142,6 +142,11 @@ WORDS = {
         "slip_join": "; ", "list_sep": ", ",
         "slip_missed": "Gradient check of the slipped gradients: it passes; with these sizes the slip happens to give "
                        "the right numbers.",
+        "walk_title": "One sample through the chain rule: sample {k}",
+        "walk_intro": "Column {k} alone, each product of 8-12 … 8-19 in numbers. σ′(z2) = a2(1 - a2) cancels the "
+                      "denominators of da2, so da2 · σ′(z2) is a2 - y (8-13); (i) marks one sample's share of a "
+                      "gradient before the average.",
+        "walk_average": "The gradients of J average the m = {m} samples' shares:",
         "gc_title": "Gradient check: a {sizes} network ({activations} hidden, {output} output), {loss} loss, "
                     "{samples} samples; Richardson-extrapolated central differences, steps {step}·max(|θ|, scale).",
         "gc_row": "relative error", "gc_allowed": "allowed", "gc_sep": ", ",
@@ -213,6 +218,10 @@ WORDS = {
         "slip_broken": "{names} 根本无法比较（乘积无定义或形状不对）",
         "slip_join": "；", "list_sep": "、",
         "slip_missed": "对错误写法的梯度做梯度检验：通过；在这些尺寸下错误写法恰好给出正确的数值。",
+        "walk_title": "单个样本的链式求导：第 {k} 个样本",
+        "walk_intro": "只看第 {k} 列，代入具体数值写出 8-12 至 8-19 的每个乘积。σ′(z2) = a2(1 - a2) 与 da2 的分母相消，"
+                      "所以 da2 · σ′(z2) 就是 a2 - y（8-13）；(i) 表示求平均之前单个样本对梯度的贡献。",
+        "walk_average": "代价 J 的梯度是 m = {m} 个样本贡献的平均值：",
         "gc_title": "梯度检验：{sizes} 网络（隐藏层 {activations}，输出层 {output}），损失函数 {loss}，{samples} 个样本；"
                     "理查森外推的中心差分，步长 {step}·max(|θ|, 尺度)。",
         "gc_row": "相对误差", "gc_allowed": "允许值", "gc_sep": "，",
