@@ -50,7 +50,10 @@ def core_reference(net: Network, X, Y, learning_rate: float, steps: int, seed_fo
     dWs, dbs = net.split(check.analytic)
     num_W, num_b = net.split(check.numeric)
     dZ = output_delta(BCE, net.activations[-1], Y, cache.Z[L], cache.A[L])  # A[L] - Y
-    backward = [orient(BCE.grad_a(Y, cache.A[L])), orient(dZ)]
+    backward = [orient(BCE.grad_a(Y, cache.A[L]))]
+    if seed_form:  # σ′(z2) = a2(1 - a2), printed between da2 and dz2
+        backward.append(orient(cache.A[L] * (1 - cache.A[L])))
+    backward.append(orient(dZ))
     errors = []
     for l in range(L, 0, -1):
         backward += [orient(dWs[l - 1]), orient(num_W[l - 1]), orient(dbs[l - 1]), orient(num_b[l - 1])]
@@ -58,7 +61,10 @@ def core_reference(net: Network, X, Y, learning_rate: float, steps: int, seed_fo
         if l > 1:
             dA = dZ @ net.weights[l - 1].T  # dA[l-1] = dZ[l] W[l]ᵀ
             dZ = dA * net.activations[l - 2].df(cache.Z[l - 1], cache.A[l - 1])  # dZ[l-1] = dA[l-1] ⊙ g'(Z[l-1])
-            backward += [orient(dA), orient(dZ)]
+            backward.append(orient(dA))
+            if seed_form:  # σ′(z1) = a1(1 - a1), printed between da1 and dz1
+                backward.append(orient(cache.A[l - 1] * (1 - cache.A[l - 1])))
+            backward.append(orient(dZ))
     updates, costs = [], []
     grad = check.analytic
     for _ in range(steps):
@@ -187,7 +193,10 @@ def test_seed_form_data_is_twolayernets_own_computation():
         np.testing.assert_array_equal(trace[name].value, cache[name])
     assert trace.cost == net.cost(cache.a2, Y)
     grads = net.backward(x, Y, cache)
-    assert [q.name for q in trace.backward] == ["da2", "dz2", "dw2", "db2", "da1", "dz1", "dw1", "db1"]
+    assert [q.name for q in trace.backward] == ["da2", "σ′(z2)", "dz2", "dw2", "db2", "da1", "σ′(z1)", "dz1", "dw1",
+                                                "db1"]
+    np.testing.assert_array_equal(trace["σ′(z2)"].value, cache.a2 * (1 - cache.a2))
+    np.testing.assert_array_equal(trace["σ′(z1)"].value, cache.a1 * (1 - cache.a1))
     for name, value in grads.items():
         np.testing.assert_array_equal(trace[name].value, value)
         assert trace[name].shape == value.shape

@@ -43,6 +43,7 @@ SEED_FORMULAS: dict[str, Formula] = {
                    "∂L/∂a2 = d/da2 L(a2, y) = (-y log a2 - (1 - y) log(1 - a2))′ = -y/a2 + (1 - y)/(1 - a2)",
                    r"\frac{\partial L}{\partial a_2} = \frac{d}{da_2}L(a_2, y) = (-y\log a_2 - (1-y)\log(1-a_2))'"
                    r" = -\frac{y}{a_2}+ \frac{1-y}{1-a_2}"),
+    "σ′(z2)": Formula(None, "σ′(z2) = a2 ⊙ (1 - a2)", r"\sigma'(z_2) = a_2 \odot (1 - a_2)"),
     "dz2": Formula("8-13", "dz2 = a2 - y", r"dz_2 = a_2 - y",
                    f"∂L/∂Z2 = {_TEXT_CHAIN_2} = a2 - y",
                    rf"\frac{{\partial L}}{{\partial Z_2}} = {_CHAIN_2} = a_2 - y"),
@@ -58,6 +59,7 @@ SEED_FORMULAS: dict[str, Formula] = {
                    f"∂L/∂a1 = {_TEXT_CHAIN_2} · ∂Z2/∂a1 = (a2 - y) w2",
                    rf"\frac{{\partial L}}{{\partial a_1}} = {_CHAIN_2}\frac{{\partial Z_2}}{{\partial a_1}} = (a_2 - y)w_2",
                    slip=True),
+    "σ′(z1)": Formula(None, "σ′(z1) = a1 ⊙ (1 - a1)", r"\sigma'(z_1) = a_1 \odot (1 - a_1)"),
     "dz1": Formula("8-17", "dz1 = da1 ⊙ σ′(z1),  σ′(z1) = a1 ⊙ (1 - a1)",
                    r"dz_1 = da_1 \odot \sigma'(z_1), \quad \sigma'(z_1) = a_1 \odot (1 - a_1)",
                    f"∂L/∂Z1 = {_TEXT_CHAIN_1} = (a2 - y) w2 σ′(Z1)",

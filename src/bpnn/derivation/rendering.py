@@ -137,7 +137,9 @@ def tex_number(text: str) -> str:
 
 
 def tex_name(name: str) -> str:
-    """dw2 → dw_2, dZ[2] → dZ^{[2]}, A[0] → A^{[0]}."""
+    """dw2 → dw_2, dZ[2] → dZ^{[2]}, A[0] → A^{[0]}, σ′(z2) → \\sigma'(z_2)."""
+    if name.startswith("σ′(z"):
+        return rf"\sigma'(z_{name[-2]})"
     name = re.sub(r"\[(\d+)\]", r"^{[\1]}", name)
     return re.sub(r"^([a-zA-Z]+)(\d)$", r"\1_\2", name)
 

@@ -243,6 +243,9 @@ def _seed_trace(X: Array, Y: Array, settings: dict, weights: list | None = None)
                                       tolerance=check.tolerances[key], kinks=check.kinks[key]))
         else:
             backward.append(_quantity(name, value, f, sample_axis=1))
+        if name in ("da2", "da1"):  # σ′(z) = a(1 - a), the factor 8-13 and 8-17 multiply by
+            a = cache["a2" if name == "da2" else "a1"]
+            backward.append(_quantity(f"σ′(z{name[-1]})", a * (1 - a), f, sample_axis=1))
     trace_steps = []
     for k in range(1, settings["steps"] + 1):
         net.update(grads, settings["learning_rate"])  # w ← w - α dw, b ← b - α db
