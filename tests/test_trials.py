@@ -144,3 +144,11 @@ def test_a_stop_ends_the_trials_with_those_so_far(sine):
         warnings.simplefilter("ignore")
         est = BPRegressor(n_init=5, random_state=0, **MATLAB).fit(*sine, stop=stop)
     assert len(est.trials_) == 1
+
+
+def test_a_cluster_fit_refuses_several_trainings(sine):
+    pytest.importorskip("dask")
+    from bpnn.distributed import DaskBPRegressor
+
+    with pytest.raises(ValueError, match="n_init=2, ensemble=False: several trainings run in memory"):
+        DaskBPRegressor(n_init=2).fit(*sine)

@@ -96,6 +96,10 @@ class _DaskTraining:
         memory and scored on the client every epoch."""
         self._check_params()
         self._check_cluster_options()
+        if self.n_init != 1 or self.ensemble:
+            raise ValueError(f"n_init={self.n_init!r}, ensemble={self.ensemble!r}: several trainings run in memory with "
+                             f"BPClassifier or BPRegressor; a cluster fit trains one network. Set n_init=1 and "
+                             f"ensemble=False")
         if self.early_stopping and validation_data is None:
             raise ValueError("early_stopping on a cluster needs validation_data=(X_val, y_val) in memory: the "
                              "validation_fraction split is not made across partitions")
