@@ -494,6 +494,43 @@ def test_sample_refusals():
         explain(sample=1, general=True)
 
 
+# ---- classroom numbers: --scale 0, --digits ---------------------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGS)
+def test_scale_zero_keeps_the_hidden_units_equal_and_says_why(lang):
+    trace = explain("moons", samples=5, scale=0, steps=3)
+    assert trace.passed
+    for step in trace.steps:
+        w1 = next(q.value for q in step.parameters if q.name == "w1")
+        assert np.all(w1 == w1[0])  # every hidden unit (row of w1) the same: the symmetry is never broken
+    assert np.any(next(q.value for q in trace.steps[-1].parameters if q.name == "w1") != 0)
+    output = " ".join(render(trace, "text", lang).split())
+    assert {"en": "the hidden units stay equal at every step", "zh": "隐藏单元仍然完全相同"}[lang] in output
+    assert "hidden units stay equal" not in " ".join(render(explain(), "text", "en").split())
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_digits_rounds_every_computed_number(format):
+    trace = explain(steps=1)
+    coarse, _ = parse(render(trace, format, "en", digits=3), format)
+    fine, _ = parse(render(trace, format, "en"), format)
+    assert len(coarse) == len(fine)
+    for got, full in zip(coarse, fine):
+        want = np.vectorize(lambda v: float(f"{v:.3g}"))(full)  # the 6-digit numbers rounded again: exact here
+        np.testing.assert_allclose(got, want, rtol=6e-3)  # (6-digit rounding can move the 3rd digit by 1 unit)
+    assert "rounded to 3 significant digits" in " ".join(render(trace, "text", "en", digits=3).split())
+    with pytest.raises(ValueError, match="digits must be a whole number from 1 to 17; got 0"):
+        render(trace, format, "en", digits=0)
+
+
+def test_digits_and_scale_on_the_command_line(capsys):
+    assert run(["explain", "--digits", "3", "--scale", "0", "--lang", "zh"]) == 0
+    assert capsys.readouterr().out == render(explain(scale=0), "text", "zh", digits=3)
+    with pytest.raises(UsageError, match="digits must be a whole number from 1 to 17; got 18"):
+        run(["explain", "--digits", "18"])
+    with pytest.raises(UsageError, match="the weight scale must be 0 or a positive number; got -1"):
+        run(["explain", "--scale", "-1"])
+
+
 # ---- LaTeX ------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("hidden, slip", [(3, None), ((4, 3), None), (4, "no-transpose"), (2, "z2-from-x"),

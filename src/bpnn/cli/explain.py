@@ -39,7 +39,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                          help="the layer-indexed form (dZ[l], dW[l], db[l]) even for one hidden layer")
     explain.add_argument("--activation", default="sigmoid", help="hidden activation, layered form only (default sigmoid)")
     explain.add_argument("--seed", type=int, default=0, help="random seed for the weights and data (default 0)")
-    explain.add_argument("--scale", type=float, default=1.0, help="weights are scale·N(0, 1); the seed uses 0.01 (default 1)")
+    explain.add_argument("--scale", type=float, default=1.0,
+                         help="weights are scale·N(0, 1); the seed uses 0.01; 0 shows that equal weights keep the "
+                              "hidden units equal (default 1)")
     explain.add_argument("--learning-rate", type=float, default=1.0, help="learning rate α (default 1)")
     explain.add_argument("--steps", type=int, default=1, help="gradient-descent steps to show (default 1)")
     explain.add_argument("--slip", choices=("no-1/m", "no-transpose", "z2-from-x", "no-sum"),
@@ -48,6 +50,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     explain.add_argument("--sample", type=int, metavar="K",
                          help="walk sample K (1 … m) through the chain rule, each product of 8-12 … 8-19 in numbers, "
                               "then the batch average (seed form only)")
+    explain.add_argument("--digits", type=int, default=6,
+                         help="significant digits of the computed numbers, 1 to 17 (default 6; 3 fits a blackboard)")
     explain.add_argument("--lang", choices=("en", "zh"), default="en", help="language (default en)")
     explain.add_argument("--format", choices=("text", "markdown", "latex"), default="text",
                          help="text, markdown (matrices as tables) or latex (a complete document); default text")
@@ -104,7 +108,11 @@ def run_explain(args: argparse.Namespace) -> int:
                         general=args.general, slip=args.slip, sample=args.sample)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    write(trace.render(args.format, args.lang), args.output)
+    try:
+        text = trace.render(args.format, args.lang, args.digits)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    write(text, args.output)
     return 0
 
 

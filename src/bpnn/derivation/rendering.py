@@ -15,6 +15,7 @@ import textwrap
 import numpy as np
 
 from bpnn.derivation.trace import MAX_SAMPLES, STEP, Quantity, Trace
+from bpnn.derivation.walk import walk
 from bpnn.derivation.words import DESCRIPTIONS, LANGUAGES, REASONS, WORDS
 
 Array = np.ndarray
@@ -22,9 +23,9 @@ Array = np.ndarray
 FORMATS = ("text", "markdown", "latex")
 
 
-def number(value: float) -> str:
-    """A computed number as printed: 6 significant digits, no negative zero."""
-    return f"{float(value) + 0.0:.6g}"
+def number(value: float, digits: int = 6) -> str:
+    """A computed number as printed: ``digits`` significant digits (6 unless --digits), no negative zero."""
+    return f"{float(value) + 0.0:.{digits}g}"
 
 
 def error_number(value: float) -> str:
@@ -39,6 +40,8 @@ def _space(label: str) -> str:
 
 class _TextWriter:
     """Plain text: matrices as bracketed rows."""
+
+    digits = 6  # significant digits of every computed number
 
     def __init__(self, lang: str) -> None:
         self.lang, self.lines = lang, []
@@ -65,7 +68,7 @@ class _TextWriter:
 
     def matrix(self, value: Array, sample_axis: int | None) -> None:
         rows = np.atleast_2d(value)
-        cells = [[number(v) for v in row] for row in rows]
+        cells = [[number(v, self.digits) for v in row] for row in rows]
         width = max(len(c) for row in cells for c in row)
         self.lines += ["    [ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in cells]
 
@@ -101,7 +104,7 @@ class _MarkdownWriter(_TextWriter):
         self.lines += ["| | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
         for i, row in enumerate(rows):
             label = f"{sample} {i + 1}" if sample_axis == 0 else str(i + 1)
-            self.lines.append(f"| **{label}** | " + " | ".join(number(v) for v in row) + " |")
+            self.lines.append(f"| **{label}** | " + " | ".join(number(v, self.digits) for v in row) + " |")
         self.lines.append("")
 
     def scalar(self, label: str, symbol: str, value: str) -> None:
@@ -148,6 +151,8 @@ class _LatexWriter:
     """A complete LaTeX document: formulas as display math, matrices as bmatrix (article; ctexart for zh,
     compiled with XeLaTeX)."""
 
+    digits = 6
+
     def __init__(self, lang: str) -> None:
         self.lang, self.lines, self.title = lang, [], ""
 
@@ -171,7 +176,7 @@ class _LatexWriter:
 
     def matrix(self, value: Array, sample_axis: int | None) -> None:
         rows = np.atleast_2d(value)
-        body = r" \\ ".join(" & ".join(tex_number(number(v)) for v in row) for row in rows)
+        body = r" \\ ".join(" & ".join(tex_number(number(v, self.digits)) for v in row) for row in rows)
         self.lines.append(r"\[ \begin{bmatrix} " + body + r" \end{bmatrix} \]")
 
     def scalar(self, label: str, symbol: str, value: str) -> None:
@@ -197,9 +202,13 @@ def tex_title(title: str) -> str:
 WRITERS = {"text": _TextWriter, "markdown": _MarkdownWriter, "latex": _LatexWriter}
 
 
-def render(trace: Trace, format: str = "text", lang: str = "en") -> str:
-    """The trace as text, Markdown or a LaTeX document, in English (en) or Chinese (zh)."""
+def render(trace: Trace, format: str = "text", lang: str = "en", digits: int = 6) -> str:
+    """The trace as text, Markdown or a LaTeX document, in English (en) or Chinese (zh); computed numbers
+    rounded to ``digits`` significant digits (relative errors always to 2)."""
+    if not (isinstance(digits, (int, np.integer)) and 1 <= digits <= 17):
+        raise ValueError(f"digits must be a whole number from 1 to 17; got {digits!r}")
     writer = _writer(format, lang)
+    writer.digits = int(digits)
     words, s = WORDS[lang], trace.settings
     seed_form = trace.form == "seed"
     sizes = [s["inputs"], *s["hidden"], 1]
@@ -209,7 +218,9 @@ def render(trace: Trace, format: str = "text", lang: str = "en") -> str:
     writer.para(words["setup_seed" if seed_form else "setup_layers"].format(**fields) + (" " if lang == "en" else "")
                 + words["init"].format(**fields))
     writer.para(words["convention_seed" if seed_form else "convention_layers"])
-    writer.para(words["numbers"].format(step=f"{STEP:.2g}"))
+    writer.para(words["numbers"].format(step=f"{STEP:.2g}", digits=writer.digits))
+    if s["scale"] == 0:
+        writer.para(words["symmetry"])
     writer.heading(2, words["parameters"])
     for quantity in trace.parameters:
         _write_quantity(writer, quantity, words, lang)
@@ -227,12 +238,13 @@ def render(trace: Trace, format: str = "text", lang: str = "en") -> str:
     if trace.slip is not None:
         _write_slip(writer, trace.slip, words, lang, s)
     if trace.walk is not None:
-        writer.heading(2, words["walk_title"].format(k=trace.walk.sample))
-        writer.para(words["walk_intro"].format(k=trace.walk.sample))
-        for line in trace.walk.lines:
+        walked = walk({q.name: q.value for q in trace.parameters + trace.forward}, trace.walk.sample, writer.digits)
+        writer.heading(2, words["walk_title"].format(k=walked.sample))
+        writer.para(words["walk_intro"].format(k=walked.sample))
+        for line in walked.lines:
             writer.formula(line.number or "", line.text, line.tex)
         writer.para(words["walk_average"].format(m=s["samples"]))
-        for line in trace.walk.average:
+        for line in walked.average:
             writer.formula(line.number or "", line.text, line.tex)
     if trace.steps:
         writer.heading(2, words["update"].format(learning_rate=f"{s['learning_rate']:g}"))
@@ -241,7 +253,7 @@ def render(trace: Trace, format: str = "text", lang: str = "en") -> str:
             writer.heading(3, words["step"].format(k=step.number))
             for quantity in step.parameters:
                 _write_update(writer, quantity)
-            writer.scalar(words["new_cost"], "J", number(step.cost))
+            writer.scalar(words["new_cost"], "J", number(step.cost, writer.digits))
     return writer.finish()
 
 
@@ -308,7 +320,7 @@ def _write_quantity(writer, quantity: Quantity, words: dict, lang: str) -> None:
     if quantity.value.ndim == 0:
         if formula:
             writer.formula(words["formula"], formula.text, formula.tex)
-        writer.scalar("", quantity.name, number(quantity.value))
+        writer.scalar("", quantity.name, number(quantity.value, writer.digits))
         return
     if formula and formula.seed_text:
         writer.formula(words["seed"], formula.seed_text, formula.seed_tex)

@@ -153,8 +153,8 @@ def explain(data: str | None = None, *, X: Array | None = None, y: Array | None 
                          f"for longer training use `bpnn demo`")
     if not (np.isfinite(learning_rate) and learning_rate > 0):
         raise ValueError(f"the learning rate must be a positive number; got {learning_rate}")
-    if not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"the weight scale must be a positive number; got {scale}")
+    if not (np.isfinite(scale) and scale >= 0):
+        raise ValueError(f"the weight scale must be 0 or a positive number; got {scale}")
     activation = get_activation(activation, hidden=True).name
     form = "layers" if general or len(hidden) > 1 else "seed"
     if slip is not None and slip not in SLIPS:

@@ -96,7 +96,7 @@ WORDS = {
                              "dW[l] = (1/m) A[l-1]ᵀ dZ[l]. dA and dZ hold one row per sample; dW and db are "
                              "gradients of the mean cost J. Formula numbers name the seed formula each line "
                              "generalises.",
-        "numbers": "Numbers are rounded to 6 significant digits. Beside each parameter gradient g: its numerical "
+        "numbers": "Numbers are rounded to {digits} significant digits. Beside each parameter gradient g: its numerical "
                    "estimate g_num, central differences D(h) = (J(θ + h) - J(θ - h)) / 2h at h, 2h and 4h combined "
                    "as (4 D(h) - D(2h)) / 3 (Richardson extrapolation), with h = {step}·max(|θ|, the parameter's "
                    "scale) (bpnn.core.gradcheck); the relative error ε = ‖g - g_num‖ / (‖g‖ + ‖g_num‖); and the ε "
@@ -146,6 +146,9 @@ WORDS = {
         "slip_join": "; ", "list_sep": ", ",
         "slip_missed": "Gradient check of the slipped gradients: it passes; with these sizes the slip happens to give "
                        "the right numbers.",
+        "symmetry": "All weights start at 0: every hidden unit computes the same a1, receives the same gradient and "
+                    "the same update, so the hidden units stay equal at every step (the symmetry that small random "
+                    "start weights break). With w2 = 0 even dw1 is 0 at the first step.",
         "walk_title": "One sample through the chain rule: sample {k}",
         "walk_intro": "Column {k} alone, each product of 8-12 … 8-19 in numbers. σ′(z2) = a2(1 - a2) cancels the "
                       "denominators of da2, so da2 · σ′(z2) is a2 - y (8-13); (i) marks one sample's share of a "
@@ -179,7 +182,7 @@ WORDS = {
                              "（Z[l] = z_lᵀ，W[l] = w_lᵀ，dW[l] = dw_lᵀ），所以乘积顺序相反：Z[l] = A[l-1] W[l] + b[l]，"
                              "dW[l] = (1/m) A[l-1]ᵀ dZ[l]。dA 和 dZ 每个样本一行；dW 和 db 是平均代价 J 的梯度。"
                              "公式编号指出每一行推广的是原文哪个公式。",
-        "numbers": "数值保留 6 位有效数字。每个参数梯度 g 旁给出数值梯度 g_num：步长 h、2h、4h 的中心差分 "
+        "numbers": "数值保留 {digits} 位有效数字。每个参数梯度 g 旁给出数值梯度 g_num：步长 h、2h、4h 的中心差分 "
                    "D(h) = (J(θ + h) - J(θ - h)) / 2h 按 (4 D(h) - D(2h)) / 3 组合（理查森外推），"
                    "h = {step}·max(|θ|, 该参数的尺度)（bpnn.core.gradcheck）；相对误差 "
                    "ε = ‖g - g_num‖ / (‖g‖ + ‖g_num‖)；以及由检验自身误差估计得出的允许值："
@@ -222,6 +225,8 @@ WORDS = {
         "slip_broken": "{names} 根本无法比较（乘积无定义或形状不对）",
         "slip_join": "；", "list_sep": "、",
         "slip_missed": "对错误写法的梯度做梯度检验：通过；在这些尺寸下错误写法恰好给出正确的数值。",
+        "symmetry": "所有权重初始为 0：每个隐藏单元算出相同的 a1，得到相同的梯度和相同的更新，因此每一步之后隐藏单元仍然"
+                    "完全相同（小的随机初始权重正是为了打破这种对称性）。由于 w2 = 0，第一步的 dw1 也为 0。",
         "walk_title": "单个样本的链式求导：第 {k} 个样本",
         "walk_intro": "只看第 {k} 列，代入具体数值写出 8-12 至 8-19 的每个乘积。σ′(z2) = a2(1 - a2) 与 da2 的分母相消，"
                       "所以 da2 · σ′(z2) 就是 a2 - y（8-13）；(i) 表示求平均之前单个样本对梯度的贡献。",
