@@ -1,5 +1,7 @@
 """The seed's two-layer network: a hand-worked step, agreement with the general core, learning."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -145,3 +147,32 @@ def test_seed_float32_stays_float32():
     cache = net.forward(x)
     grads = net.backward(x, y[None, :].astype(np.float32), cache)
     assert all(v.dtype == np.float32 for v in (*cache.values(), *grads.values(), *net.params.values()))
+
+
+# ---- wrong input refused in the textbook's words ---------------------------------------------------------------
+@pytest.mark.parametrize("call, message", [
+    (lambda net: net.forward(np.ones((3, 2))), "x is (3, 2), but samples are columns in the textbook's notation: x "
+                                               "must be (n_x, m) = (2, m); pass X.T"),
+    (lambda net: net.forward(np.ones(2)), "pass x.reshape(-1, 1) for one sample"),
+    (lambda net: net.forward(np.ones((5, 4))), "x must be a 2-D array (n_x, m) = (2, m)"),
+    (lambda net: net.fit(X_HAND, np.array([1.0, 0.0]), epochs=1), "y is 1-D (2,), but labels are a row (n_y, m) = "
+                                                                   "(1, 2), one column per sample; pass y.reshape(1, -1)"),
+    (lambda net: net.fit(np.ones((2, 3)), np.ones((3, 1)), epochs=1), "y is (3, 1), but samples are columns"),
+    (lambda net: net.fit(X_HAND, np.array([[1.0, 2.0]]), epochs=1),
+     "labels must lie in [0, 1] (0 or 1 for the cross-entropy 8-11, one sigmoid output per class); got [2.0]"),
+    (lambda net: net.backward(X_HAND, np.array([[1.0, -1.0]]), net.forward(X_HAND)), "got [-1.0]"),
+    (lambda net: net.cost(X_HAND, Y_HAND), "cost takes (a2, y): the prediction a2 = σ(z2) and the labels y, both "
+                                           "(n_y, m); got shapes (2, 2) and (1, 2)"),
+    (lambda net: net.cost(np.array([[1.0, 2.0]]), Y_HAND), "got values outside (pass forward(x).a2, not x or z2)"),
+])
+def test_wrong_input_is_refused_naming_the_convention(call, message):
+    net = hand_worked_net()
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call(net)
+
+
+def test_right_input_still_accepted_as_lists_and_soft_labels():
+    net = hand_worked_net()
+    a2 = net.forward(X_HAND.tolist()).a2
+    assert net.cost(a2, [[1, 0]]) == pytest.approx(0.7422267076754057, rel=1e-13)  # the hand-worked J
+    assert net.cost(a2, np.array([[0.5, 0.5]])) > 0  # labels anywhere in [0, 1] are a cross-entropy's targets

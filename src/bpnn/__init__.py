@@ -24,6 +24,7 @@ _LAZY = {
     "save": "bpnn.files.modelfile",
     "load": "bpnn.files.modelfile",
     "explain": "bpnn.derivation",
+    "importance": "bpnn.selection.importance",
 }
 __all__ = ["BPClassifier", "BPRegressor", "Network", "TwoLayerNet", "__version__", "explain", "gradcheck", "load",
            "save", "train"]

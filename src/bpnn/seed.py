@@ -52,7 +52,39 @@ class TwoLayerNet:
     def params(self) -> Record:
         return Record(w1=self.w1, b1=self.b1, w2=self.w2, b2=self.b2)
 
+    def check_x(self, x: Array) -> Array:
+        """x as an array of the network's dtype, refused unless it is (n_x, m): samples are columns."""
+        x = np.asarray(x, dtype=self.dtype)
+        n_x = self.w1.shape[1]
+        if x.ndim == 2 and x.shape[0] == n_x:
+            return x
+        if x.ndim == 2 and x.shape[1] == n_x:
+            raise ValueError(f"x is {x.shape}, but samples are columns in the textbook's notation: x must be "
+                             f"(n_x, m) = ({n_x}, m); pass X.T")
+        hint = "; pass x.reshape(-1, 1) for one sample" if x.ndim == 1 and x.size == n_x else ""
+        raise ValueError(f"x must be a 2-D array (n_x, m) = ({n_x}, m), one column per sample; got shape {x.shape}"
+                         f"{hint}")
+
+    def check_y(self, y: Array, m: int) -> Array:
+        """y as an array of the network's dtype, refused unless it is (n_y, m) with labels in [0, 1]."""
+        y = np.asarray(y, dtype=self.dtype)
+        n_y = self.w2.shape[0]
+        if y.shape != (n_y, m):
+            if y.ndim == 1 and y.size == m and n_y == 1:
+                raise ValueError(f"y is 1-D {y.shape}, but labels are a row (n_y, m) = (1, {m}), one column per "
+                                 f"sample; pass y.reshape(1, -1)")
+            if y.shape == (m, n_y):
+                raise ValueError(f"y is {y.shape}, but samples are columns in the textbook's notation: y must be "
+                                 f"(n_y, m) = ({n_y}, {m}); pass y.T")
+            raise ValueError(f"y must be (n_y, m) = ({n_y}, {m}), one column per sample of x; got shape {y.shape}")
+        outside = y[~((y >= 0) & (y <= 1))]
+        if outside.size:
+            raise ValueError(f"labels must lie in [0, 1] (0 or 1 for the cross-entropy 8-11, one sigmoid output per "
+                             f"class); got {np.unique(outside)[:5].tolist()}")
+        return y
+
     def forward(self, x: Array) -> Record:
+        x = self.check_x(x)
         z1 = self.w1 @ x + self.b1  # z1 = w1 x + b1
         a1 = sigmoid(z1)  # a1 = σ(z1)
         z2 = self.w2 @ a1 + self.b2  # z2 = w2 a1 + b2   (the text prints w2 x: a slip)
@@ -61,7 +93,17 @@ class TwoLayerNet:
 
     @staticmethod
     def cost(a2: Array, y: Array) -> float:
-        """J = (1/m) Σ_i L(y_i, a2_i), L(y, a) = -(y log a + (1-y) log(1-a))   (8-11)."""
+        """J = (1/m) Σ_i L(y_i, a2_i), L(y, a) = -(y log a + (1-y) log(1-a))   (8-11). Takes the prediction a2
+        (values in [0, 1]) and the labels y, both (n_y, m); anything else is refused."""
+        a2, y = np.asarray(a2), np.asarray(y)
+        if a2.shape != y.shape or a2.ndim != 2:
+            raise ValueError(f"cost takes (a2, y): the prediction a2 = σ(z2) and the labels y, both (n_y, m); got "
+                             f"shapes {a2.shape} and {y.shape}")
+        if np.any((a2 < 0) | (a2 > 1)) or np.any((y < 0) | (y > 1)):
+            raise ValueError("cost takes (a2, y): the prediction a2 = σ(z2) and the labels y, both with values in "
+                             "[0, 1]; got values outside (pass forward(x).a2, not x or z2)")
+        if not np.issubdtype(a2.dtype, np.floating):
+            a2 = a2.astype(np.float64)
         eps = np.finfo(a2.dtype).eps
         a2 = np.clip(a2, eps, 1 - eps)  # a2 rounds to 0 or 1 when z2 saturates; log must stay finite
         m = y.shape[1]
@@ -69,7 +111,9 @@ class TwoLayerNet:
 
     def backward(self, x: Array, y: Array, cache: Record) -> Record:
         """Gradients of J in the seed's order da2, dz2, dw2, db2, da1, dz1, dw1, db1 (8-12 … 8-19)."""
+        x = self.check_x(x)
         m = x.shape[1]
+        y = self.check_y(y, m)
         a1, a2 = cache.a1, cache.a2
         grads = Record()
         grads["da2"] = -y / a2 + (1 - y) / (1 - a2)  # 8-12  da2 = -y/a2 + (1-y)/(1-a2), per sample
@@ -92,7 +136,8 @@ class TwoLayerNet:
             callback=None) -> list[float]:
         """Full-batch gradient descent; returns the cost before each update. ``callback(epoch, cost)``
         is called after each epoch (for progress displays)."""
-        x, y = np.asarray(x, dtype=self.dtype), np.asarray(y, dtype=self.dtype)
+        x = self.check_x(x)
+        y = self.check_y(y, x.shape[1])
         history = []
         for epoch in range(epochs):
             cache = self.forward(x)

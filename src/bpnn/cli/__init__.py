@@ -12,12 +12,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bpnn.cli import demo, explain, export, playground, predict, train, tune
+from bpnn.cli import demo, explain, export, importance, playground, predict, train, tune
 from bpnn.cli._common import Parser, UsageError
 
 __all__ = ["UsageError", "build_parser", "main"]
 
-COMMANDS = (train, tune, predict, export, demo, explain, playground)  # in the order of bpnn --help
+COMMANDS = (train, tune, predict, importance, export, demo, explain, playground)  # in the order of bpnn --help
 
 
 def build_parser() -> argparse.ArgumentParser:

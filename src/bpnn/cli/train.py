@@ -66,6 +66,9 @@ def add_arguments(train: argparse.ArgumentParser) -> None:
     train.add_argument("--out", metavar="MODEL", help="model file (default: the data file's name with .bpnn, here)")
     train.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
     train.add_argument("--plots", metavar="DIR", help="write the figures as PNG files into DIR")
+    train.add_argument("--importance", nargs="?", const="miv", choices=("miv", "permutation", "garson", "olden"),
+                       metavar="METHOD", help="add the input importance table and chart (miv, permutation, garson or olden; "
+                                              "default miv) to the report and the terminal (docs/importance.md)")
     train.add_argument("--quiet", action="store_true", help="no progress display and no tables")
     resume = train.add_argument_group("checkpoints (Ctrl-C stops after the current batch and writes one, and the model)")
     resume.add_argument("--checkpoint", metavar="FILE", help="write the complete training state to FILE (default on "
@@ -152,6 +155,10 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"bpnn: interrupted after {fitted.estimator.n_iter_} epochs; wrote {saved}the best model so far to {out}"
               + (f"; continue with bpnn train --resume {checkpoint}" if saved else ""), file=sys.stderr)
         return 130
+    if args.importance:
+        from bpnn.cli.importance import add_to_run
+
+        add_to_run(run, fitted, dataset, args.importance, args.quiet)
     written = [out, *write_outputs(run, args.report, args.plots)]
     print_run(run, args.quiet)
     print_trials(fitted.estimator, fitted.task, args.quiet)
