@@ -50,7 +50,8 @@ LAYERS = [  # (packages of one layer, why it stands there), top down
     (("bpnn.tables",), "CSV/TSV/Excel/Parquet tables as validated inputs"),
     (("bpnn.preprocessing",), "scalers, divisions, encoders"),
     (("bpnn.derivation",), "the seed's derivation on real numbers, as data and as text"),
-    (("bpnn.seed", "bpnn.datasets"), "the textbook's network; the generated 2-D data sets"),
+    (("bpnn.seed", "bpnn.datasets", "bpnn.series"), "the textbook's network; the generated 2-D data sets; "
+                                                   "time series as lag matrices"),
     (("bpnn.core",), "NumPy only: networks, losses, optimizers, training, solvers"),
 ]
 CORE_MAY_IMPORT = {"numpy", "scipy", "threadpoolctl"}  # SciPy and threadpoolctl lazily, inside the functions

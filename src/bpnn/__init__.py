@@ -21,19 +21,20 @@ _LAZY = {
     "TwoLayerNet": "bpnn.seed",
     "BPClassifier": "bpnn.estimators",
     "BPRegressor": "bpnn.estimators",
+    "NARXRegressor": "bpnn.estimators",
     "save": "bpnn.files.modelfile",
     "load": "bpnn.files.modelfile",
     "explain": "bpnn.derivation",
     "importance": "bpnn.selection.importance",
 }
-__all__ = ["BPClassifier", "BPRegressor", "Network", "TwoLayerNet", "__version__", "explain", "gradcheck", "load",
-           "save", "train"]
+__all__ = ["BPClassifier", "BPRegressor", "NARXRegressor", "Network", "TwoLayerNet", "__version__", "explain",
+           "gradcheck", "load", "save", "train"]
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time the names load in __getattr__
     from bpnn._version import __version__
     from bpnn.core import Network, gradcheck, train
     from bpnn.derivation import explain
-    from bpnn.estimators import BPClassifier, BPRegressor
+    from bpnn.estimators import BPClassifier, BPRegressor, NARXRegressor
     from bpnn.files.modelfile import load, save
     from bpnn.seed import TwoLayerNet
 

@@ -42,6 +42,7 @@ from bpnn.estimators.data import (
     prepare_validation,
     random_streams,
 )
+from bpnn.estimators.narx import NARXRegressor
 from bpnn.estimators.parameters import DIVISIONS, PARAMETERS, SCALINGS, Parameter, in_cli_words
 from bpnn.estimators.regressor import BPRegressor
 from bpnn.estimators.solving import (
@@ -60,6 +61,7 @@ STEPWISE_SOLVERS = OPTIMIZERS  # stepwise solver -> its optimizer factory (the n
 __all__ = [
     "DEFAULT_MAX_FAIL", "DIVISIONS", "FLOATS", "FULL_BATCH_OPTIONS", "HISTORY_SERIES", "MIN_LEARNING_RATE", "OPTIMIZERS",
     "PARAMETERS", "SCALINGS", "STEPWISE_SOLVERS", "TASKS", "UNCONVERGED", "BPClassifier", "BPEstimator", "BPRegressor",
+    "NARXRegressor",
     "Parameter", "TrainingData", "_BPBase", "expected_failed_checks", "in_cli_words", "make_rate_schedule",
     "make_stepwise_optimizer", "prepare_inputs", "prepare_training_data", "prepare_validation", "random_streams",
 ]

@@ -62,6 +62,7 @@ NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float: the only array types a 
 KINDS: dict[str, str] = {
     "BPClassifier": "bpnn.estimators:BPClassifier._from_state",
     "BPRegressor": "bpnn.estimators:BPRegressor._from_state",
+    "NARXRegressor": "bpnn.estimators:NARXRegressor._from_state",
     "Network": "bpnn.files.modelfile:network_from_state",
 }
 
