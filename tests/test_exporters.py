@@ -418,3 +418,39 @@ def test_an_ensemble_is_refused_not_exported_as_its_first_network(tmp_path):
     with pytest.raises(ValueError, match="holds an ensemble of 2 networks, whose predictions are their mean; exports write "
                                          "one network"):
         read_predictor(path)
+
+
+@pytest.mark.parametrize(("target", "name"), [("python", "m_export.py"), ("onnx", "m.onnx"), ("c", "m.c"),
+                                              ("matlab", "predict_m.m"), ("excel", "m.xlsx")])
+def test_bpnn_export_writes_each_target(tmp_path, capsys, target, name):
+    pytest.importorskip("onnx") if target == "onnx" else None
+    model = tmp_path / "m.bpnn"
+    classification_rows(np.random.default_rng(5), 60).to_csv(tmp_path / "t.csv", index=False)
+    assert main(["train", str(tmp_path / "t.csv"), "--target", "species", "--epochs", "10", "--quiet", "--out", str(model)]) == 0
+    capsys.readouterr()
+    assert main(["export", str(model), "--to", target, str(tmp_path / name), "--impute", "median"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"wrote {tmp_path / name}: ") and out.count("\n") == 1
+    data = (tmp_path / name).read_bytes()
+    assert data  # every target carries the model's SHA-256 (inside the zip for Excel)
+    if target != "excel":
+        assert read_predictor(model).sha256.encode() in data
+    fill = read_predictor(model, "median").fill["size"]
+    if target in ("python", "c", "matlab"):
+        assert repr(fill).encode() in data  # the median fills the numeric column
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--to", "c", "m.py"], "--to c writes a .c file; give FILE a name ending in .c"),
+    (["--to", "matlab", "my-model.m"], "'my-model.m' is not a MATLAB function file name"),
+    (["--to", "python", "my-model.py"], "'my-model.py' is not a Python module name"),
+])
+def test_bpnn_export_refuses_a_file_name_the_target_cannot_use(tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    classification_rows(np.random.default_rng(5), 60).to_csv("t.csv", index=False)
+    assert main(["train", "t.csv", "--target", "species", "--epochs", "5", "--quiet", "--out", "m.bpnn"]) == 0
+    capsys.readouterr()
+    assert main(["export", "m.bpnn", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+    assert not [p for p in tmp_path.iterdir() if p.suffix in (".c", ".m", ".py")]

@@ -37,6 +37,7 @@ from bpnn.core.network import Network
 Array = np.ndarray
 
 SCALING_KINDS = ("removeconstant", "mapminmax", "standard")
+EXPORTABLE = ("BPClassifier", "BPRegressor", "Network")  # model kinds whose prediction is one feed-forward pass
 IMPUTE = ("mean", "median", "most_frequent")  # bpnn.tables.IMPUTE: the statistics a model keeps per column
 
 
@@ -285,6 +286,8 @@ def read_predictor(path: str | Path, impute: str | None = None) -> Predictor:
     impute = impute or settings.get("impute") or "mean"
     if impute not in IMPUTE:
         raise ValueError(f"unknown imputation {impute!r}; choose one of {', '.join(IMPUTE)}")
+    if contents.kind not in EXPORTABLE:
+        raise ValueError(f"{path} holds a {contents.kind}; exports write {', '.join(EXPORTABLE)} models")
     members = meta.get("members")
     if isinstance(members, list) and members:  # ensemble=True: predictions average the members' networks
         raise ValueError(f"{path} holds an ensemble of {len(members)} networks, whose predictions are their mean; "
