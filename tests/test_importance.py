@@ -413,3 +413,76 @@ def test_the_training_report_shows_the_importance_section(friedman, tmp_path):
     assert "mean impact value" in section and f"<td>{table.index[0]}</td>" in section
     assert page.count("<img") == len(figures)  # the chart once, in its own section, not again among the figures
     assert section.count("<img") == 1
+
+
+# ---- the command line ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cli_models(tmp_path_factory):
+    """Friedman #1 and the text table as CSV files, each with a model from bpnn train (its defaults)."""
+    from bpnn.cli import main
+
+    folder = tmp_path_factory.mktemp("importance_cli")
+    X, y = make_friedman1(n_samples=600, n_features=10, noise=0.5, random_state=0)
+    friedman_csv = folder / "friedman1.csv"
+    pd.DataFrame(X, columns=[f"x{i}" for i in range(10)]).assign(y=y).to_csv(friedman_csv, index=False)
+    text_csv = folder / "text.csv"
+    text_table().to_csv(text_csv, index=False)
+    for data in (friedman_csv, text_csv):
+        assert main(["train", str(data), "--target", "y", "--quiet", "--out", str(data.with_suffix(".bpnn"))]) == 0
+    return folder
+
+
+@pytest.mark.parametrize("method", ["miv", "permutation"])
+@pytest.mark.parametrize("data, informative", [("friedman1", FRIEDMAN_INFORMATIVE), ("text", {"a", "b", "region"})])
+def test_cli_puts_the_informative_inputs_on_top(cli_models, method, data, informative, capsys):
+    from bpnn.cli import main
+
+    model, csv = cli_models / f"{data}.bpnn", cli_models / f"{data}.csv"
+    table, figure = cli_models / f"{data}_{method}.csv", cli_models / f"{data}_{method}.png"
+    assert main(["importance", str(model), str(csv), "--method", method, "-o", str(table), "--plot", str(figure)]) == 0
+    written = pd.read_csv(table)
+    assert list(written.columns[:5]) == ["feature", "importance", "percent", "sign", "spread"]
+    assert set(written["feature"][:len(informative)]) == informative, written
+    assert figure.read_bytes().startswith(b"\x89PNG")
+    shown = [line.split("│")[1].strip() for line in capsys.readouterr().out.splitlines() if line.startswith("│")]
+    assert shown == list(written["feature"])  # the terminal's table: the same rows in the same order
+
+
+def test_cli_refuses_bad_input_in_one_line_and_writes_nothing(cli_models, capsys):
+    from bpnn.cli import main
+
+    model, csv = cli_models / "friedman1.bpnn", cli_models / "friedman1.csv"
+    unlabelled = cli_models / "unlabelled.csv"
+    pd.read_csv(csv).drop(columns="y").to_csv(unlabelled, index=False)
+    table, figure = cli_models / "refused.csv", cli_models / "refused.png"
+    cases = [
+        (["--method", "permutation"], unlabelled, "permutation importance needs labelled data"),
+        (["--delta", "1.5"], csv, "--delta is the relative change of MIV"),
+        (["--output-of", "z"], csv, "unknown --output-of 'z'; the model's outputs are y"),
+        (["--plot", str(cli_models / "chart.jpg")], csv, "figures are written as PNG"),
+    ]
+    for options, data, message in cases:
+        code = main(["importance", str(model), str(data), "-o", str(table), *options])
+        err = capsys.readouterr().err
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+        assert not table.exists() and not figure.exists()
+    code = main(["importance", str(model), str(cli_models / "text.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and "no feature column 'x0'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_train_with_importance_puts_the_table_and_chart_in_the_report(cli_models, capsys):
+    from bpnn.cli import main
+
+    csv = cli_models / "text.csv"
+    report, plots = cli_models / "report.html", cli_models / "plots"
+    assert main(["train", str(csv), "--target", "y", "--out", str(cli_models / "again.bpnn"), "--report", str(report),
+                 "--plots", str(plots), "--importance", "permutation"]) == 0
+    page = report.read_text(encoding="utf-8")
+    section = page[page.index("<h2>Input importance (permutation)</h2>"):page.index("<h2>Model</h2>")]
+    assert "permutation importance" in section and "<td>region</td>" in section and section.count("<img") == 1
+    assert (plots / "importance.png").read_bytes().startswith(b"\x89PNG")
+    assert "Input importance (permutation)" in capsys.readouterr().out
+    assert main(["train", str(csv), "--target", "y", "--quiet", "--out", str(cli_models / "again.bpnn"),
+                 "--report", str(report), "--importance"]) == 0  # METHOD defaults to miv
+    assert "<h2>Input importance (miv)</h2>" in report.read_text(encoding="utf-8")
