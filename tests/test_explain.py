@@ -311,14 +311,38 @@ def test_text_shows_the_seeds_form_the_correction_and_why(lang):
     output = render(explain(), "text", lang)
     blocks = re.split(r"\n(?=\S)", output)  # one block per quantity heading
     corrected = {"en": "corrected:", "zh": "修正（批量形式）："}[lang]
+    typo = {"en": "corrected (a misprint):", "zh": "更正（排印错误）："}[lang]  # z2's fix is a misprint's
     for name, (seed_form, batch_form) in CORRECTED.items():
         block = next(b for b in blocks if re.match(rf"(8-1\d )?{name} — ", b))
         seed_line = next(line for line in block.splitlines() if seed_form in line)
         corrected_line = next(line for line in block.splitlines() if batch_form in line)
         assert block.index(seed_line) < block.index(corrected_line)
-        assert corrected in corrected_line
+        assert (typo if name == "z2" else corrected) in corrected_line
         assert REASONS[lang][name] in block
-    assert output.count(corrected) == len(CORRECTED)
+    assert output.count(corrected) == len(CORRECTED) - 1 and output.count(typo) == 1
+
+
+@pytest.mark.parametrize("hidden", [3, (4, 3)])
+def test_chinese_is_wrapped_by_display_width_never_inside_a_formula(hidden):
+    """Wrapped at 100 columns, a full-width character counting 2; no line ends inside "α = 1" or "第 1 步"; no
+    space follows a full-width colon; the cost J, not the loss L, has the parameter gradients."""
+    from unicodedata import east_asian_width
+
+    output = render(explain(hidden=hidden, steps=2), "text", "zh")
+    for line in output.splitlines():
+        if not line.startswith((" ", "== ")):  # prose (headings, matrices and formula lines are never wrapped)
+            assert sum(2 if east_asian_width(c) in "WF" else 1 for c in line) <= 100 + 2, line
+        assert set(line) == {"="} or not re.search(r"( =|第)$", line.rstrip()), line
+        assert "： " not in line, line
+    assert "学习率 α = 1，梯度下降 2 步" in output
+    assert "在真实数字上" not in output and "以种子" not in output and "随机种子为 0" in output
+    assert "代价 J 对" in output and "损失函数对" not in output
+
+
+def test_english_says_textbook_and_random_seed_apart():
+    output = " ".join(render(explain(), "text", "en").split())
+    assert "with random seed 0, in the textbook's layout" in output
+    assert "the seed's" not in output and "seed prints" not in output
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -346,7 +370,7 @@ def test_layered_form_states_its_orientation():
     assert "samples are rows" in output and "W[l] is (n[l-1], n[l])" in output and "dW[l] = dw_lᵀ" in output
     assert "dZ[2] = dA[2] ⊙ σ′(Z[2])" in output and "dW[1] = (1/m) A[0]ᵀ dZ[1]" in output
     zh = render(explain(hidden=(4, 3)), "text", "zh")
-    assert "样本按行排列" in zh
+    assert "约定：样本按行排列" in zh
 
 
 def test_markdown_renders_matrices_as_tables():
@@ -503,7 +527,7 @@ def test_scale_zero_keeps_the_hidden_units_equal_and_says_why(lang):
         w1 = next(q.value for q in step.parameters if q.name == "w1")
         assert np.all(w1 == w1[0])  # every hidden unit (row of w1) the same: the symmetry is never broken
     assert np.any(next(q.value for q in trace.steps[-1].parameters if q.name == "w1") != 0)
-    output = " ".join(render(trace, "text", lang).split())
+    output = render(trace, "text", lang).replace("\n", " " if lang == "en" else "")
     assert {"en": "the hidden units stay equal at every step", "zh": "隐藏单元仍然完全相同"}[lang] in output
     assert "hidden units stay equal" not in " ".join(render(explain(), "text", "en").split())
 

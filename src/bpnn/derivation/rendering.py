@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+import unicodedata
 
 import numpy as np
 
@@ -33,6 +34,44 @@ def error_number(value: float) -> str:
     return f"{float(value):.2g}"
 
 
+_CLOSING = set("，。；：、）》」』！？")  # full-width punctuation a line never starts with
+
+
+def _wide(c: str) -> bool:
+    return unicodedata.east_asian_width(c) in ("W", "F")
+
+
+def wrap_wide(text: str, width: int) -> str:
+    """Chinese prose wrapped by display width (a full-width character takes two columns): a line breaks only
+    next to a full-width character, never inside a run of formula text such as "α = 1" or "第 1 步", and never
+    before closing punctuation."""
+    chunks: list[str] = []
+    for c in text:
+        # a full-width character is a chunk of its own (closing punctuation joins the one before); a run of
+        # narrow characters, with its spaces, is one chunk, together with the full-width text around its spaces
+        if chunks and (c in _CLOSING or not (_wide(c) or _wide(chunks[-1][-1]))):
+            chunks[-1] += c
+        elif chunks and not _wide(c) and chunks[-1][-1] != " " and c != " " and not _wide(chunks[-1][-1]):
+            chunks[-1] += c
+        else:
+            chunks.append(c)
+    merged: list[str] = []
+    for chunk in chunks:  # "第 1 步": a narrow run between spaces binds to its neighbours
+        if merged and (chunk.startswith(" ") or merged[-1].endswith(" ")):
+            merged[-1] += chunk
+        else:
+            merged.append(chunk)
+    lines, line, size = [], "", 0
+    for chunk in merged:
+        cost = sum(2 if _wide(c) else 1 for c in chunk)
+        if line and size + cost > width:
+            lines.append(line.rstrip())
+            line, size = chunk.lstrip(), cost
+        else:
+            line, size = line + chunk, size + cost
+    return "\n".join(lines + [line.rstrip()])
+
+
 def _space(label: str) -> str:
     """No space after a full-width colon: it carries its own."""
     return "" if not label or label.endswith("：") else " "
@@ -48,13 +87,15 @@ class _TextWriter:
 
     def heading(self, level: int, title: str) -> None:
         if level == 1:
-            self.lines += [title, "=" * len(title)]
+            self.lines += [title, "=" * sum(2 if _wide(c) else 1 for c in title)]  # by display width
         else:
             self.lines += ["", f"== {title} ==" if level == 2 else title]
 
     def para(self, text: str) -> None:
-        width = 100 if self.lang == "en" else 50  # a Chinese character is two columns wide
-        wrapped = textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+        if self.lang == "en":
+            wrapped = textwrap.fill(text, 100, break_long_words=False, break_on_hyphens=False)
+        else:
+            wrapped = wrap_wide(text, 100)
         self.lines += ["", wrapped] if self.lines and self.lines[-1] else [wrapped]
 
     def formula(self, label: str, text: str, tex: str) -> None:
@@ -92,7 +133,7 @@ class _MarkdownWriter(_TextWriter):
         self.lines += [f"**{label}**", "", "$$", tex, "$$", ""]
 
     def note(self, label: str, text: str) -> None:
-        self.lines += [f"**{label}** {text}".rstrip(), ""]
+        self.lines += [f"**{label}**{_space(label)}{text}".rstrip(), ""]
 
     def caption(self, text: str, tex: str) -> None:
         self.lines += [f"${tex}$", ""]
@@ -324,7 +365,8 @@ def _write_quantity(writer, quantity: Quantity, words: dict, lang: str) -> None:
         return
     if formula and formula.seed_text:
         writer.formula(words["seed"], formula.seed_text, formula.seed_tex)
-        writer.formula(words["corrected" if formula.slip else "computed"], formula.text, formula.tex)
+        label = ("corrected_typo" if quantity.name == "z2" else "corrected") if formula.slip else "computed"
+        writer.formula(words[label], formula.text, formula.tex)
         if formula.slip:
             writer.note(words["why"], REASONS[lang][quantity.name])
     elif formula:

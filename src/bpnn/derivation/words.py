@@ -1,6 +1,6 @@
-"""The words of the explain trace and the gradcheck report, in English (en) and Chinese (zh, the seed's own terms).
+"""The words of the explain trace and the gradcheck report, in English (en) and Chinese (zh, the textbook's own terms).
 
-``REASONS``: why each of the seed's slips is one (one line per quantity, shown under "why:"); ``DESCRIPTIONS``:
+``REASONS``: why each of the textbook's slips is one (one line per quantity, shown under "why:"); ``DESCRIPTIONS``:
 what each quantity is, by kind; ``WORDS``: every other sentence, heading and label, with ``str.format`` fields.
 A long table by nature: a new language is one more entry in each of the three.
 """
@@ -9,15 +9,15 @@ LANGUAGES = ("en", "zh")
 
 REASONS = {
     "en": {
-        "z2": "x has n_x rows but w2 has n_h columns; the seed's next paragraph says z2 depends on w2, a1 and b2.",
+        "z2": "x has n_x rows but w2 has n_h columns; the textbook's next paragraph says z2 depends on w2, a1 and b2.",
         "dw2": "a1 needs its transpose: dz2 (1, m) times a1ᵀ (m, n_h) sums over the m samples and has the shape of w2.",
-        "db2": "the gradient of the mean cost J averages dz2 over the m samples; the seed keeps one sample's a2 - y.",
+        "db2": "the gradient of the mean cost J averages dz2 over the m samples; the textbook keeps one sample's a2 - y.",
         "da1": "w2 needs its transpose: w2ᵀ (n_h, 1) times dz2 (1, m) gives da1 one column per sample.",
-        "dz1": "the seed's product is for one sample; for m columns it is w2ᵀ dz2, multiplied element by element (⊙) "
+        "dz1": "the textbook's product is for one sample; for m columns it is w2ᵀ dz2, multiplied element by element (⊙) "
                "with σ′(z1).",
-        "dw1": "the seed leaves out the 1/m of the mean and the transpose of x: dz1 (n_h, m) times xᵀ (m, n_x) sums "
+        "dw1": "the textbook leaves out the 1/m of the mean and the transpose of x: dz1 (n_h, m) times xᵀ (m, n_x) sums "
                "over the samples.",
-        "db1": "the seed leaves out the 1/m and the sum over samples: db1 must have the shape of b1, (n_h, 1).",
+        "db1": "the textbook leaves out the 1/m and the sum over samples: db1 must have the shape of b1, (n_h, 1).",
     },
     "zh": {
         "z2": "x 有 n_x 行而 w2 有 n_h 列；原文下一段也说影响 z2 的是 w2、a1 和 b2。",
@@ -64,37 +64,37 @@ DESCRIPTIONS = {
         "da2": "损失函数关于 a2 的导数",
         "σ′(z2)": "Sigmoid 在 z2 处的导数，链式求导从 a2 到 z2 的因子（da2 ⊙ σ′(z2) = a2 - y）",
         "σ′(z1)": "Sigmoid 在 z1 处的导数，链式求导从 a1 到 z1 的因子", "dz2": "损失函数关于 z2 的导数（经 a2 链式求导）",
-        "dw2": "损失函数对输出层权重 w2 的梯度", "db2": "损失函数对输出层偏置 b2 的梯度",
-        "da1": "损失函数对隐藏层激活值 a1 的梯度", "dz1": "损失函数对隐藏层加权输入 z1 的导数",
-        "dw1": "损失函数对隐藏层权重 w1 的梯度", "db1": "损失函数对隐藏层偏置 b1 的梯度",
+        "dw2": "代价 J 对输出层权重 w2 的梯度", "db2": "代价 J 对输出层偏置 b2 的梯度",
+        "da1": "损失函数关于隐藏层激活值 a1 的导数", "dz1": "损失函数关于隐藏层加权输入 z1 的导数",
+        "dw1": "代价 J 对隐藏层权重 w1 的梯度", "db1": "代价 J 对隐藏层偏置 b1 的梯度",
         "X": "输入 A[0] = X，每个训练样本一行", "Y": "标签（0 或 1），每个样本一行",
         "W": "第 {l} 层的权重", "b": "第 {l} 层的偏置", "Z": "第 {l} 层的线性加权计算结果",
         "A": "第 {l} 层的激活输出", "dA": "损失函数关于 A[{l}] 的导数", "dZ": "损失函数关于 Z[{l}] 的导数",
-        "dW": "损失函数对第 {l} 层权重 W[{l}] 的梯度", "db": "损失函数对第 {l} 层偏置 b[{l}] 的梯度",
+        "dW": "代价 J 对第 {l} 层权重 W[{l}] 的梯度", "db": "代价 J 对第 {l} 层偏置 b[{l}] 的梯度",
     },
 }
 
 WORDS = {
     "en": {
-        "title_seed": "Backpropagation in the seed's two-layer network, carried out on real numbers",
+        "title_seed": "Backpropagation in the textbook's two-layer network, carried out on real numbers",
         "title_layers": "Backpropagation in a {n}-layer network, layer by layer, on real numbers",
         "setup_seed": "Data: {data}, m = {samples} samples of n_x = {inputs} inputs; n_h = {hidden} hidden units, "
                       "one output, sigmoid activations, cross-entropy loss.",
         "setup_layers": "Data: {data}, m = {samples} samples of {inputs} inputs; layer sizes {sizes}; {activation} "
                         "hidden activations, a sigmoid output, cross-entropy loss.",
-        "init": "Weights drawn as {scale}·N(0, 1) with seed {seed}, in the seed's layout (the seed draws "
+        "init": "Weights drawn as {scale}·N(0, 1) with random seed {seed}, in the textbook's layout (the textbook draws "
                 "0.01·N(0, 1), which makes every number look alike); biases 0. Learning rate α = {learning_rate}, "
                 "{steps} gradient-descent step(s).",
-        "convention_seed": "Samples are columns, as in the seed: x is (n_x, m), w1 (n_h, n_x), b1 (n_h, 1), "
+        "convention_seed": "Samples are columns, as in the textbook: x is (n_x, m), w1 (n_h, n_x), b1 (n_h, 1), "
                            "w2 (1, n_h), b2 (1, 1). da2, dz2, da1 and dz1 hold one column per sample (the "
                            "derivative of that sample's loss L); dw and db are gradients of the cost J, the mean "
                            "over the m samples, which is what gradient descent uses.",
         "convention_layers": "Orientation: samples are rows, the convention of the core (bpnn.core.Network): X is "
                              "(m, n0), W[l] is (n[l-1], n[l]), b[l] is (n[l],), Z[l] and A[l] are (m, n[l]). Each "
-                             "matrix is the transpose of its seed counterpart (Z[l] = z_lᵀ, W[l] = w_lᵀ, "
+                             "matrix is the transpose of its textbook counterpart (Z[l] = z_lᵀ, W[l] = w_lᵀ, "
                              "dW[l] = dw_lᵀ), so products turn around: Z[l] = A[l-1] W[l] + b[l], "
                              "dW[l] = (1/m) A[l-1]ᵀ dZ[l]. dA and dZ hold one row per sample; dW and db are "
-                             "gradients of the mean cost J. Formula numbers name the seed formula each line "
+                             "gradients of the mean cost J. Formula numbers name the textbook formula each line "
                              "generalises.",
         "numbers": "Numbers are rounded to {digits} significant digits. Beside each parameter gradient g: its numerical "
                    "estimate g_num, central differences D(h) = (J(θ + h) - J(θ - h)) / 2h at h, 2h and 4h combined "
@@ -103,8 +103,9 @@ WORDS = {
                    "the check allows, from its own error estimate: the truncation seen between steps h and 2h, plus "
                    "the rounding of J over h.",
         "parameters": "Parameters before training", "forward": "Forward pass: {order}", "loss": "Loss",
-        "backward": "Backward pass (backpropagation), in the seed's order: {order}",
-        "formula": "formula:", "seed": "seed prints:", "computed": "computed:", "corrected": "corrected:",
+        "backward": "Backward pass (backpropagation), in the textbook's order: {order}",
+        "formula": "formula:", "seed": "textbook prints:", "computed": "computed:", "corrected": "corrected:",
+        "corrected_typo": "corrected (a misprint):",
         "why": "why:", "note": "note:", "shape": "shape", "numeric": "numerical gradient:", "error": "relative error",
         "allowed": "allowed:",
         "generalises": "generalises",
@@ -166,18 +167,18 @@ WORDS = {
                     "crosses Z = 0, where the differences average two slopes.",
     },
     "zh": {
-        "title_seed": "反向传播算法：在真实数字上演算原文的两层网络",
-        "title_layers": "反向传播算法：{n} 层网络逐层演算",
+        "title_seed": "反向传播算法：代入具体数值演算原文的两层网络",
+        "title_layers": "反向传播算法：代入具体数值逐层演算 {n} 层网络",
         "setup_seed": "数据：{data}，m = {samples} 个训练样本，每个 n_x = {inputs} 个输入；隐藏层 n_h = {hidden} 个单元，"
                       "一个输出；Sigmoid 激活函数，交叉熵损失函数。",
         "setup_layers": "数据：{data}，m = {samples} 个训练样本，每个 {inputs} 个输入；各层大小 {sizes}；隐藏层激活函数 "
                         "{activation}，输出层 Sigmoid，交叉熵损失函数。",
-        "init": "权重按原文的布局以种子 {seed} 取 {scale}·N(0, 1)（原文取 0.01·N(0, 1)，各数值几乎相同）；偏置为 0。"
+        "init": "权重按原文的布局取 {scale}·N(0, 1)，随机种子为 {seed}（原文取 0.01·N(0, 1)，各数值几乎相同）；偏置为 0。"
                 "学习率 α = {learning_rate}，梯度下降 {steps} 步。",
         "convention_seed": "与原文相同，样本按列排列：x 为 (n_x, m)，w1 为 (n_h, n_x)，b1 为 (n_h, 1)，w2 为 (1, n_h)，"
                            "b2 为 (1, 1)。da2、dz2、da1、dz1 每个样本一列（该样本损失 L 的导数）；dw 和 db 是代价 J"
                            "（m 个样本的平均损失）的梯度，梯度下降用的正是它们。",
-        "convention_layers": "方向：样本按行排列，即核心 bpnn.core.Network 的约定：X 为 (m, n0)，W[l] 为 (n[l-1], n[l])，"
+        "convention_layers": "约定：样本按行排列，即核心 bpnn.core.Network 的约定：X 为 (m, n0)，W[l] 为 (n[l-1], n[l])，"
                              "b[l] 为 (n[l],)，Z[l] 和 A[l] 为 (m, n[l])。每个矩阵都是原文对应矩阵的转置"
                              "（Z[l] = z_lᵀ，W[l] = w_lᵀ，dW[l] = dw_lᵀ），所以乘积顺序相反：Z[l] = A[l-1] W[l] + b[l]，"
                              "dW[l] = (1/m) A[l-1]ᵀ dZ[l]。dA 和 dZ 每个样本一行；dW 和 db 是平均代价 J 的梯度。"
@@ -190,6 +191,7 @@ WORDS = {
         "parameters": "训练前的参数", "forward": "前向计算：{order}", "loss": "损失函数",
         "backward": "反向传播，按原文的梯度计算顺序：{order}",
         "formula": "公式：", "seed": "原文公式：", "computed": "计算式：", "corrected": "修正（批量形式）：",
+        "corrected_typo": "更正（排印错误）：",
         "why": "原因：", "note": "注：", "shape": "形状", "numeric": "数值梯度：", "error": "相对误差",
         "allowed": "允许值：",
         "generalises": "推广原文公式",
