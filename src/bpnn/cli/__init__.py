@@ -9,15 +9,16 @@ traceback with ``bpnn --traceback ...``), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
-from bpnn.cli import demo, explain, export, importance, playground, predict, train, tune
+from bpnn.cli import demo, explain, export, forecast, importance, playground, predict, train, tune
 from bpnn.cli._common import Parser, UsageError
 
 __all__ = ["UsageError", "build_parser", "main"]
 
-COMMANDS = (train, tune, predict, importance, export, demo, explain, playground)  # in the order of bpnn --help
+COMMANDS = (train, tune, predict, forecast, importance, export, demo, explain, playground)  # in the order of bpnn --help
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,10 +58,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bpnn: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        if args.traceback:
+            raise
+        print("bpnn: error: out of memory; use a smaller --hidden, fewer rows, or --solver scg (memory in proportion "
+              "to the parameters)", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader of standard output stopped early (bpnn predict … | head): stop quietly
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        except (OSError, ValueError):
+            pass
+        return 0
     except OSError as error:  # the file system refused: no permission, a full disk, a name too long
         if args.traceback:
             raise
-        print(f"bpnn: error: {error}", file=sys.stderr)
+        from bpnn.cli.staging import REASONS
+
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"bpnn: error: {where}{REASONS.get(error.errno, error.strerror or str(error))}", file=sys.stderr)
         return 2
     except Exception as error:  # an internal error: one line, the traceback on request
         if args.traceback:

@@ -58,6 +58,9 @@ def parse_division(text: str) -> tuple[float, float, float]:
     if len(ratios) != 3 or min(ratios) < 0 or ratios[0] <= 0:
         raise UsageError(f"--division takes three non-negative ratios train,validation,test with train > 0, such as "
                          f"{DEFAULT_DIVISION}; got {text!r}")
+    if abs(sum(ratios) - 1) > 1e-6:
+        raise UsageError(f"--division {text} adds up to {sum(ratios):g}; give ratios train,validation,test that add up "
+                         f"to 1, such as {DEFAULT_DIVISION}")
     return ratios
 
 
@@ -81,6 +84,21 @@ def check_outputs(files: dict, folders: dict) -> None:
     for option, path in folders.items():
         if path is not None and Path(path).exists() and not Path(path).is_dir():
             raise UsageError(f"{option} {path} is a file, not a folder; give a folder name")
+
+
+# ---- which table, and what reading it decided ---------------------------------------------------------
+def add_table_options(parser: argparse.ArgumentParser) -> None:
+    """--sheet and --header-row: where in the file the table is."""
+    parser.add_argument("--sheet", metavar="NAME|N", help="the sheet of an .xlsx workbook, by name or number from 1 "
+                                                          "(default: the first)")
+    parser.add_argument("--header-row", type=int, metavar="N", help="the row holding the column names, from 1 "
+                                                                    "(default: the first, or the first below title rows)")
+
+
+def print_notes(notes: Sequence[str]) -> None:
+    """What reading and preparing a table decided (conversions, the header row, the inputs), one line each."""
+    for note in notes:
+        print(f"bpnn: note: {note}", file=sys.stderr)
 
 
 # ---- missing values --------------------------------------------------------------------------------

@@ -29,7 +29,10 @@ from bpnn.cli._common import (
 from bpnn.cli.fitted import Fitted
 from bpnn.cli.outputs import describe_run, performance_measure
 from bpnn.cli.restarts import add_to_run, counting_trials
-from bpnn.core.solvers import SOLVERS, solver_record
+from bpnn.core.solvers import SOLVER_ALIASES, SOLVERS, solver_name, solver_record
+
+MAX_SEED = 2**32 - 1  # NumPy's seeds
+MEMORY_SHARE = 0.5  # LM and BR may take at most this share of the memory available for their JᵀJ
 
 
 @dataclass
@@ -62,6 +65,8 @@ def settings_of(args: argparse.Namespace) -> Settings:
         raise UsageError(f"unknown --activation {args.activation!r}; choose one of {', '.join(HIDDEN_ACTIVATIONS)}") from None
     if args.epochs is not None and args.epochs < 1:
         raise UsageError(f"--epochs must be at least 1; got {args.epochs}")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise UsageError(f"--seed takes a whole number from 0 to {MAX_SEED}; got {args.seed}")
     init = getattr(args, "init", None)
     if init is not None:
         init = check_choice(init, INITIALIZER_NAMES, "--init")
@@ -85,7 +90,7 @@ def choose_solver(settings: Settings, task: str, n_inputs: int, n_outputs: int) 
     from bpnn.core.solvers.lm import LM_MAX_PARAMS
 
     if settings.solver is not None:
-        solver = check_choice(settings.solver, tuple(SOLVERS), "--solver")
+        solver = check_choice(solver_name(settings.solver), (*SOLVERS, *SOLVER_ALIASES), "--solver")
         if SOLVERS[solver].squared_error_only and task == "classification":
             raise UsageError(f"solver {solver!r} minimises squared errors, which suits regression; for classification "
                              f"use scg, rprop, lbfgs or adam")
@@ -93,6 +98,45 @@ def choose_solver(settings: Settings, task: str, n_inputs: int, n_outputs: int) 
     sizes = [n_inputs, *settings.hidden, n_outputs]
     n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
     return "lm" if task == "regression" and n_params <= LM_MAX_PARAMS else "scg"
+
+
+def check_memory(solver: str, given: str, n_params: int) -> None:
+    """LM and BR form the P × P matrix JᵀJ (P² × 8 bytes for P parameters): refused before training when it would
+    take more than ``MEMORY_SHARE`` of the memory available, naming the figure and the solvers that fit."""
+    if not SOLVERS[solver].squared_error_only:  # lm and br: the Gauss–Newton solvers
+        return
+    need = 8.0 * n_params ** 2
+    available = available_memory()
+    if available is None or need <= MEMORY_SHARE * available:
+        return
+    raise UsageError(f"--solver {given} needs {size_text(need)} for the {n_params:,} × {n_params:,} matrix JᵀJ of a network "
+                     f"of {n_params:,} parameters (P² × 8 bytes), more than half the {size_text(available)} of memory "
+                     f"available; use --solver scg or --solver lbfgs (memory in proportion to P), or a smaller --hidden")
+
+
+def available_memory() -> float | None:
+    """The bytes of memory available (Linux: MemAvailable), else the physical memory, else None."""
+    import os
+
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def size_text(size: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:.3g} {unit}" if unit != "bytes" else f"{size:.0f} bytes"
+        size /= 1024
+    return f"{size:.3g} TiB"
 
 
 def default_epochs(solver: str) -> int:
@@ -131,6 +175,8 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpoint
         n_classes = len(np.unique(dataset.y))
         n_outputs = 1 if n_classes == 2 else n_classes  # one sigmoid unit for two classes, softmax otherwise
     solver = choose_solver(settings, dataset.task, dataset.X.shape[1], n_outputs)
+    sizes = [dataset.X.shape[1], *settings.hidden, n_outputs]
+    check_memory(solver, settings.solver or solver, sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:])))
     epochs = settings.epochs or default_epochs(solver)
     measure, to_measure = performance_measure(dataset.task, n_outputs, settings.scaling != "none")
     progress = TrainingProgress(epochs, f"{solver} on {dataset.source}", quiet=quiet,
@@ -151,10 +197,11 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpoint
             with stop_on_interrupt() as stop:
                 estimator.fit(dataset.X, dataset.y, stop=stop, **checkpointing)
         except ValueError as error:
-            raise UsageError(f"{dataset.source}: {in_cli_words(str(error))}") from None
+            message = in_cli_words(str(error))  # an option's error names the option, not the data file
+            raise UsageError(message if message.startswith("--") else f"{dataset.source}: {message}") from None
         progress.callback(estimator.history_.epochs - 1, estimator.history_, None)  # the epoch a stop rule ended
     seconds = time.perf_counter() - started
-    for message in dict.fromkeys(str(w.message) for w in caught):
+    for message in dict.fromkeys(cli_note(w, solver, epochs) for w in caught):
         print(f"bpnn: note: {message}", file=sys.stderr)
     estimator.set_params(callbacks=None)  # callbacks hold the progress display; the model file keeps none
     fitted = Fitted(estimator, dataset.encoder, dataset.task, dataset.target_names, dataset.source)
@@ -163,6 +210,15 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpoint
     run = describe_run(fitted, dataset, rows, settings, solver, seconds, title)
     add_to_run(run, estimator, dataset.task)
     return fitted, run
+
+
+def cli_note(caught, solver: str, epochs: int) -> str:
+    """A warning of the fit in the command's words: the epoch limit names --epochs."""
+    from bpnn.estimators.parameters import in_cli_words
+
+    if caught.category.__name__ == "ConvergenceWarning" and "maximum iterations" in str(caught.message):
+        return f"{solver}: stopped at the epoch limit, --epochs {epochs}, before converging; raise --epochs to train longer"
+    return in_cli_words(str(caught.message))
 
 
 @contextmanager

@@ -7,7 +7,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bpnn.cli._common import add_missing_options, check_outputs, missing_option, note_dropped, write_table
+from bpnn.cli._common import (
+    add_missing_options,
+    add_table_options,
+    check_outputs,
+    missing_option,
+    note_dropped,
+    print_notes,
+    write_table,
+)
 from bpnn.cli.fitted import Fitted
 from bpnn.cli.outputs import split_metrics
 from bpnn.cli.restarts import predict_with_spread, print_info_trials
@@ -22,6 +30,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     predict.add_argument("data", help="the data file (the feature columns of training)")
     predict.add_argument("-o", "--output", help="output file: .csv, .tsv, .xlsx or .parquet (default: CSV on stdout)")
     predict.add_argument("--encoding", help="text encoding of the data file")
+    add_table_options(predict)
     add_missing_options(predict)
     predict.set_defaults(handler=run_predict)
 
@@ -30,6 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("data", help="the data file, with the target column(s)")
     evaluate.add_argument("--target", nargs="+", metavar="COL", help="target column(s) (default: those of training)")
     evaluate.add_argument("--encoding", help="text encoding of the data file")
+    add_table_options(evaluate)
     add_missing_options(evaluate)
     evaluate.set_defaults(handler=run_evaluate)
 
@@ -54,14 +64,18 @@ def complete_rows(frame, fitted: Fitted, targets: Sequence[str], args: argparse.
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    from bpnn.tables import read_table
+    from bpnn.cli.staging import check_not_inputs
+    from bpnn.tables import as_written, notes_of, read_table
 
+    check_not_inputs({"-o": args.output}, {"data file": args.data, "model": args.model})
     check_outputs({"-o": args.output}, {})
     fitted = Fitted.from_file(args.model)
     data = Path(args.data)
-    frame = complete_rows(read_table(data, args.encoding), fitted, [], args, data.name)
+    frame = read_table(data, args.encoding, sheet=args.sheet, header_row=args.header_row)
+    notes = notes_of(frame, fitted.encoder.feature_names)
+    frame = complete_rows(frame, fitted, [], args, data.name)
     X = fitted.inputs(frame, data.name)
-    out = frame.copy()
+    out = as_written(frame)  # the input's columns as the file wrote them, then the predictions
     if fitted.task == "classification":
         target = fitted.target_names[0]
         out[f"{target}_predicted"] = fitted.estimator.predict(X)
@@ -75,6 +89,7 @@ def run_predict(args: argparse.Namespace) -> int:
         if spread is not None:  # an ensemble: the standard deviation over its members
             for target, column in zip(fitted.target_names, spread.reshape(len(frame), -1).T):
                 out[f"{target}_std"] = column
+    print_notes(notes)
     write_table(out, args.output)
     if args.output:
         print(f"wrote {len(out)} rows with predictions to {args.output}", file=sys.stderr)
@@ -90,7 +105,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     fitted = Fitted.from_file(args.model)
     data = Path(args.data)
-    frame = read_table(data, args.encoding)
+    frame = read_table(data, args.encoding, sheet=args.sheet, header_row=args.header_row)
     targets = args.target or fitted.target_names
     check_columns(targets, frame, data.name, "target")
     frame = complete_rows(frame, fitted, targets, args, data.name)

@@ -10,7 +10,8 @@ from bpnn.cli._common import UsageError, parse_division, parse_sizes
 
 # The options of bpnn train its checkpoints keep (info["train"]), so `bpnn train --resume FILE` needs no other:
 # those that decide the result must match when given again; the outputs may be given anew.
-RESUME_FIXED = ("data", "target", "features", "task", "encoding", "impute", "drop_missing", "hidden", "activation", "solver",
+RESUME_FIXED = ("data", "target", "features", "exclude", "sheet", "header_row", "task", "encoding",
+                "impute", "drop_missing", "hidden", "activation", "solver",
                 "epochs", "learning_rate", "batch_size", "alpha", "division", "scaling", "max_fail", "seed", "init")
 RESUME_OUTPUTS = ("out", "report", "plots", "checkpoint", "checkpoint_every")
 PATH_OPTIONS = ("data", "out", "report", "plots", "checkpoint")  # kept absolute: a resume works from any folder
@@ -27,6 +28,16 @@ def same_option(name: str, first: object, second: object) -> bool:
     if parse is None or first is None or second is None:
         return first == second
     return parse(first) == parse(second)
+
+
+def relative_to(checkpoint: str | Path, options: dict) -> dict:
+    """``options`` with their paths relative to the checkpoint's folder, so that a checkpoint copied elsewhere with
+    its files reads and writes there, never in the folder it was first written to."""
+    import os
+
+    folder = Path(checkpoint).absolute().parent
+    return {name: os.path.relpath(value, folder) if name in PATH_OPTIONS and value is not None else value
+            for name, value in options.items()}
 
 
 def train_options(args: argparse.Namespace) -> dict:
@@ -46,6 +57,9 @@ def resumed_options(args: argparse.Namespace, defaults: dict) -> argparse.Namesp
             raise UsageError(f"--resume {args.resume} keeps no data file or options (it was not written by bpnn train); "
                              f"give DATA and --target with it")
         return args
+    folder = Path(args.resume).absolute().parent  # paths kept relative to the checkpoint (absolute ones as they are)
+    saved = {name: str(folder / value) if name in PATH_OPTIONS and value is not None else value
+             for name, value in saved.items()}
     merged = vars(args).copy()
     for name in RESUME_FIXED + RESUME_OUTPUTS:
         given = option_value(name, getattr(args, name))

@@ -29,14 +29,18 @@ from bpnn.cli._common import (
     TASKS,
     UsageError,
     add_missing_options,
+    add_table_options,
     check_outputs,
     missing_option,
     note_dropped,
+    print_notes,
 )
 from bpnn.cli.fitting import fit_dataset, settings_of
 from bpnn.cli.outputs import model_info, print_run, write_outputs
 from bpnn.cli.restarts import add_restart_options, check_restart_options, print_trials
-from bpnn.cli.resume import option_value, resumed_options, train_options
+from bpnn.cli.resume import option_value, relative_to, resumed_options, train_options
+from bpnn.cli.series import add_series_options, check_series_options
+from bpnn.cli.staging import check_not_inputs, staged
 from bpnn.core.solvers import FULL_BATCH_SOLVERS, SOLVERS, STEPWISE_SOLVERS
 
 # what the help says of the solvers, from their records
@@ -59,10 +63,14 @@ def add_arguments(train: argparse.ArgumentParser) -> None:
     train.add_argument("data", nargs="?", help="the data file (with --resume: the checkpoint's)")
     train.add_argument("--target", nargs="+", metavar="COL", help="target column(s) (required; with --resume: the checkpoint's)")
     train.add_argument("--features", nargs="+", metavar="COL", help="feature columns (default: all other columns)")
+    train.add_argument("--exclude", nargs="+", metavar="COL", help="columns that are no input (identifiers, dates, "
+                                                                   "comments, other targets)")
     train.add_argument("--task", choices=TASKS, help="override the detected task")
     train.add_argument("--encoding", help="text encoding of the file (default: UTF-8, else GBK)")
+    add_table_options(train)
     add_missing_options(train)
     add_training_options(train)
+    add_series_options(train)
     train.add_argument("--out", metavar="MODEL", help="model file (default: the data file's name with .bpnn, here)")
     train.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
     train.add_argument("--plots", metavar="DIR", help="write the figures as PNG files into DIR")
@@ -126,6 +134,11 @@ def run_train(args: argparse.Namespace) -> int:
     if args.data is None or args.target is None:
         raise UsageError("bpnn train needs DATA and --target COL (or --resume FILE, a checkpoint of bpnn train)")
     check_restart_options(args)
+    check_series_options(args)
+    if getattr(args, "delays", None) is not None:  # a NAR/NARX network on the series (bpnn.cli.series)
+        from bpnn.cli.series import run_train_series
+
+        return run_train_series(args)
     if args.scheduler is not None:
         from bpnn.cli.cluster import run_train_on_cluster
 
@@ -136,30 +149,44 @@ def run_train(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     data = Path(args.data)
     out = Path(args.out) if args.out else Path(data.stem + ".bpnn")
-    check_outputs({"--out": out, "--report": args.report, "--checkpoint": args.checkpoint}, {"--plots": args.plots})
-    frame = read_table(data, args.encoding)
-    dataset = prepare(frame, args.target, args.features, args.task, source=data.name, missing=missing_option(args))
+    if args.checkpoint_every < 1:
+        raise UsageError(f"--checkpoint-every takes a number of epochs from 1; got {args.checkpoint_every}")
+    outputs = {"--out": out, "--report": args.report, "--checkpoint": args.checkpoint}
+    check_not_inputs({**outputs, "--plots": args.plots}, {"data file": data})
+    check_not_inputs({"--out": out, "--report": args.report, "--plots": args.plots}, {"checkpoint": args.resume})
+    check_outputs(outputs, {"--plots": args.plots})
+    frame = read_table(data, args.encoding, sheet=args.sheet, header_row=args.header_row)
+    dataset = prepare(frame, args.target, args.features, args.task, source=data.name, missing=missing_option(args),
+                      exclude=args.exclude)
     note_dropped(dataset.dropped, data.name)
     check_division(len(dataset.X), settings.division, data.name)
     if settings.scaling == "none" and (warning := large_input_warning(dataset.X, dataset.encoder.input_names, data.name)):
         print(f"bpnn: warning: {warning}", file=sys.stderr)
     checkpoint = Path(args.checkpoint) if args.checkpoint else out.with_name(out.name + ".ckpt")
+    kept = relative_to(checkpoint, {**train_options(args), "out": option_value("out", out)})  # a copy resumes where it is
     checkpointing = {"checkpoint": checkpoint, "resume": args.resume, "only_on_interrupt": not args.checkpoint,
                      # without --checkpoint only an interrupted run writes one
                      "checkpoint_every": args.checkpoint_every if args.checkpoint else sys.maxsize,
-                     "checkpoint_info": {"train": {**train_options(args), "out": option_value("out", out)}}}
-    fitted, run = fit_dataset(dataset, settings, args.quiet, f"bpnn train {data.name}", checkpointing)
-    save(fitted.estimator, out, model_info(fitted, run))
-    if fitted.estimator.history_.stop_reason == "interrupted":
+                     "checkpoint_info": {"train": kept}}
+    # every output under a temporary name, renamed into place once all are written
+    with staged({"--out": out, "--report": args.report}, {"--plots": args.plots}) as stage:
+        fitted, run = fit_dataset(dataset, settings, args.quiet, f"bpnn train {data.name}", checkpointing)
+        print_notes(dataset.notes)  # after the options were accepted: a refused run says one line
+        with stage.writing("--out"):
+            save(fitted.estimator, stage["--out"], model_info(fitted, run))
+        interrupted = fitted.estimator.history_.stop_reason == "interrupted"
+        if not interrupted:
+            if args.importance:
+                from bpnn.cli.importance import add_to_run
+
+                add_to_run(run, fitted, dataset, args.importance, args.quiet)
+            with stage.writing("--report", "--plots"):
+                written = [out, *map(stage.final_path, write_outputs(run, stage["--report"], stage["--plots"]))]
+    if interrupted:
         saved = f"the checkpoint {checkpoint} and " if checkpoint.exists() else ""
         print(f"bpnn: interrupted after {fitted.estimator.n_iter_} epochs; wrote {saved}the best model so far to {out}"
               + (f"; continue with bpnn train --resume {checkpoint}" if saved else ""), file=sys.stderr)
         return 130
-    if args.importance:
-        from bpnn.cli.importance import add_to_run
-
-        add_to_run(run, fitted, dataset, args.importance, args.quiet)
-    written = [out, *write_outputs(run, args.report, args.plots)]
     print_run(run, args.quiet)
     print_trials(fitted.estimator, fitted.task, args.quiet)
     if not args.quiet:

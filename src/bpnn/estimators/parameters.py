@@ -19,7 +19,7 @@ from types import MappingProxyType
 import numpy as np
 
 from bpnn.core.optimizers import make_schedule
-from bpnn.core.solvers import FULL_BATCH_SOLVERS, SOLVERS, solver_record
+from bpnn.core.solvers import FULL_BATCH_SOLVERS, SOLVERS, solver_name, solver_record
 
 Check = Callable[[str, object], None]  # check(name, value) raises ValueError naming ``name``
 
@@ -89,7 +89,9 @@ def hidden_sizes(value: object) -> list[int]:
 
 def check_solver(name: str, value: object) -> None:
     if value not in SOLVERS:
-        raise ValueError(f"unknown solver {value!r}; valid solvers are {', '.join(SOLVERS)}")
+        alias = solver_name(value) if isinstance(value, str) else value
+        hint = f"; MATLAB's {value} is solver={alias!r}" if alias in SOLVERS else ""
+        raise ValueError(f"unknown solver {value!r}; valid solvers are {', '.join(SOLVERS)}{hint}")
 
 
 def check_loss(name: str, value: object) -> None:

@@ -84,6 +84,19 @@ FULL_BATCH_SOLVERS: tuple[str, ...] = tuple(name for name, record in SOLVERS.ite
 STEPWISE_SOLVERS: tuple[str, ...] = tuple(name for name, record in SOLVERS.items() if not record.full_batch)
 
 
+# MATLAB's training functions by the registry's names: bpnn train --solver takes either, and the estimators'
+# validation names the registry's for a MATLAB name
+SOLVER_ALIASES: MappingProxyType = MappingProxyType({"trainlm": "lm", "trainbr": "br", "trainscg": "scg",
+                                                     "trainrp": "rprop", "trainbfg": "lbfgs", "traingdx": "sgd"})
+
+
+def solver_name(name: str) -> str:
+    """The registry's name for ``name``: itself, or the solver a MATLAB name stands for (trainlm → lm), in any
+    case; an unknown name is returned as it is."""
+    key = str(name).strip().lower()
+    return SOLVER_ALIASES.get(key, key if key in SOLVERS else name)
+
+
 def solver_record(name: str) -> Solver:
     """The record of ``name``; an unknown name raises ValueError listing the valid ones."""
     if name not in SOLVERS:
