@@ -46,6 +46,9 @@ REFUSED = {  # option -> (its default, why a cluster run cannot honour it)
     "report": (None, "a cluster run writes no report; run bpnn evaluate on the saved model"),
     "plots": (None, "a cluster run draws no figures; run bpnn evaluate on the saved model"),
     "encoding": (None, "partitioned reads take UTF-8 only; convert the file to UTF-8"),
+    "exclude": (None, "partitioned reads take the columns --features names; list the inputs with --features"),
+    "sheet": (None, "a cluster reads CSV or Parquet, not workbooks; save the sheet as CSV"),
+    "header_row": (None, "partitioned reads take the column names from row 1; remove the rows above the header"),
 }
 
 
