@@ -555,6 +555,48 @@ def test_digits_and_scale_on_the_command_line(capsys):
         run(["explain", "--scale", "-1"])
 
 
+# ---- --weights FILE -----------------------------------------------------------------------------------------------
+def test_weights_file_round_trips_the_numbers_exactly(tmp_path, capsys):
+    """A trace's start weights written as JSON in the textbook's layout and read back by --weights: the same
+    numbers bit for bit (JSON keeps Python's shortest round-tripping repr), so the same trace."""
+    import json
+
+    drawn = explain(hidden=3, seed=7, scale=0.37)
+    record = {q.name: q.value.tolist() for q in drawn.parameters}  # w1 (3, 2), b1 (3, 1), w2 (1, 3), b2 (1, 1)
+    path = tmp_path / "start.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    assert run(["explain", "--weights", str(path), "--digits", "17"]) == 0
+    given = capsys.readouterr().out
+    for name in ("w1", "b1", "w2", "b2"):
+        assert re.search(rf"\n{name} — ", given)
+    weights = [(np.array(record["w1"]).T, np.ravel(record["b1"])), (np.array(record["w2"]).T, np.ravel(record["b2"]))]
+    trace = explain(weights=weights)
+    for q, p in zip(trace.parameters, drawn.parameters):
+        np.testing.assert_array_equal(q.value, p.value)
+    assert trace.cost == drawn.cost
+    assert "Start weights and biases as given" in " ".join(given.split())
+    # the layered form reads the same file layout: w3, b3 for a second hidden layer
+    deeper = {"w1": [[0.1, -0.2], [0.3, 0.4]], "b1": [0, 0.5], "w2": [[1.0, -1.0]], "b2": [[0.25]],
+              "w3": [[2.0]], "b3": [-0.5]}
+    path.write_text(json.dumps(deeper), encoding="utf-8")
+    assert run(["explain", "--weights", str(path)]) == 0
+    assert "3-layer network" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{nope", "not a JSON file"),
+    ('{"w1": [[1, 2]], "b1": [0]}', "needs the keys w1, b1, w2, b2"),
+    ('{"w1": [[1, 2]], "b1": [0, 1], "w2": [[1]], "b2": [0]}', "w1 must be a finite (n_out, n_in) matrix and b1 hold"),
+    ('{"w1": [[1, 2]], "b1": [0], "w2": [[1, 1]], "b2": [0]}', "w2 takes 2 inputs but w1 gives 1 outputs"),
+    ('{"w1": [[1, 2]], "b1": [0], "w2": [[1], [2]], "b2": [0, 0]}', "the output layer w2 must have 1 row"),
+])
+def test_weights_file_refusals(content, message, tmp_path):
+    path = tmp_path / "w.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(UsageError, match=re.escape(message)):
+        run(["explain", "--weights", str(path)])
+
+
 # ---- LaTeX ------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("hidden, slip", [(3, None), ((4, 3), None), (4, "no-transpose"), (2, "z2-from-x"),

@@ -42,6 +42,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     explain.add_argument("--scale", type=float, default=1.0,
                          help="weights are scale·N(0, 1); the seed uses 0.01; 0 shows that equal weights keep the "
                               "hidden units equal (default 1)")
+    explain.add_argument("--weights", metavar="FILE",
+                         help="start weights from a JSON file in the textbook's layout: {\"w1\": [[...]], \"b1\": [...], "
+                              "\"w2\": [[...]], \"b2\": [...]} with w_l of shape (n_out, n_in); more layers add w3, "
+                              "b3, ...; the hidden sizes follow from it")
     explain.add_argument("--learning-rate", type=float, default=1.0, help="learning rate α (default 1)")
     explain.add_argument("--steps", type=int, default=1, help="gradient-descent steps to show (default 1)")
     explain.add_argument("--slip", choices=("no-1/m", "no-transpose", "z2-from-x", "no-sum"),
@@ -97,6 +101,10 @@ def run_explain(args: argparse.Namespace) -> int:
             raise UsageError(f"--hidden gives {len(hidden)} sizes but --depth asks for {args.depth} layers; give one "
                              f"size with --depth, or the sizes alone")
         hidden = hidden * args.depth if len(hidden) == 1 else hidden
+    weights = None
+    if args.weights is not None:
+        weights = read_weights(args.weights)
+        hidden = [W.shape[1] for W, _ in weights[:-1]]
     X = y = None
     if args.data not in GENERATED:
         if not Path(args.data).is_file():
@@ -105,7 +113,7 @@ def run_explain(args: argparse.Namespace) -> int:
     try:
         trace = explain(args.data, X=X, y=y, hidden=hidden, activation=args.activation, samples=args.samples,
                         seed=args.seed, scale=args.scale, learning_rate=args.learning_rate, steps=args.steps,
-                        general=args.general, slip=args.slip, sample=args.sample)
+                        general=args.general, slip=args.slip, sample=args.sample, weights=weights)
     except ValueError as error:
         raise UsageError(str(error)) from None
     try:
@@ -114,6 +122,44 @@ def run_explain(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     write(text, args.output)
     return 0
+
+
+def read_weights(path: str) -> list:
+    """[(W[l], b[l])] in the core's rows layout from a JSON file in the textbook's: w_l is (n_out, n_in), b_l has
+    n_out values (a column or a flat list). JSON numbers are read back exactly as Python writes them."""
+    import json
+
+    import numpy as np
+
+    if not Path(path).is_file():
+        raise UsageError(f"--weights {path}: no such file")
+    try:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise UsageError(f"--weights {path}: not a JSON file ({error})") from None
+    layers = 0
+    while isinstance(record, dict) and f"w{layers + 1}" in record:
+        layers += 1
+    if layers < 2 or set(record) != {f"{k}{l}" for l in range(1, layers + 1) for k in "wb"}:
+        raise UsageError(f"--weights {path}: needs the keys w1, b1, w2, b2 (and w3, b3, ... for more layers), "
+                         f"nothing else; got {', '.join(record) if isinstance(record, dict) else type(record).__name__}")
+    weights = []
+    for l in range(1, layers + 1):
+        try:
+            w = np.array(record[f"w{l}"], dtype=np.float64)
+            b = np.array(record[f"b{l}"], dtype=np.float64).reshape(-1)
+        except (ValueError, TypeError):
+            raise UsageError(f"--weights {path}: w{l} and b{l} must hold numbers") from None
+        if w.ndim != 2 or b.shape != (w.shape[0],) or not (np.isfinite(w).all() and np.isfinite(b).all()):
+            raise UsageError(f"--weights {path}: w{l} must be a finite (n_out, n_in) matrix and b{l} hold its n_out "
+                             f"values; got w{l} {w.shape}, b{l} {b.shape}")
+        if weights and w.shape[1] != weights[-1][0].shape[1]:
+            raise UsageError(f"--weights {path}: w{l} takes {w.shape[1]} inputs but w{l - 1} gives "
+                             f"{weights[-1][0].shape[1]} outputs")
+        weights.append((w.T, b))
+    if weights[-1][0].shape[1] != 1:
+        raise UsageError(f"--weights {path}: the output layer w{layers} must have 1 row (one sigmoid output)")
+    return weights
 
 
 def run_gradcheck(args: argparse.Namespace) -> int:

@@ -257,7 +257,7 @@ def render(trace: Trace, format: str = "text", lang: str = "en", digits: int = 6
     fields = dict(s, hidden=", ".join(map(str, s["hidden"])), sizes="-".join(map(str, sizes)), scale=f"{s['scale']:g}",
                   learning_rate=f"{s['learning_rate']:g}")
     writer.para(words["setup_seed" if seed_form else "setup_layers"].format(**fields) + (" " if lang == "en" else "")
-                + words["init"].format(**fields))
+                + words["init_given" if s.get("given_weights") else "init"].format(**fields))
     writer.para(words["convention_seed" if seed_form else "convention_layers"])
     writer.para(words["numbers"].format(step=f"{STEP:.2g}", digits=writer.digits))
     if s["scale"] == 0:

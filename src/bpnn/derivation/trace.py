@@ -170,7 +170,8 @@ def explain(data: str | None = None, *, X: Array | None = None, y: Array | None 
                          f"ask for the layered form (general=True, --general) to trace {activation}")
     X, y, data = _example(data, X, y, samples, seed)
     settings = dict(data=data, samples=X.shape[0], inputs=X.shape[1], hidden=hidden, activation=activation,
-                    seed=seed, scale=scale, learning_rate=learning_rate, steps=steps, slip=slip, sample=sample)
+                    seed=seed, scale=scale, learning_rate=learning_rate, steps=steps, slip=slip, sample=sample,
+                    given_weights=weights is not None)
     if sample is not None and not 1 <= sample <= X.shape[0]:
         raise ValueError(f"sample must be between 1 and m = {X.shape[0]}; got {sample}")
     if weights is not None:

@@ -85,6 +85,8 @@ WORDS = {
         "init": "Weights drawn as {scale}·N(0, 1) with random seed {seed}, in the textbook's layout (the textbook draws "
                 "0.01·N(0, 1), which makes every number look alike); biases 0. Learning rate α = {learning_rate}, "
                 "{steps} gradient-descent step(s).",
+        "init_given": "Start weights and biases as given. Learning rate α = {learning_rate}, {steps} gradient-descent "
+                      "step(s).",
         "convention_seed": "Samples are columns, as in the textbook: x is (n_x, m), w1 (n_h, n_x), b1 (n_h, 1), "
                            "w2 (1, n_h), b2 (1, 1). da2, dz2, da1 and dz1 hold one column per sample (the "
                            "derivative of that sample's loss L); dw and db are gradients of the cost J, the mean "
@@ -175,6 +177,7 @@ WORDS = {
                         "{activation}，输出层 Sigmoid，交叉熵损失函数。",
         "init": "权重按原文的布局取 {scale}·N(0, 1)，随机种子为 {seed}（原文取 0.01·N(0, 1)，各数值几乎相同）；偏置为 0。"
                 "学习率 α = {learning_rate}，梯度下降 {steps} 步。",
+        "init_given": "初始权重和偏置按给定的数值。学习率 α = {learning_rate}，梯度下降 {steps} 步。",
         "convention_seed": "与原文相同，样本按列排列：x 为 (n_x, m)，w1 为 (n_h, n_x)，b1 为 (n_h, 1)，w2 为 (1, n_h)，"
                            "b2 为 (1, 1)。da2、dz2、da1、dz1 每个样本一列（该样本损失 L 的导数）；dw 和 db 是代价 J"
                            "（m 个样本的平均损失）的梯度，梯度下降用的正是它们。",
