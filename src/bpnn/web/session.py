@@ -25,6 +25,7 @@ LOSS = "binary_cross_entropy"
 SOLVERS = ("gd", "momentum", "nesterov", "adam", "rmsprop")
 GRID = 48  # the decision boundary's cells per side
 HISTORY = 400  # loss-curve points sent to the page (the record is thinned to this many)
+RECORD = 20_000  # epochs kept in the record; past that every other old one is dropped (hours of training fit)
 EPOCH_PAUSE = 0.002  # seconds between epochs: curves a person can follow, and the server stays responsive
 TRACE_SAMPLES = 8  # the Step view's batch: the first training points, at most this many
 
@@ -202,6 +203,9 @@ class Session:
         self.record["epoch"].append(self.epoch)
         self.record["train"].append(train)
         self.record["test"].append(test)
+        if len(self.record["epoch"]) > RECORD:  # thin the past, keep the newest epoch
+            for values in self.record.values():
+                values[:-1] = values[:-1:2]
         if not np.isfinite(train):
             self.error = "the loss is no longer a finite number: lower the learning rate and press Reset"
             return False

@@ -165,8 +165,9 @@ function drawNetwork() {
       circle.setAttribute("fill", l === 0 ? "#eee" : "#fff"); circle.setAttribute("stroke", "#555");
       circle.id = `n-${l}-${i}`; circle.appendChild(document.createElementNS(ns, "title")); svg.appendChild(circle);
     } });
-    const labels = ["x1", "x2"];
-    labels.forEach((t, i) => { const text = document.createElementNS(ns, "text"); text.setAttribute("x", 2); text.setAttribute("y", y(0, i) - 12); text.textContent = t; svg.appendChild(text); });
+    const label = (t, cx, cy) => { const text = document.createElementNS(ns, "text"); text.setAttribute("x", cx); text.setAttribute("y", cy); text.textContent = t; svg.appendChild(text); };
+    ["x1", "x2"].forEach((t, i) => label(t, 2, y(0, i) - 12));
+    label("a2", x(sizes.length - 1) + 12, y(sizes.length - 1, 0) + 4);
   }
   const all = frame.weights.flat(2).map(Math.abs), big = Math.max(1e-9, ...all);
   frame.weights.forEach((Wl, l) => Wl.forEach((row, i) => row.forEach((w, j) => {
