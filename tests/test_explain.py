@@ -749,6 +749,8 @@ def test_gradcheck_other_losses(loss, outputs, capsys):
 def test_gradcheck_fails_below_the_tolerance_with_exit_1(capsys):
     assert run(["gradcheck", "--tolerance", "1e-15"]) == 1
     assert capsys.readouterr().out.splitlines()[-1].startswith("FAIL: the relative error")
+    assert run(["gradcheck", "--tolerance", "1e-3"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("PASS: every relative error is below the --tolerance")
 
 
 def test_gradcheck_saved_model_on_its_data(tmp_path, capsys):

@@ -90,7 +90,8 @@ def render_gradcheck(check: GradCheck, network: Network, loss: str, samples: int
     failing = check.failing(tolerance)
     name = failing[0] if failing else (max(check.errors, key=check.errors.get) if tolerance is not None else check.worst)
     allowed = tolerance if tolerance is not None else check.tolerances[name]
-    verdict = "gc_bad" if failing else "gc_ok"
+    verdict = ("gc_bad" if tolerance is None else "gc_bad_fixed") if failing else ("gc_ok" if tolerance is None else
+                                                                              "gc_ok_fixed")
     lines.append(words[verdict].format(error=error_number(check.errors[name]), name=name,
                                        tolerance=error_number(allowed)))
     if any(check.kinks.values()):

@@ -165,6 +165,9 @@ WORDS = {
                  "at {name}, allowed {tolerance}).",
         "gc_bad": "FAIL: the relative error {error} at {name} exceeds the {tolerance} allowed: the analytic gradient "
                   "of {name} disagrees with the numerical one by more than the numerical one can be wrong.",
+        "gc_ok_fixed": "PASS: every relative error is below the --tolerance {tolerance} (largest: {error} at {name}).",
+        "gc_bad_fixed": "FAIL: the relative error {error} at {name} is not below the --tolerance {tolerance} (without "
+                        "--tolerance the check derives what its own error allows).",
         "gc_kinks": "Parameters left out at a kink: between the evaluations of their differences a relu-type unit "
                     "crosses Z = 0, where the differences average two slopes.",
     },
@@ -243,6 +246,9 @@ WORDS = {
         "gc_ok": "通过：所有相对误差都在检验自身误差估计所允许的范围内（最接近的是 {name}：{error}，允许值 {tolerance}）。",
         "gc_bad": "未通过：{name} 的相对误差 {error} 超过允许值 {tolerance}：{name} 的解析梯度与数值梯度不一致，"
                   "差异大于数值梯度本身可能的误差。",
+        "gc_ok_fixed": "通过：所有相对误差都低于 --tolerance {tolerance}（最大的是 {name}：{error}）。",
+        "gc_bad_fixed": "未通过：{name} 的相对误差 {error} 不低于 --tolerance {tolerance}"
+                        "（不给 --tolerance 时，检验按自身误差估计得出允许值）。",
         "gc_kinks": "在折点处未参加检验的参数：计算其差分时有 relu 类单元越过 Z = 0，差分取的是两侧斜率的平均。",
     },
 }
