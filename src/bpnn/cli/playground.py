@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from bpnn.cli._common import UsageError
 
@@ -36,6 +37,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}; "
                          f"choose another --port") from None
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"bpnn playground: listening on {args.host}: anyone who can reach this address can use the page and "
+              f"upload files to it", file=sys.stderr)
     serve(args.host, args.port, open_browser=not args.no_browser)
     print("bpnn playground: stopped")
     return 0

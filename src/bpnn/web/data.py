@@ -40,7 +40,7 @@ class Data:
 
 
 def built_in(name: str, noise: float = 0.2, seed: int = 0) -> Data:
-    """A generated set by name; ``noise`` is the generator's noise (XOR: 0.15 × it, around the corners)."""
+    """A generated set by name; ``noise`` is the generator's noise (XOR: 0.75 × it, around its corners)."""
     if name not in BUILT_IN:
         raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(BUILT_IN)}")
     if name == "xor":
