@@ -82,8 +82,11 @@ def render_gradcheck(check: GradCheck, network: Network, loss: str, samples: int
     width = max(len(str(shape)) for shape in shapes.values())
     for name, error in check.errors.items():
         allowed = tolerance if tolerance is not None else check.tolerances[name]
-        line = f"  {name:<6} {str(shapes[name]):<{width}}  {words['gc_row']} {error_number(error)}"
-        line += f"{words['gc_sep']}{words['gc_allowed']} {error_number(allowed)}"
+        line = f"  {name:<6} {str(shapes[name]):<{width}}  "
+        if check.kinks.get(name, 0) < int(np.prod(shapes[name])):
+            line += f"{words['gc_row']} {error_number(error)}{words['gc_sep']}{words['gc_allowed']} {error_number(allowed)}"
+        else:  # every parameter of the array left out: nothing was compared
+            line += f"{words['gc_row']} —"
         if check.kinks.get(name):
             line += f"{words['gc_sep']}{words['gc_kinked'].format(count=check.kinks[name])}"
         lines.append(line)
