@@ -597,6 +597,17 @@ def test_weights_file_refusals(content, message, tmp_path):
         run(["explain", "--weights", str(path)])
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_layered_trace_prints_per_layer_gradient_norms(lang):
+    trace = explain(hidden=(4, 3, 3), activation="sigmoid")
+    output = render(trace, "text", lang).replace("\n", " " if lang == "en" else "")
+    for q in trace.gradients:
+        if q.kind == "dW":
+            assert f"‖{q.name}‖ = {float(np.linalg.norm(q.value)):.3g}" in output
+    assert {"en": "vanishing gradient", "zh": "梯度消失"}[lang] in output
+    assert "vanishing" not in render(explain(), "text", "en")  # the seed form has one hidden layer
+
+
 # ---- LaTeX ------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("hidden, slip", [(3, None), ((4, 3), None), (4, "no-transpose"), (2, "z2-from-x"),

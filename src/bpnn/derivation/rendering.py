@@ -276,6 +276,10 @@ def render(trace: Trace, format: str = "text", lang: str = "en", digits: int = 6
     for quantity in trace.backward:
         _write_quantity(writer, quantity, words, lang)
     write_verdict(writer, trace, words)
+    if not seed_form:  # the vanishing-gradient lesson: how the gradient's size changes layer by layer
+        norms = sorted((q.layer, float(np.linalg.norm(q.value))) for q in trace.gradients if q.kind == "dW")
+        writer.para(words["norms"].format(activation=s["activation"], norms=words["list_sep"].join(
+            f"‖dW[{l}]‖ = {number(norm, 3)}" for l, norm in norms)))
     if trace.slip is not None:
         _write_slip(writer, trace.slip, words, lang, s)
     if trace.walk is not None:

@@ -152,6 +152,10 @@ WORDS = {
         "symmetry": "All weights start at 0: every hidden unit computes the same a1, receives the same gradient and "
                     "the same update, so the hidden units stay equal at every step (the symmetry that small random "
                     "start weights break). With w2 = 0 even dw1 is 0 at the first step.",
+        "norms": "Size of the weight gradient layer by layer ({activation} hidden units), from the input up: "
+                 "{norms}. Each layer down multiplies by W[l]ᵀ and by g′(Z): with sigmoid (g′ <= 1/4) the gradient "
+                 "tends to shrink towards the input, which is the vanishing gradient; tanh (g′ <= 1) and relu "
+                 "(g′ = 0 or 1) shrink it less.",
         "walk_title": "One sample through the chain rule: sample {k}",
         "walk_intro": "Column {k} alone, each product of 8-12 … 8-19 in numbers. σ′(z2) = a2(1 - a2) cancels the "
                       "denominators of da2, so da2 · σ′(z2) is a2 - y (8-13); (i) marks one sample's share of a "
@@ -235,6 +239,9 @@ WORDS = {
         "slip_missed": "对错误写法的梯度做梯度检验：通过；在这些尺寸下错误写法恰好给出正确的数值。",
         "symmetry": "所有权重初始为 0：每个隐藏单元算出相同的 a1，得到相同的梯度和相同的更新，因此每一步之后隐藏单元仍然"
                     "完全相同（小的随机初始权重正是为了打破这种对称性）。由于 w2 = 0，第一步的 dw1 也为 0。",
+        "norms": "各层权重梯度的大小（隐藏层激活函数 {activation}），从输入层往上：{norms}。每往下一层都要乘以 W[l]ᵀ 和 "
+                 "g′(Z)：Sigmoid 的 g′ 不超过 1/4，梯度往输入层方向往往越来越小，这就是梯度消失；tanh（g′ 不超过 1）和 "
+                 "relu（g′ 为 0 或 1）缩小得少一些。",
         "walk_title": "单个样本的链式求导：第 {k} 个样本",
         "walk_intro": "只看第 {k} 列，代入具体数值写出 8-12 至 8-19 的每个乘积。σ′(z2) = a2(1 - a2) 与 da2 的分母相消，"
                       "所以 da2 · σ′(z2) 就是 a2 - y（8-13）；(i) 表示求平均之前单个样本对梯度的贡献。",
