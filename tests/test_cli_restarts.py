@@ -87,3 +87,19 @@ def test_bad_restart_options_are_one_line_in_the_command_line_words(data, tmp_pa
     err = capsys.readouterr().err
     assert code == 2 and words in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "m.bpnn").exists()
+
+
+def test_the_live_display_counts_the_trials():
+    from types import SimpleNamespace
+
+    from bpnn.cli.restarts import counting_trials
+
+    seen = []
+    progress = SimpleNamespace(title="lm on d.csv", callback=lambda epoch, history, network: seen.append(epoch))
+    callback = counting_trials(progress, 3)
+    for trial in range(2):
+        for epoch in range(3):
+            callback(epoch, None, object())
+            assert progress.title == f"lm on d.csv · trial {trial + 1}/3"
+    callback(2, None, None)  # the final refresh after fit (no network) counts no trial
+    assert progress.title == "lm on d.csv · trial 2/3" and seen == [0, 1, 2, 0, 1, 2, 2]
