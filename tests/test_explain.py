@@ -549,9 +549,9 @@ def test_digits_rounds_every_computed_number(format):
 def test_digits_and_scale_on_the_command_line(capsys):
     assert run(["explain", "--digits", "3", "--scale", "0", "--lang", "zh"]) == 0
     assert capsys.readouterr().out == render(explain(scale=0), "text", "zh", digits=3)
-    with pytest.raises(UsageError, match="digits must be a whole number from 1 to 17; got 18"):
+    with pytest.raises(UsageError, match="--digits must be a whole number from 1 to 17; got 18"):
         run(["explain", "--digits", "18"])
-    with pytest.raises(UsageError, match="the weight scale must be 0 or a positive number; got -1"):
+    with pytest.raises(UsageError, match="--scale must be 0 or a positive number; got -1"):
         run(["explain", "--scale", "-1"])
 
 
@@ -669,12 +669,12 @@ def test_explain_takes_arrays():
 
 @pytest.mark.parametrize("options, message", [
     (dict(data="nosuch"), "unknown data set 'nosuch'; choose one of xor, moons"),
-    (dict(data="spiral", samples=6), "the labels of 'spiral' are [0, 1, 2]; the seed's network has one sigmoid output"),
+    (dict(data="spiral", samples=6), "the labels of 'spiral' are [0, 1, 2]; the textbook's network has one sigmoid output"),
     (dict(samples=65), "samples must be between 1 and 64"),
     (dict(steps=101), "steps must be between 0 and 100"),
     (dict(hidden=(3, 0)), "hidden layer sizes must be positive integers"),
     (dict(learning_rate=-1.0), "the learning rate must be a positive number"),
-    (dict(activation="tanh"), "the seed's two-layer network uses sigmoid, not 'tanh'; ask for the layered form"),
+    (dict(activation="tanh"), "the textbook's two-layer network uses sigmoid, not 'tanh'; ask for the layered form"),
     (dict(activation="nope", general=True), "unknown activation 'nope'"),
 ])
 def test_bad_input_raises_a_clear_error(options, message):
@@ -718,8 +718,11 @@ def test_explain_command_reads_a_csv_file(tmp_path, capsys):
     (["explain", "--hidden", "4,x"], "--hidden takes positive layer sizes separated by commas, such as 4,3; got '4,x'"),
     (["explain", "--hidden", "4,3", "--depth", "3"], "--hidden gives 2 sizes but --depth asks for 3 layers"),
     (["explain", "nosuch"], "unknown data set 'nosuch'; give one of xor, moons"),
-    (["explain", "--activation", "relu"], "the seed's two-layer network uses sigmoid, not 'relu'"),
-    (["explain", "--samples", "0"], "samples must be between 1 and 64"),
+    (["explain", "--activation", "relu"], "the textbook's two-layer network uses sigmoid, not 'relu'; ask for the layered "
+                                          "form (--general) to trace relu"),
+    (["explain", "--samples", "0"], "--samples must be between 1 and 64"),
+    (["explain", "--sample", "9"], "--sample must be between 1 and m = 4; got 9"),
+    (["explain", "--steps", "101"], "--steps must be between 0 and 100"),
     (["gradcheck", "model.bpnn"], "gradcheck takes a MODEL file and a DATA file together, or neither"),
     (["gradcheck", "--loss", "nope"], "unknown loss 'nope'; valid losses are"),
     (["gradcheck", "--loss", "cce"], "categorical_cross_entropy needs at least 2 outputs; got 1"),

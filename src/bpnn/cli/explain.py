@@ -25,9 +25,9 @@ DEFAULT_MODEL_ROWS = 32  # central differences take 2 forward passes per paramet
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``explain`` and ``gradcheck`` to the ``bpnn`` command's sub-parsers."""
     explain = commands.add_parser(
-        "explain", help="the seed's backpropagation derivation carried out on real numbers",
-        description="Trace the seed's derivation (formulas 8-11 to 8-19) on a tiny example: every quantity with "
-                    "its formula, the seed's slips corrected, its shape and values; each parameter gradient beside "
+        "explain", help="the textbook's backpropagation derivation carried out on real numbers",
+        description="Trace the textbook's derivation (formulas 8-11 to 8-19) on a tiny example: every quantity with "
+                    "its formula, the textbook's slips corrected, its shape and values; each parameter gradient beside "
                     "its central-difference estimate; then the gradient-descent updates.")
     explain.add_argument("data", nargs="?", default="xor",
                          help="built-in data set (xor, moons, circles, flower) or a CSV file whose last column "
@@ -115,13 +115,26 @@ def run_explain(args: argparse.Namespace) -> int:
                         seed=args.seed, scale=args.scale, learning_rate=args.learning_rate, steps=args.steps,
                         general=args.general, slip=args.slip, sample=args.sample, weights=weights)
     except ValueError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError(in_flags(str(error))) from None
     try:
         text = trace.render(args.format, args.lang, args.digits)
     except ValueError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError(in_flags(str(error))) from None
     write(text, args.output)
     return 0
+
+
+FLAG_WORDS = {"(general=True, --general)": "(--general)", "(set samples=)": "(set --samples)",
+              "sample must be between": "--sample must be between", "digits must be": "--digits must be",
+              "the weight scale must be": "--scale must be", "steps must be between": "--steps must be between",
+              "samples must be between": "--samples must be between", "the learning rate must be": "--learning-rate must be"}
+
+
+def in_flags(message: str) -> str:
+    """A message of bpnn.explain in the command line's words: its flags instead of the function's arguments."""
+    for words, flags in FLAG_WORDS.items():
+        message = message.replace(words, flags)
+    return message
 
 
 def read_weights(path: str) -> list:

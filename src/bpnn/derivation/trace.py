@@ -161,12 +161,12 @@ def explain(data: str | None = None, *, X: Array | None = None, y: Array | None 
         raise ValueError(f"unknown slip {slip!r}; choose one of {', '.join(SLIPS)}")
     if sample is not None and form != "seed":
         raise ValueError("sample walks one sample through the textbook's chain rule for one hidden layer; ask for the "
-                         "seed's form (one hidden size, sigmoid, without --general)")
+                         "textbook's form (one hidden size, sigmoid, without --general)")
     if slip is not None and form != "seed":
-        raise ValueError(f"the slip {slip!r} is in the textbook's formulas for one hidden layer; ask for the seed's "
-                         f"form (one hidden size, sigmoid, without --general) to see it")
+        raise ValueError(f"the slip {slip!r} is in the textbook's formulas for one hidden layer; ask for the "
+                         f"textbook's form (one hidden size, sigmoid, without --general) to see it")
     if form == "seed" and activation != "sigmoid":
-        raise ValueError(f"the seed's two-layer network uses sigmoid, not {activation!r}; "
+        raise ValueError(f"the textbook's two-layer network uses sigmoid, not {activation!r}; "
                          f"ask for the layered form (general=True, --general) to trace {activation}")
     X, y, data = _example(data, X, y, samples, seed)
     settings = dict(data=data, samples=X.shape[0], inputs=X.shape[1], hidden=hidden, activation=activation,
@@ -204,7 +204,7 @@ def _example(data: str | None, X: Array | None, y: Array | None, samples: int | 
                              f"(set samples=)")
     labels = np.unique(y)
     if not np.isin(labels, (0, 1)).all():
-        raise ValueError(f"the labels of {data!r} are {labels.tolist()}; the seed's network has one sigmoid output "
+        raise ValueError(f"the labels of {data!r} are {labels.tolist()}; the textbook's network has one sigmoid output "
                          f"and needs labels 0 and 1")
     return X, y, data
 
