@@ -1,8 +1,11 @@
 """The seed's derivation carried out on real numbers, as data (``explain``) and as lecture notes (``render``).
 
 ``explain(...)`` trains a tiny network for a few gradient-descent steps and records every quantity of the
-seed's derivation, each with its formula, its value and, for the parameter gradients, the central-difference
-check (:mod:`~bpnn.derivation.trace`; the formulas, as the seed prints them and as corrected, in
+seed's derivation, each with its formula, its value and, for the parameter gradients, the gradient check
+(Richardson-extrapolated central differences against a threshold from their own error estimate,
+:mod:`bpnn.core.gradcheck`; :mod:`~bpnn.derivation.trace`; the textbook's slips computed in
+:mod:`~bpnn.derivation.slips`, one sample walked through the chain rule in :mod:`~bpnn.derivation.walk`;
+the formulas, as the seed prints them and as corrected, in
 :mod:`~bpnn.derivation.formulas`). ``render(trace, format, lang)``, or ``trace.render(format, lang)``, prints
 a trace as text, Markdown or a complete LaTeX document, in English or Chinese
 (:mod:`~bpnn.derivation.rendering`, its words in :mod:`~bpnn.derivation.words`). The ``gradcheck`` command's

@@ -3,8 +3,11 @@ records every quantity of the seed's derivation as a :class:`Trace`.
 
 The trace holds x, z1, a1, z2, a2, the loss (8-11), da2 (8-12), dz2 (8-13), dw2 (8-14), db2 (8-15),
 da1 (8-16), dz1 (8-17), dw1 (8-18), db1 (8-19), in that order, each with its formula
-(:mod:`bpnn.derivation.formulas`), its value and, for the parameter gradients, the central-difference
-estimate and the relative error; then each update and the new cost.
+(:mod:`bpnn.derivation.formulas`), its value and, for the parameter gradients, the numerical estimate
+(:mod:`bpnn.core.gradcheck`), the relative error and what the check's own error estimate allows; the seed
+form adds σ′(z2) and σ′(z1); then each update and the new cost. ``slip=`` adds the textbook's slip computed
+(:mod:`bpnn.derivation.slips`), ``sample=`` one sample walked through the chain rule
+(:mod:`bpnn.derivation.walk`).
 
 Two forms:
 
