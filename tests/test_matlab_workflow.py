@@ -269,7 +269,7 @@ def test_division_refuses_validation_data_and_partial_fit():
         BPRegressor(scaling="mapminmax").partial_fit(X, y)
     fitted = BPRegressor(max_iter=3, scaling="mapminmax", random_state=0).fit(X, y)
     fitted.partial_fit(X[:10], y[:10])  # after fit, partial_fit keeps the fitted scaling
-    assert fitted.n_iter_ == 4
+    assert fitted.n_iter_ == 1 and fitted.history_.epochs == 4  # n_iter_: the latest call's epochs
     fitted.set_params(warm_start=True, scaling="standard")
     with pytest.raises(ValueError, match="continue with the fitted scaling 'mapminmax' to \\[-1, 1\\]; got scaling='standard'"):
         fitted.fit(X, y)

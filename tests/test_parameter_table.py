@@ -49,7 +49,7 @@ def test_the_table_checks_each_parameter(params, message):
 
 
 def test_loss_is_the_regressors_only():
-    with pytest.raises(ValueError, match="unknown loss 'absolute_error'; BPRegressor's only loss is squared_error"):
+    with pytest.raises(ValueError, match="unknown loss 'absolute_error'; BPRegressor's losses are squared_error and poisson"):
         BPRegressor(loss="absolute_error")._check_params()
 
 

@@ -11,7 +11,8 @@ loop writes g'(Z) over Z, which it needs no more) but not ``a``.
 
 ``ACTIVATIONS`` maps public names to :class:`Activation` records; scikit-learn's names are aliases
 (``"logistic"`` for sigmoid). ``softmax`` is an output activation only: its Jacobian is not diagonal,
-so it is used paired with categorical cross-entropy, where the output delta is ``a - y``.
+so it is used paired with categorical cross-entropy, where the output delta is ``a - y``; ``exp`` is output-only
+too, the Poisson loss's natural output (delta ``a - y`` again).
 """
 
 from __future__ import annotations
@@ -121,6 +122,10 @@ def _identity_df(z: Array, a: Array, out: Array | None = None) -> Array:
     return d
 
 
+def _exp(z: Array, out: Array | None = None) -> Array:
+    return np.exp(z, out=out)  # the Poisson loss's output: a positive mean rate
+
+
 def softmax(z: Array, out: Array | None = None) -> Array:
     """Row-wise softmax: samples are rows, classes are columns."""
     e = np.subtract(z, z.max(axis=1, keepdims=True), out=out)  # shift by the row max: e^z never overflows
@@ -138,6 +143,7 @@ _RECORDS = [
     Activation("softplus", softplus, _softplus_df),
     Activation("identity", _identity, _identity_df),
     Activation("softmax", softmax, None),
+    Activation("exp", _exp, None),  # output-only, paired with the poisson loss (dL/dz = a - y)
 ]
 ACTIVATIONS: dict[str, Activation] = {record.name: record for record in _RECORDS}
 ALIASES = {"logistic": "sigmoid", "linear": "identity", "tansig": "tanh", "logsig": "sigmoid", "purelin": "identity"}

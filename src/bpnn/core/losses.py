@@ -5,7 +5,7 @@ loss ``(m,)``, summed over output units. The cost is the weighted mean J = Σ_i 
 without sample weights).
 
 Each loss has a canonical output activation (sigmoid for binary cross-entropy, softmax for categorical
-cross-entropy, identity for squared error). With it the loss is evaluated from ``z`` (stable when the
+cross-entropy, identity for squared error, exp for the Poisson loss). With it the loss is evaluated from ``z`` (stable when the
 output saturates: log σ(z) = -softplus(-z)), helped by ``a = g(z)`` where that saves work, and the output
 delta is dL/dz = a - y (seed 8-13). With any other output activation the loss is evaluated from ``a`` and
 the delta is dL/da ⊙ g'(z).
@@ -86,10 +86,29 @@ def _squared_grad_a(y: Array, a: Array) -> Array:
     return a - y  # dL/da = a - y
 
 
+def _xlogy(y: Array, value: Array) -> Array:
+    return np.where(y > 0, y * np.log(np.where(y > 0, value, 1)), 0.0)  # y log(value), 0 where y = 0
+
+
+def _poisson_canonical(y: Array, z: Array, a: Array) -> Array:
+    # half the Poisson deviance, scikit-learn's: L = Σ_k (a_k - y_k z_k + y_k log y_k - y_k), a = e^z
+    return (a - y * z + _xlogy(y, y) - y).sum(axis=1)
+
+
+def _poisson_from_a(y: Array, a: Array) -> Array:
+    a = np.maximum(a, np.finfo(a.dtype).tiny)
+    return (a - _xlogy(y, a) + _xlogy(y, y) - y).sum(axis=1)  # L = Σ_k (a_k - y_k log a_k + y_k log y_k - y_k)
+
+
+def _poisson_grad_a(y: Array, a: Array) -> Array:
+    return 1 - y / np.maximum(a, np.finfo(a.dtype).tiny)  # dL/da = 1 - y/a
+
+
 _RECORDS = [
     Loss("binary_cross_entropy", "sigmoid", _bce_canonical, _bce_from_a, _bce_grad_a),
     Loss("categorical_cross_entropy", "softmax", _cce_canonical, _cce_from_a, _cce_grad_a),
     Loss("squared_error", "identity", _squared_canonical, _squared_value, _squared_grad_a),
+    Loss("poisson", "exp", _poisson_canonical, _poisson_from_a, _poisson_grad_a),  # counts and rates, y >= 0
 ]
 LOSSES: dict[str, Loss] = {record.name: record for record in _RECORDS}
 ALIASES = {"cross_entropy": "binary_cross_entropy", "log_loss": "binary_cross_entropy", "bce": "binary_cross_entropy",
@@ -108,7 +127,7 @@ def check_pairing(loss: Loss, output: Activation) -> None:
     """Refuse an output activation whose Jacobian backprop cannot use with this loss."""
     if output.df is None and output.name != loss.canonical_output:
         raise ValueError(f"output activation {output.name!r} works only with the "
-                         f"{'categorical_cross_entropy' if output.name == 'softmax' else output.name} loss; "
+                         f"{ {'softmax': 'categorical_cross_entropy', 'exp': 'poisson'}.get(output.name, output.name)} loss; "
                          f"got {loss.name!r}")
 
 

@@ -8,6 +8,8 @@ classifier, the regressor, :mod:`bpnn.distributed`) call or override them.
 
 from __future__ import annotations
 
+import functools
+import types
 import warnings
 from collections.abc import Callable, Sequence
 from numbers import Integral
@@ -90,13 +92,18 @@ class BPEstimator(FittedAttributes, BaseEstimator):
             self._start_network(data.X.shape[1], data.Y.shape[1], data.X.dtype, init_rng)
         else:
             self._check_architecture()
-        epochs_before = self.history_.epochs
+        epochs_before = self._epochs_before_fit = self.history_.epochs
         self.history_.stop_reason = self.history_.message = ""  # they describe the latest run
         if solver_record(self.solver).full_batch:
             solving.train_full_batch(self, data, options)
         else:
             solving.train_stepwise(self, data, shuffle_rng, incremental, options)
         self.t_ += (self.history_.epochs - epochs_before) * data.X.shape[0]
+        if not np.isfinite(self.network_.params).all() or (
+                self.history_.stop_reason == "diverged" and self.history_.epochs == epochs_before):
+            raise ValueError("Solver produced non-finite parameter weights. The input data may contain large values "
+                             "and need to be preprocessed (e.g. StandardScaler, or scaling='standard'); "
+                             f"{self.history_.message or 'not one epoch trained'}")
         if not incremental:
             self.division_ = data.division
             self.test_scores_ = None if data.test is None else self._test_scores(data.test, data.y_test)
@@ -177,6 +184,33 @@ class BPEstimator(FittedAttributes, BaseEstimator):
 
     def _classes_from_state(self, meta: dict, arrays: dict) -> None:
         """Regressors have no classes; BPClassifier restores its classes_."""
+
+
+class PartialFitRefused(AttributeError, ValueError):
+    """partial_fit refused for the estimator's settings: a ValueError to whoever calls it (scikit-learn's error),
+    and to ``hasattr`` an absent method, so that code probing for partial_fit (scikit-learn's checks) skips it."""
+
+
+class partial_fit_method:  # noqa: N801 - used as a decorator, like available_if
+    """The partial_fit of BPClassifier and BPRegressor, there only where it can run: stepwise solvers, one network
+    (:func:`bpnn.estimators.trials.partial_fit_available`) and no early_stopping (scikit-learn refuses it with
+    ValueError; early stopping needs a validation split that one batch cannot give)."""
+
+    def __init__(self, method: Callable) -> None:
+        self.method = method
+        functools.update_wrapper(self, method)
+
+    def __get__(self, est: object, owner: type | None = None) -> Callable:
+        if est is None:
+            return self.method
+        if not trials.partial_fit_available(est):
+            raise AttributeError(f"This {type(est).__name__!r} has no attribute 'partial_fit' (solver={est.solver!r}"
+                                 f"{', n_init or ensemble' if est.solver in solving.OPTIMIZERS else ''})")
+        if est.early_stopping:
+            raise PartialFitRefused("partial_fit does not support early_stopping=True: it trains on each batch as "
+                                    "given, without a validation split. Set early_stopping=False to train "
+                                    "incrementally")
+        return types.MethodType(self.method, est)
 
 
 _BPBase = BPEstimator  # its name before the split (bench/bench_default_budget.py patches it)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax
 from sklearn.base import ClassifierMixin
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from bpnn.estimators import trials
-from bpnn.estimators.base import BPEstimator, keep_arguments
+from bpnn.estimators.base import BPEstimator, keep_arguments, partial_fit_method
 from bpnn.estimators.data import TASKS
 from bpnn.estimators.docs import ATTRIBUTES, DEFAULTS
 from bpnn.estimators.parameters import SHARED_PARAMETERS, parameter_docs
@@ -62,7 +61,7 @@ class BPClassifier(ClassifierMixin, BPEstimator):
         return self._fit(X, y, sample_weight, validation_data, incremental=False,
                          run=Checkpointing(checkpoint, checkpoint_every, resume, stop, checkpoint_info))
 
-    @available_if(trials.partial_fit_available)
+    @partial_fit_method
     def partial_fit(self, X: object, y: object, classes: object = None, sample_weight: object = None) -> BPClassifier:
         """One epoch over (X, y); ``classes`` (every label) is required on the first call unless y is multilabel.
         No validation split and no stop rule apply, and the learning rate stays where it is: the schedule
@@ -92,7 +91,9 @@ class BPClassifier(ClassifierMixin, BPEstimator):
         if self._target_type == "binary":
             log_p = np.hstack([log_expit(-z), log_expit(z)])  # log σ(z) = -softplus(-z)
         else:
-            log_p = log_expit(z) if self._target_type == "multilabel" else log_softmax(z, axis=1)
+            # multilabel: the log of predict_proba's values (scikit-learn's definition), so that both rank the
+            # labels alike where σ(z) rounds to 1; floored at tiny, it is as accurate as log σ(z) to 1e-16
+            log_p = np.log(expit(z)) if self._target_type == "multilabel" else log_softmax(z, axis=1)
         return np.maximum(log_p, np.log(np.finfo(log_p.dtype).tiny), out=log_p)
 
     def predict(self, X: object) -> Array:
@@ -106,7 +107,7 @@ class BPClassifier(ClassifierMixin, BPEstimator):
         if self._target_type == "multilabel":
             return (z > 0).astype(int)  # σ(z) > 0.5  ⟺  z > 0
         if self._target_type == "binary":
-            return self.classes_[(z[:, 0] > 0).astype(int)]
+            return self.classes_[(z[:, 0] > 0).astype(int) if len(self.classes_) == 2 else np.zeros(len(z), int)]
         return self.classes_[z.argmax(axis=1)]
 
     def _test_scores(self, test: tuple, y_test: Array) -> dict:
@@ -132,10 +133,8 @@ class BPClassifier(ClassifierMixin, BPEstimator):
                 raise ValueError("classes must be passed on the first call to partial_fit: every label y will ever hold")
             else:
                 labels = np.unique(y if classes is None else np.asarray(classes))
-            if len(labels) < 2:
-                raise ValueError(f"BPClassifier needs at least 2 classes to learn; y holds one class: {labels.tolist()}")
-            self.classes_ = labels
-            self._target_type = "multilabel" if kind == "multilabel-indicator" else "binary" if len(labels) == 2 else "multiclass"
+            self.classes_ = labels  # one class (scikit-learn fits it too): a binary network whose target is all 0
+            self._target_type = "multilabel" if kind == "multilabel-indicator" else "binary" if len(labels) <= 2 else "multiclass"
         elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
             raise ValueError(f"classes={np.asarray(classes).tolist()} differ from the first partial_fit call's "
                              f"{self.classes_.tolist()}")
@@ -205,4 +204,5 @@ class BPClassifier(ClassifierMixin, BPEstimator):
     def __sklearn_tags__(self):  # noqa: ANN204 - scikit-learn's Tags
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
+        tags.input_tags.sparse = True  # scipy.sparse X is taken (made dense), as by scikit-learn's MLP
         return tags

@@ -30,8 +30,16 @@ TASKS: dict[str, tuple[str, str]] = {
     "multiclass": ("softmax", "categorical_cross_entropy"),
     "multilabel": ("sigmoid", "binary_cross_entropy"),
     "continuous": ("identity", "squared_error"),
+    "poisson": ("exp", "poisson"),  # BPRegressor(loss="poisson"): counts or rates y >= 0
 }
 FLOATS = (np.float64, np.float32)
+MIN_VALIDATION_ROWS = 2  # early stopping's split holds out at least 2 rows (scikit-learn refuses fewer)
+SPARSE = ("csr", "csc", "coo")  # scipy.sparse inputs taken (as scikit-learn's MLP does), made dense for the network
+
+
+def dense(X: object) -> Array:
+    """X as a dense array: scipy.sparse matrices and arrays are expanded (the network's products are dense)."""
+    return X.toarray() if hasattr(X, "toarray") else X
 
 
 @dataclass
@@ -83,10 +91,18 @@ def prepare_training_data(est: object, X: object, y: object, sample_weight: obje
     random division or the early-stopping split; ``saved_division`` (a resumed checkpoint's rows) replaces the
     division fit would draw.
     """
-    X, y = validate_data(est, X, y, reset=reset, dtype=FLOATS, multi_output=True, y_numeric=est._numeric_target)
+    X, y = validate_data(est, X, y, reset=reset, dtype=FLOATS, multi_output=True, y_numeric=est._numeric_target,
+                         accept_sparse=SPARSE)
+    X = dense(X)
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
     check_incremental(est, incremental, reset)
+    if not reset and not incremental and not est._numeric_target and y.ndim == 1:
+        seen = np.unique(y)
+        if not np.array_equal(seen, est.classes_):
+            raise ValueError(f"warm_start can only be used where `y` has the same classes as in the previous call to "
+                             f"fit. Previously got {est.classes_}, `y` has {seen}. Set warm_start=False to train a "
+                             f"new network on these classes")
     dtype = est.network_.dtype if not reset else np.dtype(est.dtype or X.dtype)
     Y, labels = est._encode_targets(y, classes=classes, reset=reset, incremental=incremental, dtype=dtype)
     if reset:
@@ -138,7 +154,7 @@ def check_incremental(est: object, incremental: bool, reset: bool) -> None:
 def prepare_inputs(est: object, X: object) -> Array:
     """X as the fitted network's inputs (validated, scaled, in its dtype)."""
     check_is_fitted(est)
-    X = validate_data(est, X, reset=False, dtype=FLOATS)
+    X = dense(validate_data(est, X, reset=False, dtype=FLOATS, accept_sparse=SPARSE))
     return network_inputs(est, X, est.network_.dtype)
 
 
@@ -147,7 +163,8 @@ def prepare_validation(est: object, validation_data: tuple, dtype: np.dtype) -> 
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
         raise ValueError("validation_data must be (X_val, y_val) or (X_val, y_val, sample_weight_val)")
     X_val, y_val = validate_data(est, validation_data[0], validation_data[1], reset=False, dtype=FLOATS,
-                                 multi_output=True, y_numeric=est._numeric_target)
+                                 multi_output=True, y_numeric=est._numeric_target, accept_sparse=SPARSE)
+    X_val = dense(X_val)
     if y_val.ndim == 2 and y_val.shape[1] == 1:
         y_val = column_or_1d(y_val, warn=True)
     Y_val, labels = est._encode_targets(y_val, classes=None, reset=False, incremental=False, dtype=dtype)
@@ -165,19 +182,27 @@ def sample_weights(sample_weight: object, X: Array, class_factor: Array | None) 
 
 
 def split_validation(est: object, rows: Array, Y: Array, rng: np.random.Generator) -> tuple[Array, Array]:
-    """(training rows, validation rows): ceil(validation_fraction·n) of ``rows`` held out, stratified by class
-    when every class can be split."""
+    """(training rows, validation rows): ceil(validation_fraction·n) of ``rows``, at least MIN_VALIDATION_ROWS,
+    held out, stratified by class when every class can be split (a class of one row raises scikit-learn's error)."""
     n = len(rows)
-    n_val = math.ceil(est.validation_fraction * n)
+    n_val = max(math.ceil(est.validation_fraction * n), MIN_VALIDATION_ROWS)
     if n - n_val < 1:
-        raise ValueError(f"early_stopping holds out validation_fraction={est.validation_fraction} of the "
-                         f"n_samples={n} rows and leaves none to train on; pass more rows, a smaller "
-                         f"validation_fraction or validation_data")
+        raise ValueError(f"The validation set is too small: early_stopping holds out validation_fraction="
+                         f"{est.validation_fraction} of the n_samples={n} rows, at least {MIN_VALIDATION_ROWS}, "
+                         f"and leaves none to train on. Increase the size of your dataset, or pass validation_data")
     strata = est._strata(Y[rows])
     if strata is not None:
-        counts = np.unique(strata, return_counts=True)[1]
-        if counts.min() < 2 or n_val < len(counts) or n - n_val < len(counts):
-            strata = None  # too few rows of some class to stratify: a plain random split
+        labels, counts = np.unique(strata, return_counts=True)
+        if counts.min() < 2:  # scikit-learn's error: a class of one row can be in one part only
+            single = labels[counts < 2].astype(int)
+            # scikit-learn stratifies on its binarized target, whose binary classes are named 'True' and 'False'
+            names = [str(bool(k)) if len(est.classes_) == 2 else str(est.classes_[k]) for k in single]
+            raise ValueError(f"early_stopping holds out a validation set stratified by class, and class(es) "
+                             f"{est.classes_[single].tolist()} have a single row. The least populated classes in y "
+                             f"have only 1 member, which is too few. Pass more rows of these classes, or "
+                             f"validation_data. Classes with too few members are: {names}")
+        if n_val < len(counts) or n - n_val < len(counts):
+            strata = None  # too few rows to hold every class on both sides: a plain random split
     return train_test_split(rows, test_size=n_val, stratify=strata,
                             random_state=int(rng.integers(np.iinfo(np.int32).max)))
 

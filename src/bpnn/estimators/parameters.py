@@ -87,6 +87,12 @@ def hidden_sizes(value: object) -> list[int]:
     return [int(n) for n in sizes]
 
 
+def check_patience(name: str, value: object) -> None:
+    """An integer >= 1, or infinity (no stop)."""
+    if not (isinstance(value, Real) and not isinstance(value, bool) and value == math.inf):
+        interval(1, math.inf, low_ok=True, integer=True)(name, value)
+
+
 def check_solver(name: str, value: object) -> None:
     if value not in SOLVERS:
         alias = solver_name(value) if isinstance(value, str) else value
@@ -95,8 +101,8 @@ def check_solver(name: str, value: object) -> None:
 
 
 def check_loss(name: str, value: object) -> None:
-    if value != "squared_error":
-        raise ValueError(f"unknown loss {value!r}; BPRegressor's only loss is squared_error")
+    if value not in ("squared_error", "poisson"):
+        raise ValueError(f"unknown loss {value!r}; BPRegressor's losses are squared_error and poisson")
 
 
 def check_batch_size(name: str, value: object) -> None:
@@ -164,8 +170,9 @@ def check_division_ratios(name: str, ratios: object) -> None:
 
 # ---- the table --------------------------------------------------------------------------------------------
 _TABLE = (
-    Parameter("loss", "squared_error", check_loss, '"squared_error", default="squared_error"',
-              "The only loss; accepted so that MLPRegressor's first positional argument carries over."),
+    Parameter("loss", "squared_error", check_loss, '{"squared_error", "poisson"}, default="squared_error"',
+              'MLPRegressor\'s losses: the squared error on an identity output, or "poisson" (half the Poisson\n'
+              'deviance on an exp output, for counts and rates y >= 0; without target scaling).'),
     Parameter('hidden_layer_sizes', (100,), check_hidden_sizes, 'int or sequence of int, default=(100,)',
               'Units of each hidden layer; an empty sequence gives a network without hidden layers.', flag="--hidden"),
     Parameter('activation', "relu", None, 'str or list of str, default="relu"',
@@ -220,8 +227,8 @@ _TABLE = (
               heading="beta_1, beta_2, epsilon"),
     Parameter("beta_2", 0.999, interval(0.0, 1.0, low_ok=True)),  # documented with beta_1
     Parameter("epsilon", 1e-8, interval(0.0, math.inf)),  # documented with beta_1
-    Parameter('n_iter_no_change', 10, interval(1, math.inf, low_ok=True, integer=True), 'int, default=10',
-              'Patience, in epochs, of the stop rules above.'),
+    Parameter('n_iter_no_change', 10, check_patience, 'int or inf, default=10',
+              'Patience, in epochs, of the stop rules above; ``np.inf`` turns them off (as in scikit-learn).'),
     Parameter('max_fun', 15000, interval(1, math.inf, low_ok=True, integer=True), 'int, default=15000',
               'Most loss evaluations of "lbfgs".'),
     Parameter('monitor', "val_loss", check_monitor, '{"val_loss", "val_score"}, default="val_loss"',

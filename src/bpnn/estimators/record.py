@@ -69,7 +69,9 @@ class FittedAttributes:
 
     @property
     def n_iter_(self) -> int:
-        return self.history_.epochs
+        """Epochs (iterations) of the latest fit or partial_fit call, as in scikit-learn: a warm-started fit
+        counts its own; ``history_`` and ``loss_curve_`` hold every epoch."""
+        return self.history_.epochs - getattr(self, "_epochs_before_fit", 0)
 
     @property
     def loss_curve_(self) -> list[float]:
@@ -85,7 +87,9 @@ class FittedAttributes:
 
     @property
     def best_loss_(self) -> float | None:
-        return min(self.history_.loss, default=None)
+        """The lowest training loss; None with early_stopping, which watches the validation set (scikit-learn's
+        meaning)."""
+        return None if getattr(self, "early_stopping", False) else min(self.history_.loss, default=None)
 
     @property
     def best_validation_score_(self) -> float | None:

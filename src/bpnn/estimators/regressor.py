@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
-from sklearn.utils.metaestimators import available_if
 
 from bpnn.estimators import trials
-from bpnn.estimators.base import BPEstimator, keep_arguments
+from bpnn.estimators.base import BPEstimator, keep_arguments, partial_fit_method
 from bpnn.estimators.docs import ATTRIBUTES, DEFAULTS
 from bpnn.estimators.metrics import r2
 from bpnn.estimators.parameters import SHARED_PARAMETERS, parameter_docs
@@ -55,7 +54,7 @@ class BPRegressor(RegressorMixin, BPEstimator):
         return self._fit(X, y, sample_weight, validation_data, incremental=False,
                          run=Checkpointing(checkpoint, checkpoint_every, resume, stop, checkpoint_info))
 
-    @available_if(trials.partial_fit_available)
+    @partial_fit_method
     def partial_fit(self, X: object, y: object, sample_weight: object = None) -> BPRegressor:
         """One epoch over (X, y), without validation split or stop rule, at the current learning rate (the
         schedule advances with fit's epochs only)."""
@@ -83,9 +82,15 @@ class BPRegressor(RegressorMixin, BPEstimator):
                         dtype: np.dtype) -> tuple[Array, None]:
         Y = y.reshape(len(y), -1).astype(dtype)
         if reset:
-            self._target_type = "continuous"
+            self._target_type = "poisson" if self.loss == "poisson" else "continuous"
         elif Y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {Y.shape[1]} outputs; the model was fitted on {self.n_outputs_}")
+        if self._target_type == "poisson":
+            if np.any(Y < 0):
+                raise ValueError("loss='poisson' needs targets y >= 0 (counts or rates); y has negative values")
+            if self.scaling is not None:
+                raise ValueError(f"loss='poisson' trains on the targets as they are (y >= 0) and scaling="
+                                 f"{self.scaling!r} would scale them; set scaling=None")
         return Y, None
 
     def _fit_class_weights(self, labels: None, incremental: bool) -> None:
@@ -101,4 +106,5 @@ class BPRegressor(RegressorMixin, BPEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
+        tags.input_tags.sparse = True  # scipy.sparse X is taken (made dense), as by scikit-learn's MLP
         return tags

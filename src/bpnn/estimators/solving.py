@@ -50,7 +50,7 @@ def make_rate_schedule(est: object) -> object:
     """The learning-rate schedule of the stepwise solvers, from learning_rate and its options."""
     name = SCHEDULE_ALIASES.get(est.learning_rate, est.learning_rate)
     options = {"invscaling": {"power_t": est.power_t},
-               "plateau": {"patience": est.n_iter_no_change, "tol": est.tol, "min_learning_rate": MIN_LEARNING_RATE}}
+               "plateau": {"patience": est.n_iter_no_change, "tol": est.tol, "min_learning_rate": 0.0}}
     return make_schedule(name, est.learning_rate_init, **options.get(name, {}))
 
 
@@ -145,6 +145,7 @@ def train_stepwise(est: object, data: TrainingData, rng: np.random.Generator, in
           callbacks=est._callbacks(extra), history=est.history_, test=data.test, **checkpointing)
     if rule is None or not rule.restore_best:
         est.history_.best_epoch = est.history_.epochs - 1  # the weights kept are the last epoch's
+    est._no_improvement_count = 0 if rule is None else rule.wait  # epochs since the last improvement (scikit-learn's)
 
 
 def rate_bottomed_out(est: object) -> Callable:
@@ -152,7 +153,7 @@ def rate_bottomed_out(est: object) -> Callable:
     plateau."""
     def callback(epoch: int, history: History, network: Network) -> bool:
         rate = est._optimizer.learning_rate
-        if rate > MIN_LEARNING_RATE:
+        if rate >= MIN_LEARNING_RATE:
             return False
         history.message = (f"learning rate {rate:.3g} < {MIN_LEARNING_RATE:g}: the training loss "
                            f"stopped improving by tol={est.tol:g} at every rate the adaptive schedule tried")
