@@ -608,6 +608,36 @@ def test_layered_trace_prints_per_layer_gradient_norms(lang):
     assert "vanishing" not in render(explain(), "text", "en")  # the seed form has one hidden layer
 
 
+# ---- worksheets ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("format", FORMATS)
+@pytest.mark.parametrize("hidden, blanks", [(3, ("dz2", "dw2", "db1", "J")), ((4, 3), ("dZ[2]", "dW[1]"))])
+def test_worksheet_answer_key_equals_the_full_trace(format, lang, hidden, blanks):
+    trace = explain(hidden=hidden, steps=1)
+    full, _ = parse(render(trace, format, lang), format)
+    sheet = render(trace, format, lang, blanks=blanks)
+    matrices, scalars = parse(sheet.replace(r"\underline{\hspace{2em}}", "nan").replace(r"\_\_\_\_", "nan")
+                              .replace("____", "nan"), format)
+    gradients = [name for name in blanks if trace[name].numeric is not None]
+    blanked_matrices = [name for name in blanks if trace[name].value.ndim]
+    # the blanked matrices print as blanks, without their numerical gradients; the key adds them back at the end
+    assert len(matrices) == len(full) - len(gradients) + len(blanked_matrices)
+    key = matrices[-len(blanked_matrices):]
+    for name, got in zip(blanked_matrices, key):
+        np.testing.assert_allclose(got, np.atleast_2d(trace[name].value), rtol=6e-6)
+    assert sum(bool(np.isnan(m).all()) for m in matrices) == len(blanked_matrices)
+    if "J" in blanks:
+        assert scalars[-1] == pytest.approx(trace.cost, rel=6e-6)
+    assert {"en": "Answer key", "zh": "答案"}[lang] in sheet
+
+
+def test_worksheet_on_the_command_line_and_refusals(capsys):
+    assert run(["explain", "--worksheet", "dz2, dw1", "--format", "markdown"]) == 0
+    assert capsys.readouterr().out == render(explain(), "markdown", "en", blanks=("dz2", "dw1"))
+    with pytest.raises(UsageError, match="cannot blank dW2: not in this trace; choose from w1, b1"):
+        run(["explain", "--worksheet", "dW2"])
+
+
 # ---- LaTeX ------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("hidden, slip", [(3, None), ((4, 3), None), (4, "no-transpose"), (2, "z2-from-x"),
@@ -643,8 +673,9 @@ def test_latex_compiles(lang, hidden, slip, tmp_path):
     if engine is None:
         pytest.skip(f"{ENGINES[lang]} is not installed (the balanced-environment test still runs)")
     sample = 2 if np.isscalar(hidden) else None
-    (tmp_path / "trace.tex").write_text(render(explain(hidden=hidden, slip=slip, sample=sample), "latex", lang),
-                                        encoding="utf-8")
+    blanks = ("dz2", "dw1", "J") if slip == "no-sum" else ()  # a worksheet with its answer key
+    (tmp_path / "trace.tex").write_text(render(explain(hidden=hidden, slip=slip, sample=sample), "latex", lang,
+                                               blanks=blanks), encoding="utf-8")
     result = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "trace.tex"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-2000:]

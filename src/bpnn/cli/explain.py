@@ -56,6 +56,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                               "then the batch average (seed form only)")
     explain.add_argument("--digits", type=int, default=6,
                          help="significant digits of the computed numbers, 1 to 17 (default 6; 3 fits a blackboard)")
+    explain.add_argument("--worksheet", metavar="NAMES",
+                         help="a worksheet: leave these quantities blank (names as printed, comma-separated, such as "
+                              "dz2,dw2,db1) and add an answer key at the end")
     explain.add_argument("--lang", choices=("en", "zh"), default="en", help="language (default en)")
     explain.add_argument("--format", choices=("text", "markdown", "latex"), default="text",
                          help="text, markdown (matrices as tables) or latex (a complete document); default text")
@@ -117,7 +120,8 @@ def run_explain(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise UsageError(in_flags(str(error))) from None
     try:
-        text = trace.render(args.format, args.lang, args.digits)
+        blanks = [name.strip() for name in args.worksheet.split(",") if name.strip()] if args.worksheet else ()
+        text = trace.render(args.format, args.lang, args.digits, blanks)
     except ValueError as error:
         raise UsageError(in_flags(str(error))) from None
     write(text, args.output)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import textwrap
 import unicodedata
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -81,6 +82,11 @@ class _TextWriter:
     """Plain text: matrices as bracketed rows."""
 
     digits = 6  # significant digits of every computed number
+    blank = False  # a worksheet's blanked quantity: cells left empty
+    BLANK = "____"
+
+    def cell(self, value: float) -> str:
+        return self.BLANK if self.blank else number(value, self.digits)
 
     def __init__(self, lang: str) -> None:
         self.lang, self.lines = lang, []
@@ -109,7 +115,7 @@ class _TextWriter:
 
     def matrix(self, value: Array, sample_axis: int | None) -> None:
         rows = np.atleast_2d(value)
-        cells = [[number(v, self.digits) for v in row] for row in rows]
+        cells = [[self.cell(v) for v in row] for row in rows]
         width = max(len(c) for row in cells for c in row)
         self.lines += ["    [ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in cells]
 
@@ -122,6 +128,8 @@ class _TextWriter:
 
 class _MarkdownWriter(_TextWriter):
     """Markdown lecture notes: formulas as display math, matrices as tables."""
+
+    BLANK = r"\_\_\_\_"
 
     def heading(self, level: int, title: str) -> None:
         self.lines += ["", "#" * level + " " + title, ""] if self.lines and self.lines[-1] else ["#" * level + " " + title, ""]
@@ -145,7 +153,7 @@ class _MarkdownWriter(_TextWriter):
         self.lines += ["| | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
         for i, row in enumerate(rows):
             label = f"{sample} {i + 1}" if sample_axis == 0 else str(i + 1)
-            self.lines.append(f"| **{label}** | " + " | ".join(number(v, self.digits) for v in row) + " |")
+            self.lines.append(f"| **{label}** | " + " | ".join(self.cell(v) for v in row) + " |")
         self.lines.append("")
 
     def scalar(self, label: str, symbol: str, value: str) -> None:
@@ -193,6 +201,11 @@ class _LatexWriter:
     compiled with XeLaTeX)."""
 
     digits = 6
+    blank = False
+    BLANK = r"\underline{\hspace{2em}}"
+
+    def cell(self, value: float) -> str:
+        return self.BLANK if self.blank else tex_number(number(value, self.digits))
 
     def __init__(self, lang: str) -> None:
         self.lang, self.lines, self.title = lang, [], ""
@@ -217,7 +230,7 @@ class _LatexWriter:
 
     def matrix(self, value: Array, sample_axis: int | None) -> None:
         rows = np.atleast_2d(value)
-        body = r" \\ ".join(" & ".join(tex_number(number(v, self.digits)) for v in row) for row in rows)
+        body = r" \\ ".join(" & ".join(self.cell(v) for v in row) for row in rows)
         self.lines.append(r"\[ \begin{bmatrix} " + body + r" \end{bmatrix} \]")
 
     def scalar(self, label: str, symbol: str, value: str) -> None:
@@ -243,13 +256,20 @@ def tex_title(title: str) -> str:
 WRITERS = {"text": _TextWriter, "markdown": _MarkdownWriter, "latex": _LatexWriter}
 
 
-def render(trace: Trace, format: str = "text", lang: str = "en", digits: int = 6) -> str:
+def render(trace: Trace, format: str = "text", lang: str = "en", digits: int = 6, blanks: Sequence[str] = ()) -> str:
     """The trace as text, Markdown or a LaTeX document, in English (en) or Chinese (zh); computed numbers
-    rounded to ``digits`` significant digits (relative errors always to 2)."""
+    rounded to ``digits`` significant digits (relative errors always to 2). ``blanks`` makes a worksheet: those
+    quantities (names as printed, "dz2", "dW[1]") are left blank, without their numerical gradient, and an
+    answer key at the end gives them."""
+    names = [q.name for q in trace.parameters + trace.forward + trace.loss + trace.backward]
+    unknown = [name for name in blanks if name not in names]
+    if unknown:
+        raise ValueError(f"cannot blank {', '.join(unknown)}: not in this trace; choose from {', '.join(names)}")
     if not (isinstance(digits, (int, np.integer)) and 1 <= digits <= 17):
         raise ValueError(f"digits must be a whole number from 1 to 17; got {digits!r}")
     writer = _writer(format, lang)
     writer.digits = int(digits)
+    writer.blanks = tuple(blanks)
     words, s = WORDS[lang], trace.settings
     seed_form = trace.form == "seed"
     sizes = [s["inputs"], *s["hidden"], 1]
@@ -299,6 +319,10 @@ def render(trace: Trace, format: str = "text", lang: str = "en", digits: int = 6
             for quantity in step.parameters:
                 _write_update(writer, quantity)
             writer.scalar(words["new_cost"], "J", number(step.cost, writer.digits))
+    if blanks:
+        writer.heading(2, words["key"])
+        for name in blanks:
+            _write_quantity(writer, trace[name], words, lang, key=True)
     return writer.finish()
 
 
@@ -357,15 +381,25 @@ def _writer(format: str, lang: str) -> _TextWriter | _LatexWriter:
     return WRITERS[format](lang)
 
 
-def _write_quantity(writer, quantity: Quantity, words: dict, lang: str) -> None:
+def _write_quantity(writer, quantity: Quantity, words: dict, lang: str, key: bool = False) -> None:
+    """One quantity: heading, formulas, shape, value, and for a gradient its check. In a worksheet a blanked one
+    shows its formula and shape only (its value in the answer key, ``key``, which shows the value alone)."""
+    blank = quantity.name in getattr(writer, "blanks", ()) and not key
     description = DESCRIPTIONS[lang][quantity.kind].format(l=quantity.layer)
+    if key:
+        writer.heading(3, f"{quantity.name} — {description}")
+        if quantity.value.ndim == 0:
+            writer.scalar("", quantity.name, number(quantity.value, writer.digits))
+        else:
+            writer.matrix(quantity.value, quantity.sample_axis)
+        return
     formula = quantity.formula
     prefix = f"{formula.number} " if formula and formula.number else ""
     writer.heading(3, f"{prefix}{quantity.name} — {description}")
     if quantity.value.ndim == 0:
         if formula:
             writer.formula(words["formula"], formula.text, formula.tex)
-        writer.scalar("", quantity.name, number(quantity.value, writer.digits))
+        writer.scalar("", quantity.name, writer.BLANK if blank else number(quantity.value, writer.digits))
         return
     if formula and formula.seed_text:
         writer.formula(words["seed"], formula.seed_text, formula.seed_tex)
@@ -378,7 +412,12 @@ def _write_quantity(writer, quantity: Quantity, words: dict, lang: str) -> None:
         writer.formula(f"{words['generalises']} {formula.number}:" if generalised else words["formula"], formula.text,
                        formula.tex)
     writer.note(words["shape"], str(quantity.shape))
+    writer.blank = blank
     writer.matrix(quantity.value, quantity.sample_axis)
+    writer.blank = False
+    if blank:
+        writer.note(words["your_turn"], "")
+        return
     if quantity.kind == "da2" and not np.isfinite(quantity.value).all():
         writer.note(words["note"], words["saturated"])
     if quantity.numeric is not None:

@@ -156,6 +156,7 @@ WORDS = {
                  "{norms}. Each layer down multiplies by W[l]ᵀ and by g′(Z): with sigmoid (g′ <= 1/4) the gradient "
                  "tends to shrink towards the input, which is the vanishing gradient; tanh (g′ <= 1) and relu "
                  "(g′ = 0 or 1) shrink it less.",
+        "key": "Answer key", "your_turn": "left blank: compute it from the formula and the quantities above.",
         "walk_title": "One sample through the chain rule: sample {k}",
         "walk_intro": "Column {k} alone, each product of 8-12 … 8-19 in numbers. σ′(z2) = a2(1 - a2) cancels the "
                       "denominators of da2, so da2 · σ′(z2) is a2 - y (8-13); (i) marks one sample's share of a "
@@ -242,6 +243,7 @@ WORDS = {
         "norms": "各层权重梯度的大小（隐藏层激活函数 {activation}），从输入层往上：{norms}。每往下一层都要乘以 W[l]ᵀ 和 "
                  "g′(Z)：Sigmoid 的 g′ 不超过 1/4，梯度往输入层方向往往越来越小，这就是梯度消失；tanh（g′ 不超过 1）和 "
                  "relu（g′ 为 0 或 1）缩小得少一些。",
+        "key": "答案", "your_turn": "此处留空：请用公式和前面的数值算出它。",
         "walk_title": "单个样本的链式求导：第 {k} 个样本",
         "walk_intro": "只看第 {k} 列，代入具体数值写出 8-12 至 8-19 的每个乘积。σ′(z2) = a2(1 - a2) 与 da2 的分母相消，"
                       "所以 da2 · σ′(z2) 就是 a2 - y（8-13）；(i) 表示求平均之前单个样本对梯度的贡献。",
