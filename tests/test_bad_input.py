@@ -67,7 +67,8 @@ def edited(change):
 
 
 def edited_without_checksum(model: bytes) -> bytes:
-    return model.replace(b'"tanh"', b'"relu"', 1)
+    assert b"tanh" in model
+    return model.replace(b"tanh", b"relu", 1)  # inside the header's JSON string (format 2) or the JSON itself (format 1)
 
 
 def wrong_checksum(model: bytes) -> bytes:

@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 from bpnn.core import Network
+from bpnn.files import modelfile
 from bpnn.files.modelfile import (
     ALIGN,
     DIGEST_SIZE,
     FORMAT_VERSION,
+    KINDS,
     LENGTH,
     SIGNATURE,
     ModelFileError,
@@ -32,15 +34,7 @@ def small_network(dtype="float64") -> Network:
 
 def with_header(data: bytes, change) -> bytes:
     """The file ``data`` with its JSON header changed by ``change(header)`` and a valid checksum again."""
-    (length,) = LENGTH.unpack_from(data, len(SIGNATURE))
-    start = len(SIGNATURE) + LENGTH.size
-    header = json.loads(data[start:start + length])
-    change(header)
-    text = json.dumps(header).encode()
-    rest = data[start + length + (-(start + length) % ALIGN):-DIGEST_SIZE]  # the array data
-    head = SIGNATURE + LENGTH.pack(len(text)) + text
-    body = head + b" " * (-len(head) % ALIGN) + rest
-    return body + hashlib.sha256(body).digest()
+    return modelfile.with_header(data, change)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -57,15 +51,47 @@ def test_network_round_trip_predicts_bit_identically(tmp_path, dtype):
     assert contents.info == {"features": ["a", "b", "c"], "auc": None}  # nan is stored as JSON null
 
 
-def test_arrays_are_aligned_and_header_is_readable_json(tmp_path):
-    data = (save(small_network(), tmp_path / "net.bpnn")).read_bytes()
+def test_a_model_file_is_a_safetensors_file_with_aligned_arrays_and_readable_json(tmp_path):
+    from safetensors.numpy import load_file
+
+    data = (save(small_network(), tmp_path / "net.bpnn", info={"note": "测试"})).read_bytes()
+    (length,) = LENGTH.unpack_from(data)
+    table = json.loads(data[LENGTH.size:LENGTH.size + length])
+    assert (LENGTH.size + length) % ALIGN == 0  # the array data starts aligned
+    assert table["params"] == {"dtype": "F64", "shape": [32], "data_offsets": [0, 256]}  # 3·5 + 5 + 5·2 + 2 = 32
+    assert table["__checksum__"] == {"dtype": "U8", "shape": [DIGEST_SIZE], "data_offsets": [256, 256 + DIGEST_SIZE]}
+    header = json.loads(table["__metadata__"]["bpnn"])
+    assert header["format_version"] == FORMAT_VERSION == 2 and header["kind"] == "Network" and header["info"]["note"] == "测试"
+    tensors = load_file(tmp_path / "net.bpnn")  # another reader: the safetensors package
+    np.testing.assert_array_equal(tensors["params"], small_network().params)
+    assert tensors["__checksum__"].tobytes() == data[-DIGEST_SIZE:] == hashlib.sha256(data[:-DIGEST_SIZE]).digest()
+
+
+def test_format_1_files_still_read_and_round_trip_their_headers():
+    data = encode_format_1("Network", *network_state(small_network()))
     assert data.startswith(SIGNATURE)
-    (length,) = LENGTH.unpack_from(data, len(SIGNATURE))
-    header = json.loads(data[len(SIGNATURE) + LENGTH.size:][:length])
-    data_start = -(-(len(SIGNATURE) + LENGTH.size + length) // ALIGN) * ALIGN
-    entry = header["arrays"]["params"]
-    assert entry == {"dtype": "<f8", "shape": [32], "offset": 0, "nbytes": 256}  # 3·5 + 5 + 5·2 + 2 = 32 values
-    np.testing.assert_array_equal(np.frombuffer(data, "<f8", 32, data_start), small_network().params)
+    contents = decode(data, "old.bpnn")
+    assert contents.header["format_version"] == 1
+    np.testing.assert_array_equal(contents.build().params, small_network().params)
+    edited = decode(with_header(data, lambda h: h["meta"].update(activations=["relu"])), "old.bpnn")
+    assert edited.header["format_version"] == 1 and edited.meta["activations"] == ["relu"]
+
+
+def encode_format_1(kind: str, meta: dict, arrays: dict, info: dict | None = None) -> bytes:
+    """A format-1 file as bpnn wrote it before format 2 (signature, JSON header, arrays at multiples of ALIGN)."""
+    table, blobs, offset = {}, [], 0
+    for name, array in arrays.items():
+        padding = -offset % ALIGN
+        blobs.append(b"\0" * padding + array.tobytes())
+        offset += padding
+        table[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset, "nbytes": array.nbytes}
+        offset += array.nbytes
+    header = {"format": "bpnn-model", "format_version": 1, "bpnn_version": "0.1.0", "created": "2026-01-01T00:00:00+00:00",
+              "kind": kind, "meta": meta, "info": info or {}, "arrays": table}
+    text = json.dumps(header).encode()
+    start = len(SIGNATURE) + LENGTH.size + len(text)
+    body = SIGNATURE + LENGTH.pack(len(text)) + text + b" " * (-start % ALIGN) + b"".join(blobs)
+    return body + hashlib.sha256(body).digest()
 
 
 def test_every_single_byte_change_and_every_truncation_is_rejected():
@@ -104,7 +130,7 @@ def test_newer_format_version_is_refused_with_the_versions_named():
 
 def test_the_header_cannot_name_a_class_to_import_or_a_non_numeric_array():
     data = encode("Network", *network_state(small_network()))
-    with pytest.raises(ModelFileError, match="unknown kind 'os:system'; this bpnn loads BPClassifier, BPRegressor, Network"):
+    with pytest.raises(ModelFileError, match=f"unknown kind 'os:system'; this bpnn loads {', '.join(KINDS)}"):
         decode(with_header(data, lambda h: h.update(kind="os:system")), "m.bpnn")
     with pytest.raises(ModelFileError, match="array 'params' is described wrongly"):
         decode(with_header(data, lambda h: h["arrays"]["params"].update(dtype="|O")), "m.bpnn")
@@ -115,7 +141,7 @@ def test_the_header_cannot_name_a_class_to_import_or_a_non_numeric_array():
 def test_saving_refuses_object_arrays_and_unknown_models(tmp_path):
     with pytest.raises(TypeError, match="array 'labels' has dtype object; model files hold numeric arrays only"):
         encode("Network", {}, {"labels": np.array(["a", None], dtype=object)})
-    with pytest.raises(TypeError, match="cannot save a dict; bpnn saves BPClassifier, BPRegressor, Network"):
+    with pytest.raises(TypeError, match=f"cannot save a dict; bpnn saves {', '.join(KINDS)}"):
         save({}, tmp_path / "x.bpnn")
     assert not list(tmp_path.iterdir())
 

@@ -5,7 +5,6 @@ valid model file with any one byte changed is refused; and a model file whose he
 checksum recomputed is used (0) or refused (2) by every command that reads it.
 """
 
-import json
 import os
 import string
 import tempfile
@@ -18,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bpnn.cli import main
-from bpnn.files.modelfile import LENGTH, SIGNATURE
+from bpnn.files.modelfile import SIGNATURE, header_of
 from test_modelfile import with_header
 
 FAST = ["--epochs", "2", "--hidden", "2", "--quiet"]
@@ -136,8 +135,6 @@ def test_a_model_file_with_any_byte_changed_is_refused(capsys, model, where, cha
 
 def header_paths(model: bytes) -> list[tuple]:
     """The paths (keys and list indices, lists to their first 4 items) to every value in a model file's header."""
-    (length,) = LENGTH.unpack_from(model, len(SIGNATURE))
-    start = len(SIGNATURE) + LENGTH.size
     paths: list[tuple] = []
 
     def walk(node, path: tuple) -> None:
@@ -146,7 +143,7 @@ def header_paths(model: bytes) -> list[tuple]:
         for key, value in items:
             walk(value, (*path, key))
 
-    walk(json.loads(model[start:start + length]), ())
+    walk(header_of(model), ())
     return paths[1:]
 
 

@@ -19,11 +19,13 @@ DELIMITERS = (",", "\t", ";", "|")
 DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "bar"}
 MAX_CLASS_LEVELS = 10  # an integer target with at most this many distinct values is a class label
 SNIFF_LINES = 20
-SNIFF_BYTES = 8
+SNIFF_BYTES = 64  # enough for every signature in MAGIC and for a model file of format 2 (MODEL_FILE_2)
 # first bytes -> format; a pickle starts with the PROTO opcode 0x80 and protocol 2 to 5
 MAGIC = {b"PK\x03\x04": "zip", b"PAR1": "parquet", b"\xd0\xcf\x11\xe0": "xls", b"\x89BPNN": "bpnn",
          b"\x89PNG": "png", b"%PDF": "pdf", b"\x1f\x8b": "gzip", b"\xff\xd8\xff": "jpeg",
          **{bytes([0x80, protocol]): "pickle" for protocol in range(2, 6)}}
+# a bpnn model file of format 2 (a safetensors file) holds this after its 8-byte header length
+MODEL_FILE_2 = b'{"__metadata__":{"format":"bpnn-model"'  # bpnn.files.modelfile.PREFIX
 EXTENSIONS = {".xlsx": "xlsx", ".parquet": "parquet", ".xls": "xls", ".csv": "text", ".tsv": "text", ".txt": "text"}
 FORMAT_NAMES = {"xlsx": "an Excel .xlsx workbook", "zip": "a zip archive", "parquet": "Parquet",
                 "xls": "an old Excel .xls workbook", "text": "delimited text", "bpnn": "a bpnn model file",

@@ -20,6 +20,7 @@ from bpnn.tables.common import (
     EXTENSIONS,
     FORMAT_NAMES,
     MAGIC,
+    MODEL_FILE_2,
     SNIFF_BYTES,
     SNIFF_LINES,
     TABLES,
@@ -35,6 +36,8 @@ from bpnn.tables.text import looks_numeric, understand
 # ---- reading a file ------------------------------------------------------------------------------
 def format_of(head: bytes) -> str:
     """The format the first bytes ``head`` announce (a key of ``FORMAT_NAMES``); ``"text"`` when none does."""
+    if head[8:8 + len(MODEL_FILE_2)] == MODEL_FILE_2:
+        return "bpnn"
     return next((kind for magic, kind in MAGIC.items() if head.startswith(magic)), "text")
 
 
