@@ -10,6 +10,7 @@ import pytest
 
 import bpnn
 from bpnn.cli import main
+from bpnn.core import Network
 from bpnn.files.modelfile import DIGEST_SIZE, FORMAT_VERSION, LENGTH, SIGNATURE, atomic_write, encode, read
 
 OLD = Path(__file__).parent / "data" / "before-restructure"
@@ -74,8 +75,6 @@ def test_the_table_reader_knows_a_format_2_model_file_by_its_start(tmp_path):
     from bpnn.tables.common import MODEL_FILE_2
 
     assert MODEL_FILE_2 == PREFIX  # the table reader keeps its own copy (it imports nothing of bpnn.files)
-    from bpnn.core import Network
-
     path = tmp_path / "m.bpnn"
     atomic_write(path, encode("Network", *network_state(Network([2, 3, 1], "tanh", "identity", random_state=0))))
     assert detect_format(path) == "bpnn"

@@ -1,6 +1,6 @@
 """Training checkpoints: the complete state of an unfinished run, in one file, written atomically.
 
-A checkpoint file is a bpnn model file (see :mod:`bpnn.files.modelfile`: signature, JSON header, aligned arrays,
+A checkpoint file is a bpnn model file (see :mod:`bpnn.files.modelfile`: a safetensors file, bpnn's JSON header,
 SHA-256) of kind ``"checkpoint"``, which :func:`bpnn.load` refuses with a message saying what it is. Its
 ``meta`` is the state as nested JSON in which every NumPy array is replaced by ``{"__array__": NAME}`` (the
 array itself is stored under NAME) and every non-finite float by ``{"__float__": "inf"}`` (JSON has none);
