@@ -35,11 +35,14 @@ def test_train_with_delays_then_forecast_fills_in_the_future_rows(series_file, t
     path, y, x = series_file
     model_path, out = tmp_path / "plant.bpnn", tmp_path / "forecast.csv"
     assert main(["train", str(path), "--target", "y", "--delays", "1:2", "--exog", "x", "--exog-delays", "1",
-                 "--time", "t", "--hidden", "8", "--epochs", "200", "--out", str(model_path)]) == 0
+                 "--time", "t", "--hidden", "8", "--epochs", "200", "--out", str(model_path),
+                 "--plots", str(tmp_path / "figures")]) == 0
     shown = capsys.readouterr()
     assert "left out the column(s) comment" in shown.err
     assert "linear ARX on the same lags" in shown.out and "naive (last value)" in shown.out
     assert "--steps 20" in shown.out
+    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == [
+        "closed_loop.png", "error_autocorrelation.png", "input_error_correlation.png", "response.png"]
     model = bpnn.load(model_path)
     assert isinstance(model, bpnn.NARXRegressor) and model.lags_.delays == (1, 2) and model.lags_.exog_delays == (1,)
     assert main(["forecast", str(model_path), str(path), "--steps", "20", "-o", str(out)]) == 0

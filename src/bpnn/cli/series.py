@@ -26,8 +26,7 @@ REFUSED_WITH_DELAYS = {  # option -> why it does not go with --delays
     "resume": "series models train in one run",
     "checkpoint": "series models train in one run",
     "importance": "the importance of lags is not available yet",
-    "report": "the time-series report is not available yet",
-    "plots": "the time-series plots are not available yet",
+    "report": "the time-series HTML report is not available yet; --plots DIR writes its figures",
 }
 
 
@@ -178,6 +177,8 @@ def run_train_series(args: argparse.Namespace) -> int:
     """``bpnn train ... --delays``: read the series, train, show the figures and baselines, save the model."""
     import warnings
 
+    import numpy as np
+
     from bpnn.cli.fitting import choose_init, default_epochs, settings_of
     from bpnn.cli.restarts import counting_trials
     from bpnn.estimators import NARXRegressor
@@ -191,7 +192,7 @@ def run_train_series(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     data = Path(args.data)
     out = Path(args.out) if args.out else Path(data.stem + ".bpnn")
-    check_outputs({"--out": out}, {})
+    check_outputs({"--out": out}, {"--plots": args.plots})
     delays = parse_lags(args.delays, "--delays", 1)
     exog_delays = parse_lags(args.exog_delays or "1:2", "--exog-delays", 0) if args.exog else []
     frame = read_table(data, args.encoding)
@@ -241,6 +242,7 @@ def run_train_series(args: argparse.Namespace) -> int:
     parts = {name: rows for name, rows in zip(SPLITS, (division.train, division.val, division.test)) if rows.size}
     metrics = {name: regression_metrics(targets[rows], predicted[rows]) for name, rows in parts.items()}
     baselines = baseline_table(model, series, inputs, targets, parts)
+    closed = baselines.pop("closed", None)
     info = {"series": {"source": data.name, "targets": series.targets, "exog": series.exog, "time": series.time,
                        "delays": delays, "exog_delays": exog_delays, "history_rows": series.n_history,
                        "future_rows": len(series.future), "metrics": metrics, "baselines": baselines},
@@ -258,7 +260,17 @@ def run_train_series(args: argparse.Namespace) -> int:
         if len(series.future):
             print(f"{data.name} has {len(series.future)} row(s) after the last target value: forecast them with "
                   f"bpnn forecast {out} {data} --steps {len(series.future)}")
-        print(f"wrote {out}")
+    written = [out]
+    if args.plots:
+        from bpnn.reports.series_plots import write_series_plots
+
+        first = series.targets[0]
+        written += write_series_plots(
+            args.plots, target=first, times=np.arange(len(targets)) + model.lags_.max_lag, targets=targets[:, 0],
+            outputs=predicted[:, 0], parts=parts,
+            exog={name: X_frame[name].to_numpy()[model.lags_.max_lag:] for name in series.exog}, closed=closed)
+    if not args.quiet:
+        print("wrote " + ", ".join(map(str, written)))
     return 0
 
 
@@ -304,7 +316,9 @@ def baseline_table(model, series: Series, inputs, targets, parts: dict) -> dict:
     def rmse(values: np.ndarray) -> float:
         return float(np.sqrt(np.mean((values - truth) ** 2)))
 
-    return {"title": f"Against baselines on the {name.lower()} period ({steps} steps, rows {series.row(start)}–"
+    closed = {"series": y[:start + steps, 0], "start": start, "truth": truth[:, 0],
+              "forecasts": {label: values[:, 0] for label, values in looped.items() if not label.startswith("naive")}}
+    return {"closed": closed, "title": f"Against baselines on the {name.lower()} period ({steps} steps, rows {series.row(start)}–"
                      f"{series.row(start + steps - 1)}): RMSE",
             "header": ["model", "one step ahead", f"closed loop, {steps} steps"],
             "rows": [[label, rmse(one_step[label]), rmse(looped[label])] for label in one_step]}
