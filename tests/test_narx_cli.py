@@ -43,6 +43,10 @@ def test_train_with_delays_then_forecast_fills_in_the_future_rows(series_file, t
     assert "--steps 20" in shown.out
     assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == [
         "closed_loop.png", "error_autocorrelation.png", "input_error_correlation.png", "response.png"]
+    assert main(["info", str(model_path)]) == 0
+    assert "exogenous delays" in capsys.readouterr().out
+    assert main(["predict", str(model_path), str(path)]) == 2
+    assert "holds a series model (bpnn train --delays); forecast with bpnn forecast" in capsys.readouterr().err
     model = bpnn.load(model_path)
     assert isinstance(model, bpnn.NARXRegressor) and model.lags_.delays == (1, 2) and model.lags_.exog_delays == (1,)
     assert main(["forecast", str(model_path), str(path), "--steps", "20", "-o", str(out)]) == 0

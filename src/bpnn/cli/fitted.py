@@ -39,6 +39,9 @@ class Fitted:
 
         contents = read(path)
         info = contents.info
+        if contents.kind == "NARXRegressor":  # its inputs are lags of a series, not a table's columns
+            raise UsageError(f"{path} holds a series model (bpnn train --delays); forecast with bpnn forecast {path} "
+                             f"DATA --steps N")
         if "features" not in info:
             raise UsageError(f"{path} holds a model saved without its table encoding ({contents.kind}); "
                              f"bpnn predict and evaluate need a model from bpnn train")

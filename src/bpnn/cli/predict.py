@@ -159,6 +159,8 @@ def run_info(args: argparse.Namespace) -> int:
             rows += [("epochs", training["epochs"]), ("best epoch", training["best_epoch"]),
                      ("stop reason", training["stop_reason"])]
         rows += [(name, value) for name, value in info.get("settings", {}).items() if name in ("solver", "division", "seed")]
+        if "series" in info:  # bpnn train --delays (bpnn.cli.series)
+            rows += series_rows(info["series"])
         metrics = None
         if info.get("metrics"):
             counts = {name: info["data"].get(f"{name} rows") for name in info["metrics"]}
@@ -169,6 +171,16 @@ def run_info(args: argparse.Namespace) -> int:
         print_table(*metrics, title="Metrics at training")
     print_info_trials(meta, info.get("task"))
     return 0
+
+
+def series_rows(series: dict) -> list[tuple[str, str]]:
+    from bpnn.cli.series import lags_in_words
+
+    rows = [("data", series["source"]), ("targets", ", ".join(series["targets"])),
+            ("delays", lags_in_words(tuple(series["delays"])))]
+    if series["exog"]:
+        rows += [("exogenous", ", ".join(series["exog"])), ("exogenous delays", lags_in_words(tuple(series["exog_delays"])))]
+    return rows + ([("time", series["time"])] if series["time"] else [])
 
 
 def scaling_summary(scaling: dict | None) -> str:
