@@ -11,12 +11,22 @@ gradient itself: the training loop passes that, since it recomputes the gradient
 one parameter-sized vector. Without it ``grad`` is left unchanged. Either way the arithmetic is the same,
 so the results are identical.
 
+Every scalar enters the array operations as a Python ``float`` (``float(...)``): NumPy treats a Python float
+as a weak scalar that takes the array's dtype, but a NumPy ``float64`` scalar (``np.sqrt`` of a Python float
+is one, and so may be a learning rate that a schedule or an estimator computed) makes a float32 operation
+run in float64 and cast back, about 6× slower per pass. Measured alternatives (issue 20): numexpr 2.14
+(without Intel's VML) evaluates ``sqrt`` element by element and took about 3× the NumPy update on a W4-sized
+vector, and a Numba loop did not vectorise ``sqrt`` and was no faster either, so the NumPy path stays the only
+one. Adam's update is bound by ``sqrt`` and the division (about half its time in float64), which no
+reordering of the other operations removes.
+
 A schedule maps the epoch number (0-based, the epoch that just ended) and the training loss to the
 learning rate of the next epoch.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,7 +44,7 @@ class GradientDescent:
 
     def update(self, params: Array, grad: Array, overwrite_grad: bool = False) -> None:
         self.t += 1
-        step = np.multiply(grad, self.learning_rate, out=self.work_vector(params, grad, overwrite_grad))
+        step = np.multiply(grad, float(self.learning_rate), out=self.work_vector(params, grad, overwrite_grad))
         params -= step  # θ ← θ - η ∇J
 
     def work_vector(self, params: Array, grad: Array, overwrite_grad: bool) -> Array:
@@ -69,12 +79,13 @@ class Momentum(GradientDescent):
             self.velocity = np.zeros_like(params)
         self.t += 1
         v = self.velocity
-        step = np.multiply(grad, self.learning_rate, out=self.work_vector(params, grad, overwrite_grad))  # η g
-        v *= self.momentum
+        mu = float(self.momentum)
+        step = np.multiply(grad, float(self.learning_rate), out=self.work_vector(params, grad, overwrite_grad))  # η g
+        v *= mu
         v -= step  # v ← μ v - η g
         if self.nesterov:  # θ ← θ + μ v - η g
             params -= step
-            params += np.multiply(v, self.momentum, out=step)
+            params += np.multiply(v, mu, out=step)
         else:
             params += v  # θ ← θ + v
 
@@ -98,7 +109,7 @@ class Adam(GradientDescent):
             self.first_moment = np.zeros_like(params)
             self.second_moment = np.zeros_like(params)
         self.t += 1
-        m, v, b1, b2 = self.first_moment, self.second_moment, self.beta_1, self.beta_2
+        m, v, b1, b2 = self.first_moment, self.second_moment, float(self.beta_1), float(self.beta_2)
         work = np.multiply(grad, 1 - b1, out=self.work_vector(params, grad, overwrite_grad))  # (1-β1) g; grad not read again
         m *= b1
         m += work  # m ← β1 m + (1-β1) g
@@ -106,10 +117,10 @@ class Adam(GradientDescent):
         work *= (1 - b2) / (1 - b1) ** 2  # (1-β2) g², from ((1-β1) g)²
         v *= b2
         v += work  # v ← β2 v + (1-β2) g²
-        rate = self.learning_rate * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
+        rate = float(self.learning_rate) * math.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)  # a Python float
         # θ ← θ - η_t m / (√v + ε),  η_t = η √(1-β2^t) / (1-β1^t)
         np.sqrt(v, out=work)
-        work += self.epsilon
+        work += float(self.epsilon)
         np.divide(m, work, out=work)
         work *= rate
         params -= work
@@ -132,14 +143,15 @@ class RMSprop(GradientDescent):
             self.mean_square = np.zeros_like(params)
         self.t += 1
         s, work = self.mean_square, self.work_vector(params, grad, False)  # g is needed after g²: the own vector
-        s *= self.rho
+        rho = float(self.rho)
+        s *= rho
         np.multiply(grad, grad, out=work)
-        work *= 1 - self.rho
+        work *= 1 - rho
         s += work  # s ← ρ s + (1-ρ) g²
         np.sqrt(s, out=work)  # θ ← θ - η g / (√s + ε)
-        work += self.epsilon
+        work += float(self.epsilon)
         np.divide(grad, work, out=work)
-        work *= self.learning_rate
+        work *= float(self.learning_rate)
         params -= work
 
     def state(self) -> dict:
@@ -191,9 +203,19 @@ class ExponentialDecay(Constant):
 
 @dataclass
 class InverseScaling(Constant):
+    """η = η0 / (t + 1)^power_t after epoch e: t = e + 1 epochs, or with ``samples_per_epoch`` the samples seen,
+    t = samples_before + (e + 1 - epochs_before) · samples_per_epoch (scikit-learn's invscaling, whose t counts
+    samples, across warm-started fits too)."""
+
     power_t: float = 0.5
+    samples_per_epoch: int = 0
+    samples_before: int = 0
+    epochs_before: int = 0
 
     def __call__(self, epoch: int, loss: float) -> float:
+        if self.samples_per_epoch:
+            t = self.samples_before + (epoch + 1 - self.epochs_before) * self.samples_per_epoch
+            return self.initial / (t + 1) ** self.power_t
         return self.initial / (epoch + 2) ** self.power_t  # η_e = η0 / (e + 1)^power_t
 
 
