@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import bpnn
 from bpnn.cli import main
@@ -27,3 +28,27 @@ def test_a_model_of_bpnn_train_still_predicts_its_table(tmp_path):
     assert main(["predict", str(OLD / "table.bpnn"), str(OLD / "table.csv"), "-o", str(out)]) == 0
     before, after = pd.read_csv(OLD / "table_predicted.csv"), pd.read_csv(out)
     pd.testing.assert_frame_equal(after, before, check_exact=False, rtol=RTOL)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_model_file_whose_classes_are_not_labels_is_refused(tmp_path):
+    """Found by the header property test: classes edited to hold a list made evaluate fail with an internal error."""
+    import json
+
+    from bpnn.files.modelfile import decode, encode
+
+    X = np.load(OLD / "classifier_X.npy")
+    labelled = bpnn.BPClassifier(hidden_layer_sizes=(2,), max_iter=2, random_state=0).fit(X, np.where(X[:, 0] > 0, "a", "b"))
+    bpnn.save(labelled, tmp_path / "labels.bpnn")
+    contents = decode((tmp_path / "labels.bpnn").read_bytes())
+    meta = json.loads(json.dumps(contents.meta))
+    assert meta["classes"] == ["a", "b"]  # text labels travel in the JSON
+    meta["classes"] = [[], "b"]
+    bad = tmp_path / "bad.bpnn"
+    bad.write_bytes(encode(contents.kind, meta, contents.arrays, contents.info))
+    try:
+        bpnn.load(bad)
+    except Exception as error:  # noqa: BLE001 - the type is what is checked
+        assert type(error).__name__ == "ModelFileError" and "not a list of distinct labels" in str(error)
+    else:
+        raise AssertionError("an edited classes list loaded")

@@ -198,7 +198,14 @@ class BPClassifier(ClassifierMixin, BPEstimator):
             meta["classes"] = self.classes_.tolist()  # strings and other labels travel in JSON
 
     def _classes_from_state(self, meta: dict, arrays: dict) -> None:
-        self.classes_ = arrays["classes"] if "classes" in arrays else np.asarray(meta["classes"], dtype=object)
+        if "classes" in arrays:
+            self.classes_ = arrays["classes"]
+        else:  # labels that travel in JSON: a flat list of distinct strings or numbers, as _classes_to_state wrote it
+            labels = meta["classes"]
+            if not (isinstance(labels, list) and labels and all(isinstance(label, (str, int, float)) for label in labels)
+                    and len(set(labels)) == len(labels)):
+                raise ValueError(f"classes {labels!r} are not a list of distinct labels")
+            self.classes_ = np.asarray(labels, dtype=object)
         self.class_weight_ = arrays["class_weight"]
 
     def __sklearn_tags__(self):  # noqa: ANN204 - scikit-learn's Tags
