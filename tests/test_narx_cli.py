@@ -59,13 +59,15 @@ def test_train_with_delays_then_forecast_fills_in_the_future_rows(series_file, t
     assert np.sqrt(np.mean((expected - y[580:600]) ** 2)) < 0.3 * np.std(y)  # the plant's own continuation
 
 
-def test_a_nar_forecast_past_the_file_adds_rows(tmp_path):
+def test_a_nar_forecast_past_the_file_adds_rows(tmp_path, capsys):
     t = np.arange(200)
     path = tmp_path / "wave.csv"
     pd.DataFrame({"load": np.sin(2 * np.pi * t / 25)}).to_csv(path, index=False)
     model_path, out = tmp_path / "wave.bpnn", tmp_path / "out.csv"
     assert main(["train", str(path), "--target", "load", "--delays", "1:3", "--hidden", "4", "--epochs", "100",
-                 "--quiet", "--out", str(model_path)]) == 0
+                 "--season", "25", "--out", str(model_path)]) == 0
+    shown = capsys.readouterr().out
+    assert "seasonal naive (season 25)" in shown and "linear AR on the same lags" in shown
     assert main(["forecast", str(model_path), str(path), "--steps", "5", "-o", str(out)]) == 0
     written = pd.read_csv(out)
     assert len(written) == 205 and written["load_forecast"].notna().sum() == 5

@@ -38,6 +38,8 @@ def add_series_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--exog", nargs="+", metavar="COL", help="exogenous input columns (NARX; default none: NAR)")
     group.add_argument("--exog-delays", metavar="0:Q", help="lags of the --exog columns, 0 being the same time: 0:Q, "
                                                            "a list such as 0,1,4, or Q (the lags 1..Q) (default 1:2)")
+    group.add_argument("--season", type=int, metavar="S", help="add the seasonal naive forecast (the value S steps "
+                                                               "before) to the baselines, e.g. 12 for monthly data")
     group.add_argument("--time", metavar="COL", help="sort the rows by this column (numbers or dates) instead of "
                                                     "taking them in file order")
 
@@ -67,7 +69,7 @@ def parse_lags(text: str, option: str, first: int) -> list[int]:
 def check_series_options(args: argparse.Namespace) -> None:
     """--exog and --exog-delays need --delays; options of table training that do not go with it are refused."""
     if getattr(args, "delays", None) is None:
-        for option in ("exog", "exog_delays", "time"):
+        for option in ("exog", "exog_delays", "time", "season"):
             if getattr(args, option, None) is not None:
                 raise UsageError(f"--{option.replace('_', '-')} belongs to a series model; add --delays 1:P")
         return
@@ -77,6 +79,8 @@ def check_series_options(args: argparse.Namespace) -> None:
             raise UsageError(f"--{option.replace('_', '-')} does not go with --delays: {why}")
     if args.exog_delays is not None and not args.exog:
         raise UsageError("--exog-delays are the lags of the --exog columns; name them with --exog COL ...")
+    if args.season is not None and args.season < 2:
+        raise UsageError(f"--season is the number of time steps in a season, at least 2; got {args.season}")
     if args.task == "classification":
         raise UsageError("--delays trains a regression network on numeric series; leave out --task classification")
 
@@ -241,7 +245,7 @@ def run_train_series(args: argparse.Namespace) -> int:
     division = model.division_
     parts = {name: rows for name, rows in zip(SPLITS, (division.train, division.val, division.test)) if rows.size}
     metrics = {name: regression_metrics(targets[rows], predicted[rows]) for name, rows in parts.items()}
-    baselines = baseline_table(model, series, inputs, targets, parts)
+    baselines = baseline_table(model, series, inputs, targets, parts, args.season)
     closed = baselines.pop("closed", None)
     info = {"series": {"source": data.name, "targets": series.targets, "exog": series.exog, "time": series.time,
                        "delays": delays, "exog_delays": exog_delays, "history_rows": series.n_history,
@@ -279,7 +283,7 @@ def series_words(message: str) -> str:
     return message.replace("exog_delays", "--exog-delays").replace("delays must", "--delays must")
 
 
-def baseline_table(model, series: Series, inputs, targets, parts: dict) -> dict:
+def baseline_table(model, series: Series, inputs, targets, parts: dict, season: int | None = None) -> dict:
     """The network against the naive forecast (last value) and a linear AR/ARX on the same lags (least squares
     on the training rows) on the last split with rows (test, else validation): one step ahead, and closed loop
     over that whole period from its start."""
@@ -312,6 +316,10 @@ def baseline_table(model, series: Series, inputs, targets, parts: dict) -> dict:
                 linear.predict(inputs[rows]).reshape(truth.shape)}
     looped = {"network": closed(model.regressor_.predict), "naive (last value)": naive_closed,
               f"linear {'ARX' if series.exog else 'AR'} on the same lags": closed(linear.predict)}
+    if season is not None and start >= season:  # the value one season before; closed loop: the last season repeated
+        label = f"seasonal naive (season {season})"
+        one_step[label] = y[start - season:start - season + steps]
+        looped[label] = y[[start - season + (h % season) for h in range(steps)]]
 
     def rmse(values: np.ndarray) -> float:
         return float(np.sqrt(np.mean((values - truth) ** 2)))
