@@ -127,3 +127,16 @@ def test_forecast_refuses_a_table_model_and_too_many_steps(series_file, tmp_path
     capsys.readouterr()
     assert main(["forecast", str(model_path), str(path), "--steps", "25"]) == 2
     assert "--steps 25 needs the exogenous column(s) x in 25 row(s)" in capsys.readouterr().err
+
+
+def test_an_ensemble_forecast_writes_the_members_spread(tmp_path):
+    t = np.arange(120)
+    path = tmp_path / "wave.csv"
+    pd.DataFrame({"load": np.sin(2 * np.pi * t / 25)}).to_csv(path, index=False)
+    model_path, out = tmp_path / "wave.bpnn", tmp_path / "out.csv"
+    assert main(["train", str(path), "--target", "load", "--delays", "2", "--hidden", "3", "--epochs", "20",
+                 "--restarts", "3", "--ensemble", "--quiet", "--out", str(model_path)]) == 0
+    assert main(["forecast", str(model_path), str(path), "--steps", "4", "-o", str(out)]) == 0
+    written = pd.read_csv(out)
+    assert list(written.columns) == ["load", "load_forecast", "load_std"]
+    assert (written["load_std"].iloc[120:] > 0).all() and written["load_std"].iloc[:120].isna().all()
