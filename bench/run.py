@@ -23,6 +23,9 @@ Protocol (see :mod:`workloads` for how each framework is set up identically):
 - Import times: median of 5 wall times of ``python -c "import bpnn"``, ``bpnn --help`` and ``python -c
   "import bpnn.core"`` (NumPy and the core: what the first use of a lazy name such as ``bpnn.Network``
   costs) minus that of a bare ``python -c pass``.
+- Command latencies (:func:`command_latencies`): median wall and CPU time of whole ``bpnn --help``, ``bpnn info
+  MODEL``, ``bpnn predict MODEL small.csv`` and ``bpnn train`` processes on a small model and file, against a
+  ``python -c "import numpy"`` process as the floor.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from workloads import (
     FRAMEWORKS,
     QUICK,
+    SEED,
     WORKLOADS,
     Workload,
     gemm_reference,
@@ -243,6 +247,59 @@ def import_times(repeats: int = 5) -> dict:
     return result
 
 
+# ---- command latencies -----------------------------------------------------------------------------
+COMMAND_TARGET_S, COMMAND_TARGET_FLOOR = 0.5, 4.0  # info and predict: <= 0.5 s, or <= 4x `import numpy` if larger
+
+
+def command_latencies(repeats: int = 5) -> dict:
+    """Whole-process latency of the commands a shell loop or a service would call, on a small model and file.
+
+    A 300-row, 4-feature classification table is trained once with ``bpnn train`` (itself a timed row) into
+    a model in a temporary folder; ``bpnn predict`` scores a 20-row file. Every command runs ``repeats``
+    times, interleaved with the others, so that load changes hit every command alike; the median wall time
+    and the median CPU time (user + system of the child, from ``getrusage``: steadier on a busy machine)
+    are reported, with ``python -c "import numpy"`` as the floor."""
+    import resource
+    import tempfile
+
+    python = sys.executable
+    script = Path(python).with_name("bpnn")
+    bpnn = [str(script)] if script.exists() else [python, "-m", "bpnn.cli"]
+    rng = np.random.default_rng(SEED)
+    X = rng.standard_normal((300, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        rows = ["a,b,c,d,y"] + [",".join(f"{v:.4f}" for v in row) + f",{label}" for row, label in zip(X, y)]
+        (folder / "train.csv").write_text("\n".join(rows) + "\n")
+        (folder / "small.csv").write_text("\n".join(["a,b,c,d"] + [",".join(f"{v:.4f}" for v in row) for row in X[:20]]) + "\n")
+        model = str(folder / "model.bpnn")
+        train = bpnn + ["train", str(folder / "train.csv"), "--target", "y", "--hidden", "8", "--epochs", "20", "--out", model,
+                        "--quiet"]
+        commands = {"python -c 'import numpy' (floor)": [python, "-c", "import numpy"], "bpnn --help": bpnn + ["--help"],
+                    "bpnn info MODEL": bpnn + ["info", model],
+                    "bpnn predict MODEL small.csv (20 rows)": bpnn + ["predict", model, str(folder / "small.csv")],
+                    "bpnn train (300 rows, 20 epochs)": train}
+        subprocess.run(train, check=True, capture_output=True, cwd=folder)  # the model the others read; warms the caches
+        walls = {key: [] for key in commands}
+        cpus = {key: [] for key in commands}
+        for _ in range(repeats):
+            for key, command in commands.items():
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                started = time.perf_counter()
+                subprocess.run(command, check=True, capture_output=True, cwd=folder)
+                walls[key].append(time.perf_counter() - started)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpus[key].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    floor = "python -c 'import numpy' (floor)"
+    result = {"repeats": repeats, "wall_s": {key: statistics.median(v) for key, v in walls.items()},
+              "cpu_s": {key: statistics.median(v) for key, v in cpus.items()}, "runs_wall_s": walls, "runs_cpu_s": cpus}
+    result["over_floor"] = {key: result["wall_s"][key] / result["wall_s"][floor] for key in commands}
+    result["cpu_over_floor"] = {key: result["cpu_s"][key] / result["cpu_s"][floor] for key in commands}
+    result["floor"] = floor
+    return result
+
+
 def _heavy_modules(command: list) -> list:
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=True)
     line = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
@@ -265,7 +322,7 @@ def environment(threads: int) -> dict:
     return info
 
 
-def check_targets(timing: dict, memory: dict, imports: dict | None) -> list:
+def check_targets(timing: dict, memory: dict, imports: dict | None, commands: dict | None = None) -> list:
     """[(target, measured, holds)] for every acceptance target the run covers."""
     checks = []
     for name, (vs_sklearn, vs_torch) in TARGETS.items():
@@ -292,6 +349,12 @@ def check_targets(timing: dict, memory: dict, imports: dict | None) -> list:
                 ours, theirs = row["bpnn"]["tracemalloc_mb"], row["sklearn"]["tracemalloc_mb"]
                 checks.append((f"W4 {dtype} {optimizer}: training memory <= sklearn's (tracemalloc)",
                                f"{ours:.1f} vs {theirs:.1f} MB", ours <= theirs))
+    for key in ("bpnn info MODEL", "bpnn predict MODEL small.csv (20 rows)"):
+        if commands and key in commands["wall_s"]:
+            limit = max(COMMAND_TARGET_S, COMMAND_TARGET_FLOOR * commands["wall_s"][commands["floor"]])
+            wall = commands["wall_s"][key]
+            checks.append((f"`{key}` <= {limit:.2f} s median wall (0.5 s or 4x `import numpy`, the larger)",
+                           f"{wall:.2f} s ({commands['over_floor'][key]:.1f}x the floor)", wall <= limit))
     if imports:
         for key, limit in (("import bpnn", 0.150), ("bpnn --help", 0.300)):
             above = imports["above_bare_s"][key]
@@ -364,6 +427,14 @@ def markdown(report: dict) -> str:
         lines += ["- heavy modules after `import bpnn` and using `bpnn.Network`, `bpnn.train`: "
                   f"{', '.join(imports['heavy_after_import']) or 'none'}; "
                   f"after `bpnn --help`: {', '.join(imports['heavy_after_help']) or 'none'}", ""]
+    if report.get("commands"):
+        commands = report["commands"]
+        lines += [f"## Command latencies (whole process, median of {commands['repeats']}, small model and file)", "",
+                  "| command | wall s | × floor (wall) | CPU s | × floor (CPU) |", "|---|---|---|---|---|"]
+        lines += [f"| `{key}` | {wall:.3f} | {commands['over_floor'][key]:.1f} | {commands['cpu_s'][key]:.3f} | "
+                  f"{commands['cpu_over_floor'][key]:.1f} |" for key, wall in commands["wall_s"].items()]
+        lines += ["", "The floor is a Python process that imports NumPy and exits. CPU: user + system time of the child "
+                  "(steadier than wall time on a shared machine).", ""]
     lines += ["## Targets", "", "| target | measured | holds |", "|---|---|---|"]
     lines += [f"| {target} | {measured} | {'yes' if holds else '**no**'} |" for target, measured, holds in report["targets"]]
     return "\n".join(lines) + "\n"
@@ -413,6 +484,7 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated workloads, e.g. W2,W3")
     parser.add_argument("--out", default=None, help="folder for bench.json and bench.md (default: docs/ for a full run)")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
+    parser.add_argument("--no-commands", action="store_true", help="skip the command latencies")
     parser.add_argument("--no-threads-study", action="store_true", help="skip the 1-vs-2 BLAS threads study")
     parser.add_argument("--memory-probe", nargs=4, metavar=("WORKLOAD", "DTYPE", "OPTIMIZER", "FRAMEWORK"),
                         help=argparse.SUPPRESS)
@@ -432,6 +504,10 @@ def main() -> None:
     imports = import_times()
     print("import times above a bare interpreter: "
           + ", ".join(f"{key} {1e3 * value:.0f} ms" for key, value in imports["above_bare_s"].items()))
+    commands = None if args.no_commands else command_latencies(3 if args.quick else 5)
+    if commands:
+        print("command latencies (median wall / CPU): " + ", ".join(
+            f"{key} {commands['wall_s'][key]:.2f} s / {commands['cpu_s'][key]:.2f} s" for key in commands["wall_s"]), flush=True)
     import sklearn.neural_network  # noqa: F401
 
     import bpnn.core  # noqa: F401  (imported before timing, like the peers below)
@@ -451,8 +527,8 @@ def main() -> None:
                                                       args.quick, args.threads)
     env["load_average_end"] = os.getloadavg()
     report = {"environment": env, "quick": args.quick, "frameworks": frameworks, "timing": timing, "memory": memory,
-              "threads_study": study, "imports": imports}
-    report["targets"] = check_targets(timing, memory, imports)
+              "threads_study": study, "imports": imports, "commands": commands}
+    report["targets"] = check_targets(timing, memory, imports, report.get("commands"))
     text = markdown(report)
     print()
     print(text)
