@@ -42,6 +42,7 @@ def test_train_on_two_local_workers_saves_a_model_that_predicts_like_the_metrics
     (["--scheduler", "local:2", "--scaling", "standard"], "--scaling cannot be used with --scheduler"),
     (["--scheduler", "local:2", "--division", "0.8,0.2,0"], "--division cannot be used with --scheduler"),
     (["--scheduler", "local:2", "--partitions", "0"], "--partitions must be at least 1; got 0"),
+    (["--scheduler", "local:2", "--importance"], "--importance cannot be used with --scheduler"),
 ])
 def test_bad_cluster_options_exit_2_with_one_line(table, tmp_path, capsys, options, message):
     path, _ = table

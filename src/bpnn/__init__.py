@@ -28,7 +28,7 @@ _LAZY = {
     "importance": "bpnn.selection.importance",
 }
 __all__ = ["BPClassifier", "BPRegressor", "NARXRegressor", "Network", "TwoLayerNet", "__version__", "explain",
-           "gradcheck", "load", "save", "train"]
+           "gradcheck", "importance", "load", "save", "train"]
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time the names load in __getattr__
     from bpnn._version import __version__
@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load i
     from bpnn.estimators import BPClassifier, BPRegressor, NARXRegressor
     from bpnn.files.modelfile import load, save
     from bpnn.seed import TwoLayerNet
+    from bpnn.selection.importance import importance
 
 
 def __getattr__(name: str) -> object:

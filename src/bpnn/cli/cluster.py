@@ -49,6 +49,7 @@ REFUSED = {  # option -> (its default, why a cluster run cannot honour it)
     "exclude": (None, "partitioned reads take the columns --features names; list the inputs with --features"),
     "sheet": (None, "a cluster reads CSV or Parquet, not workbooks; save the sheet as CSV"),
     "header_row": (None, "partitioned reads take the column names from row 1; remove the rows above the header"),
+    "importance": (None, "a cluster run writes no report; run bpnn importance on the saved model"),
 }
 
 
