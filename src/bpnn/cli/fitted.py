@@ -69,6 +69,26 @@ class Fitted:
             raise ValueError(f"the network's outputs do not match the classes {self.estimator.classes_.tolist()}")
 
 
+    def labels(self, frame, targets: list, source: str, use: str = "use"):
+        """The targets of ``frame`` as the model's score takes them; a class the model never saw, or a number of
+        target columns the model does not have, is refused (``use`` is the verb of the fix: "use", "evaluate on")."""
+        import numpy as np
+
+        from bpnn.tables import DataError, target_values
+
+        y = target_values(frame, targets, self.task, source)
+        n_outputs = getattr(self.estimator, "n_outputs_", 1)
+        if self.task == "classification":
+            classes = self.estimator.classes_
+            unseen = np.setdiff1d(y, classes.astype(y.dtype) if y.dtype.kind == "U" else classes)
+            if unseen.size:
+                raise DataError(f"{source}: class label {unseen[0].item()!r} was not seen at training (known: "
+                                f"{', '.join(map(str, classes))}); {use} rows of those classes only")
+        elif (y.shape[1] if y.ndim == 2 else 1) != n_outputs:
+            raise UsageError(f"{source}: {len(targets)} target column(s) {', '.join(targets)} for a model of "
+                             f"{n_outputs} output(s); give --target with the training targets in order")
+        return y
+
 def refuse_outside_scaling(info: dict, path: str | Path) -> None:
     """Model files of an earlier bpnn kept the table's scaling in ``info``, beside the model; this bpnn would skip it."""
     from bpnn.files.modelfile import ModelFileError

@@ -87,7 +87,7 @@ def run_importance(args: argparse.Namespace) -> int:
     if targets:
         check_values(frame[targets], data.name)
     fitted.inputs(frame, data.name)  # the feature columns checked as predict checks them: names, missing values, text
-    y = labels(fitted, frame, targets, data.name) if labelled else None
+    y = fitted.labels(frame, targets, data.name) if labelled else None
     table = importance_table(fitted, frame[fitted.encoder.feature_names], y, args.method, str(args.model),
                              delta=args.delta, perturb=args.perturb, n_repeats=args.repeats, random_state=args.seed,
                              target=args.output_of)
@@ -102,25 +102,6 @@ def run_importance(args: argparse.Namespace) -> int:
         if written:
             print("wrote " + ", ".join(written))
     return 0
-
-
-def labels(fitted, frame, targets: list, source: str):
-    """The targets of ``frame`` as the model's score takes them; a class the model never saw is refused."""
-    import numpy as np
-
-    from bpnn.tables import DataError, target_values
-
-    y = target_values(frame, targets, fitted.task, source)
-    if fitted.task == "classification":
-        classes = fitted.estimator.classes_
-        unseen = np.setdiff1d(y, classes.astype(y.dtype) if y.dtype.kind == "U" else classes)
-        if unseen.size:
-            raise DataError(f"{source}: class label {unseen[0].item()!r} was not seen at training (known: "
-                            f"{', '.join(map(str, classes))}); use rows of those classes only")
-    elif y.ndim == 2 and y.shape[1] != fitted.estimator.n_outputs_ or y.ndim == 1 and fitted.estimator.n_outputs_ != 1:
-        raise UsageError(f"{source}: {len(targets)} target column(s) {', '.join(targets)} for a model of "
-                         f"{fitted.estimator.n_outputs_} output(s); give --target with the training targets in order")
-    return y
 
 
 def importance_table(fitted, features, y, method: str, source: str, **options):

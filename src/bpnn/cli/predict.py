@@ -97,11 +97,10 @@ def run_predict(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    import numpy as np
 
     from bpnn.reports.metrics import table
     from bpnn.reports.progress import print_table
-    from bpnn.tables import DataError, check_columns, check_values, read_table, target_values
+    from bpnn.tables import check_columns, check_values, read_table
 
     fitted = Fitted.from_file(args.model)
     data = Path(args.data)
@@ -111,13 +110,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     frame = complete_rows(frame, fitted, targets, args, data.name)
     check_values(frame[targets], data.name)
     X = fitted.inputs(frame, data.name)
-    y = target_values(frame, targets, fitted.task, data.name)
+    y = fitted.labels(frame, targets, data.name, use="evaluate on")
     if fitted.task == "classification":
         classes = fitted.estimator.classes_
-        unseen = np.setdiff1d(y, classes.astype(y.dtype) if y.dtype.kind == "U" else classes)
-        if unseen.size:
-            raise DataError(f"{data.name}: class label {unseen[0].item()!r} was not seen at training (known: "
-                            f"{', '.join(map(str, classes))}); evaluate on rows of those classes only")
         results = {"All": (y, fitted.estimator.predict(X), fitted.estimator.predict_proba(X))}
     else:
         results = {"All": (y, fitted.estimator.predict(X))}
