@@ -18,7 +18,7 @@ ESTIMATORS = [
     BPClassifier(),
     BPRegressor(),
     BPClassifier(solver="sgd", learning_rate_init=0.05, **SHORT),
-    BPRegressor(solver="sgd", learning_rate="invscaling", learning_rate_init=0.01, **SHORT),
+    BPRegressor(solver="sgd", learning_rate="invscaling", learning_rate_init=0.1, **SHORT),  # η0/√(samples seen)
     BPRegressor(solver="lbfgs", activation="tanh", **SHORT),
     BPClassifier(early_stopping=True, learning_rate_init=0.01, **SHORT),
     BPRegressor(early_stopping=True, learning_rate_init=0.01, **SHORT),

@@ -17,6 +17,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -44,11 +45,10 @@ EXPECTED_FAILURES = {
     "test_fit": "builds an unfitted MLPClassifier by assigning coefs_, intercepts_ and private optimizer state "
                 "(_coef_velocity, _no_improvement_count) before partial_fit",
     "test_gradient": "calls the private MLPClassifier._loss_grad_lbfgs(theta, X, Y, ...)",
-    "test_n_iter_no_change": "reads the private counter _no_improvement_count",
+    "test_n_iter_no_change": "reads the private counter _no_improvement_count, expecting n_iter_no_change + 1 at the "
+                             "stop; bpnn keeps the counter but stops after n_iter_no_change epochs without improvement, "
+                             "one epoch before scikit-learn",
 }
-# tests of issue 22 still failing on bpnn: marked xfail(strict=True) too, so each one fixed must leave this list
-NOT_YET: dict[str, str] = {name: "issue 22: not matched yet" for name in (
-    "test_learning_rate_warmstart", "test_mlp_diverging_loss")}
 
 
 def sklearn_test_file() -> Path | None:
@@ -67,7 +67,7 @@ def marking_conftest() -> str:
     """A conftest.py marking the expected failures xfail(strict=True), by test name or by test id."""
     return f"""import pytest
 
-XFAIL = {{**{EXPECTED_FAILURES!r}, **{NOT_YET!r}}}
+XFAIL = {EXPECTED_FAILURES!r}
 
 
 def pytest_collection_modifyitems(items):
@@ -103,6 +103,52 @@ def test_sklearn_mlp_suite(tmp_path: Path) -> None:
     bad = {name: outcome for name, outcome in outcomes.items() if outcome in ("failure", "error")}
     assert not bad, f"{len(bad)} of {len(outcomes)} scikit-learn MLP tests fail on bpnn: {sorted(bad)}\n" + run.stdout[-6000:]
     xfailed = {name for name, outcome in outcomes.items() if outcome == "xfailed"}
-    expected = set(EXPECTED_FAILURES) | set(NOT_YET)
+    expected = set(EXPECTED_FAILURES)
     assert {name if name in expected else name.split("[")[0] for name in xfailed} == expected, run.stdout[-3000:]
     assert len(outcomes) >= 59 and run.returncode == 0, run.stdout[-3000:]
+
+
+# ---- the behaviour above, on bpnn's own terms ----------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_coefs_and_intercepts_are_assignable_views():
+    import numpy as np
+    from sklearn.datasets import load_iris
+
+    from bpnn import BPClassifier
+
+    X, y = load_iris(return_X_y=True)
+    est = BPClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0).fit(X, y)
+    est.coefs_ = [np.full((4, 3), 0.5), np.full((3, 3), -0.25)]
+    est.intercepts_ = [np.zeros(3), np.arange(3.0)]
+    assert est.coefs_[0][0, 0] == 0.5 and est.network_.weights[1][2, 2] == -0.25
+    assert np.shares_memory(est.coefs_[0], est.network_.params) and est.intercepts_[1][2] == 2.0
+    est.coefs_[1][0, 0] = 7.0  # a view: writing into it writes into the network
+    assert est.network_.weights[1][0, 0] == 7.0
+    with pytest.raises(ValueError, match=r"coefs_ takes 2 arrays of shapes \[\(4, 3\), \(3, 3\)\]"):
+        est.coefs_ = [np.ones((2, 2))]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_sparse_poisson_and_refusals():
+    import numpy as np
+    import scipy.sparse as sp
+    from sklearn.datasets import load_iris
+
+    from bpnn import BPClassifier, BPRegressor
+
+    X, y = load_iris(return_X_y=True)
+    params = dict(solver="lbfgs", hidden_layer_sizes=(5,), max_iter=30, random_state=0)
+    dense = BPClassifier(**params).fit(X, y)
+    sparse = BPClassifier(**params).fit(sp.csr_matrix(X), y)
+    np.testing.assert_allclose(sparse.predict_proba(sp.csr_array(X)), dense.predict_proba(X))
+    counts = np.random.default_rng(0).poisson(np.exp(X[:, 0] - 5))
+    poisson = BPRegressor(loss="poisson", solver="lbfgs", hidden_layer_sizes=(3,), random_state=0).fit(X, counts)
+    assert poisson.out_activation_ == "exp" and (poisson.predict(X) > 0).all()
+    with pytest.raises(ValueError, match="loss='poisson' needs targets y >= 0"):
+        BPRegressor(loss="poisson").fit(X, -counts - 1)
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping=True"):
+        BPRegressor(early_stopping=True).partial_fit(X, X[:, 0])
+    assert not hasattr(BPRegressor(early_stopping=True), "partial_fit")
+    with pytest.raises(ValueError, match="Solver produced non-finite parameter weights"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        BPRegressor(max_iter=5).fit(np.finfo(np.float64).max * np.random.default_rng(0).random((10, 2)), np.ones(10))

@@ -54,15 +54,18 @@ ATTRIBUTES = """
     history_ : bpnn.core.training.History
         Per-epoch loss, validation loss and score, learning rate, seconds, solver series, stop reason.
     coefs_, intercepts_ : list of ndarray
-        W[l] ``(n_in, n_out)`` and b[l] ``(n_out,)``, views into ``network_.params``.
+        W[l] ``(n_in, n_out)`` and b[l] ``(n_out,)``, views into ``network_.params``; assigning a list of
+        arrays of the fitted shapes writes them into the network.
     n_iter_, t_ : int
-        Epochs run (over all fits) and training rows seen.
+        Epochs of the latest fit or partial_fit call (scikit-learn's meaning; ``loss_curve_`` and ``history_``
+        hold every epoch of warm-started fits), and training rows seen over all of them.
     loss_curve_, validation_loss_curve_, validation_scores_ : list of float
         Per epoch; the validation ones are None without validation data.
-    best_loss_, best_validation_score_ : float
-        Lowest training loss and highest validation score.
+    best_loss_, best_validation_score_ : float or None
+        Lowest training loss (None with early_stopping, which watches the validation set) and highest
+        validation score (None without validation data; a diverged epoch's nan score is left out).
     n_features_in_, feature_names_in_, n_layers_, n_outputs_, out_activation_
-        As in scikit-learn (out_activation_ uses bpnn's names: sigmoid, softmax, identity).
+        As in scikit-learn (out_activation_ uses bpnn's names: sigmoid, softmax, identity, exp).
     x_scaler_, y_scaler_ : bpnn.preprocessing scaler or None
         The fitted scaling of inputs (a Chain: RemoveConstant, whose ``removed`` lists the constant columns
         dropped, then mapminmax or standard) and of regression targets; None without scaling.

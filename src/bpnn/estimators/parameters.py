@@ -191,7 +191,8 @@ _TABLE = (
     Parameter('learning_rate', "adaptive", check_schedule, 'str, default="adaptive"',
               'Schedule of the step size of the stepwise solvers (all three, not only sgd), per epoch of fit:\n'
               '"adaptive" (divide by 5 after n_iter_no_change epochs without a tol drop of the training loss;\n'
-              'stop below 1e-6), "constant", "exponential" (η0 · 0.95^epoch), "invscaling" (η0 / (epoch + 1)^power_t),\n'
+              'stop below 1e-6), "constant", "exponential" (η0 · 0.95^epoch), "invscaling" (η0 / (t + 1)^power_t,\n'
+              't the samples seen, as in scikit-learn), '
               '"step" (halve every 10 epochs). partial_fit keeps the current rate.'),
     Parameter('learning_rate_init', 0.02, interval(0.0, math.inf), 'float, default=0.02',
               'Initial step size η0 of the stepwise solvers.', flag="--learning-rate"),

@@ -56,16 +56,40 @@ def training_record(history: History, loss: str, n_outputs: int) -> dict:
     return record
 
 
+def assign_layers(est: object, name: str, views: list[Array], values: list) -> None:
+    """Copy ``values``, one array per layer, into the network's parameter ``views`` (coefs_ or intercepts_)."""
+    check_is_fitted(est)
+    values = list(values)
+    shapes = [view.shape for view in views]
+    arrays = [np.asarray(value, dtype=views[0].dtype) for value in values]
+    if [array.shape for array in arrays] != shapes:
+        raise ValueError(f"{name} takes {len(shapes)} arrays of shapes {shapes} (the fitted network's); got "
+                         f"{[array.shape for array in arrays]}. Fit a network of the size wanted first")
+    for view, array in zip(views, arrays):
+        view[...] = array
+
+
 class FittedAttributes:
     """scikit-learn's fitted attributes of the MLP (and MATLAB's ``tr``) as views of ``network_`` and ``history_``."""
 
     @property
     def coefs_(self) -> list[Array]:
+        """The weight matrices W[l] ``(n_in, n_out)``: views into ``network_.params``, so writing into one changes
+        the network; assigning a list of arrays (``est.coefs_ = [...]``) copies them in, shapes checked."""
         return self.network_.weights
+
+    @coefs_.setter
+    def coefs_(self, values: list) -> None:
+        assign_layers(self, "coefs_", self.network_.weights, values)
 
     @property
     def intercepts_(self) -> list[Array]:
+        """The bias vectors b[l] ``(n_out,)``: views into ``network_.params``, assignable like ``coefs_``."""
         return self.network_.biases
+
+    @intercepts_.setter
+    def intercepts_(self, values: list) -> None:
+        assign_layers(self, "intercepts_", self.network_.biases, values)
 
     @property
     def n_iter_(self) -> int:
@@ -93,7 +117,7 @@ class FittedAttributes:
 
     @property
     def best_validation_score_(self) -> float | None:
-        return max(self.history_.val_score, default=None)
+        return max((score for score in self.history_.val_score if score == score), default=None)  # nan left out
 
     @property
     def n_layers_(self) -> int:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from bpnn.core.network import Network
-from bpnn.core.optimizers import SCHEDULE_ALIASES, GradientDescent, make_optimizer, make_schedule
+from bpnn.core.optimizers import SCHEDULE_ALIASES, GradientDescent, InverseScaling, make_optimizer, make_schedule
 from bpnn.core.solvers import get_solver, solver_record
 from bpnn.core.training import EarlyStopping, History, train
 from bpnn.estimators.data import TASKS, TrainingData
@@ -120,10 +120,13 @@ def train_stepwise(est: object, data: TrainingData, rng: np.random.Generator, in
                    checkpointing: dict) -> None:
     """``est.network_`` trained by mini-batch steps: max_iter epochs (fit) or one (partial_fit, which continues
     the optimizer and keeps the rate where it is)."""
+    n = data.X.shape[0]
     if not incremental or not hasattr(est, "_optimizer"):
         est._optimizer = est._new_optimizer()
         est._schedule = est._make_schedule()
-    n = data.X.shape[0]
+        if isinstance(est._schedule, InverseScaling):  # scikit-learn's invscaling: t counts the samples seen
+            est._schedule.samples_per_epoch, est._schedule.samples_before = n, est.t_
+            est._schedule.epochs_before = est.history_.epochs
     batch_size = min(200, n) if est.batch_size == "auto" else est.batch_size
     if batch_size > n:
         warnings.warn(f"batch_size={batch_size} is larger than n_samples={n}; it is clipped to {n}", stacklevel=4)
