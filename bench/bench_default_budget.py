@@ -115,9 +115,9 @@ def install_prototypes(final_ratio: float) -> None:
     """Register the prototype schedules bpnn does not have and let the estimator pass max_iter to them."""
     for name, cls in PROTOTYPES.items():
         optimizers.SCHEDULES.setdefault(name, cls)
-    original = estimators._BPBase._make_schedule
+    original = estimators.BPEstimator._make_schedule
 
-    def _make_schedule(self: estimators._BPBase) -> object:
+    def _make_schedule(self: estimators.BPEstimator) -> object:
         name = optimizers.SCHEDULE_ALIASES.get(self.learning_rate, self.learning_rate)
         if optimizers.SCHEDULES.get(name) in PROTOTYPES.values():
             options = {"epochs": self.max_iter}
@@ -126,7 +126,7 @@ def install_prototypes(final_ratio: float) -> None:
             return optimizers.make_schedule(name, self.learning_rate_init, **options)
         return original(self)
 
-    estimators._BPBase._make_schedule = _make_schedule
+    estimators.BPEstimator._make_schedule = _make_schedule
 
 
 # ---- runs -----------------------------------------------------------------------------------------

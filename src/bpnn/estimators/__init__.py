@@ -30,7 +30,7 @@ The package, one module per job: ``parameters`` (the parameter table: defaults, 
 (fit orchestration), ``classifier``, ``regressor``, ``checks`` (scikit-learn's expected check failures), ``docs``.
 """
 
-from bpnn.estimators.base import BPEstimator, _BPBase
+from bpnn.estimators.base import BPEstimator
 from bpnn.estimators.checks import expected_failed_checks
 from bpnn.estimators.classifier import BPClassifier
 from bpnn.estimators.data import (
@@ -62,6 +62,6 @@ __all__ = [
     "DEFAULT_MAX_FAIL", "DIVISIONS", "FLOATS", "FULL_BATCH_OPTIONS", "HISTORY_SERIES", "MIN_LEARNING_RATE", "OPTIMIZERS",
     "PARAMETERS", "SCALINGS", "STEPWISE_SOLVERS", "TASKS", "UNCONVERGED", "BPClassifier", "BPEstimator", "BPRegressor",
     "NARXRegressor",
-    "Parameter", "TrainingData", "_BPBase", "expected_failed_checks", "in_cli_words", "make_rate_schedule",
+    "Parameter", "TrainingData", "expected_failed_checks", "in_cli_words", "make_rate_schedule",
     "make_stepwise_optimizer", "prepare_inputs", "prepare_training_data", "prepare_validation", "random_streams",
 ]

@@ -213,7 +213,6 @@ class partial_fit_method:  # noqa: N801 - used as a decorator, like available_if
         return types.MethodType(self.method, est)
 
 
-_BPBase = BPEstimator  # its name before the split (bench/bench_default_budget.py patches it)
 
 
 def keep_arguments(estimator: BaseEstimator, arguments: dict) -> None:
