@@ -27,6 +27,7 @@ import warnings
 
 import numpy as np
 
+from bpnn.datasets import narendra_plant
 from bpnn.estimators import NARXRegressor
 from bpnn.series import Lags, lag_matrix
 
@@ -124,16 +125,8 @@ def bench_real() -> list[str]:
     return tables
 
 
-def plant(n, seed=0):
-    x = np.random.default_rng(seed).uniform(-2, 2, n)
-    y = np.zeros(n)
-    for t in range(2, n):
-        y[t] = y[t - 1] * y[t - 2] * (y[t - 1] + 2.5) / (1 + y[t - 1] ** 2 + y[t - 2] ** 2) + x[t - 1]
-    return y, x
-
-
 def bench_plant() -> str:
-    y, x = plant(1100)
+    y, x = narendra_plant(1100)
     n, steps = 1000, 100
     truth, future = y[n:n + steps], x[n:n + steps]
     forecasts = {"naive (last value)": np.repeat(y[n - 1], steps),

@@ -7,6 +7,7 @@ import pytest
 from sklearn.linear_model import LinearRegression
 
 import bpnn
+from bpnn.datasets import narendra_plant
 from bpnn.estimators import BPRegressor, NARXRegressor
 from bpnn.series import Lags, lag_matrix
 
@@ -19,16 +20,6 @@ def linear_system(n, seed=0):
     y = np.zeros(n)
     for t in range(2, n):
         y[t] = 0.6 * y[t - 1] - 0.2 * y[t - 2] + 0.5 * x[t - 1]
-    return y, x
-
-
-def nonlinear_system(n, seed=0):
-    """Narendra and Parthasarathy's plant: y_t = y_{t-1} y_{t-2} (y_{t-1} + 2.5) / (1 + y_{t-1}² + y_{t-2}²) + x_{t-1},
-    x uniform on [-2, 2]."""
-    x = np.random.default_rng(seed).uniform(-2, 2, n)
-    y = np.zeros(n)
-    for t in range(2, n):
-        y[t] = y[t - 1] * y[t - 2] * (y[t - 1] + 2.5) / (1 + y[t - 1] ** 2 + y[t - 2] ** 2) + x[t - 1]
     return y, x
 
 
@@ -78,7 +69,7 @@ def test_lag_matrix_refuses_a_series_shorter_than_its_lags():
 
 # ---- open loop -----------------------------------------------------------------------------------------------
 def test_open_loop_predict_equals_the_regressor_on_the_same_lag_matrix():
-    y, x = nonlinear_system(300)
+    y, x = narendra_plant(300)
     params = dict(hidden_layer_sizes=(5,), max_iter=30, random_state=3)
     model = NARXRegressor(delays=[1, 2], exog_delays=[0, 1], **params).fit(y, x)
     inputs, targets = lag_matrix(y, [1, 2], x, [0, 1])
@@ -95,7 +86,7 @@ def test_open_loop_predict_equals_the_regressor_on_the_same_lag_matrix():
 
 def test_the_block_division_keeps_the_test_period_out_of_training():
     """Changing the series inside the test rows of the division changes nothing of the trained network."""
-    y, x = nonlinear_system(200)
+    y, x = narendra_plant(200)
     params = dict(delays=2, exog_delays=[1], hidden_layer_sizes=(4,), max_iter=20, random_state=0)
     first = NARXRegressor(**params).fit(y, x)
     test_rows = first.division_.test
@@ -148,7 +139,7 @@ def test_missing_future_exogenous_values_are_refused_with_the_row_named():
 
 
 def test_nonlinear_narx_beats_a_linear_arx_on_the_same_lags_in_closed_loop():
-    y, x = nonlinear_system(1100)
+    y, x = narendra_plant(1100)
     n = 1000
     model = NARXRegressor(delays=2, exog_delays=[1], random_state=1, max_iter=300).fit(y[:n], x[:n])
     network_rmse = rmse(model.forecast(100, X_future=x[n:n + 100]), y[n:n + 100])
@@ -180,7 +171,7 @@ def test_nar_of_several_series_predicts_and_forecasts_every_series():
 
 
 def test_an_ensemble_forecasts_its_mean_with_the_members_spread():
-    y, x = nonlinear_system(200)
+    y, x = narendra_plant(200)
     model = NARXRegressor(delays=2, exog_delays=[1], hidden_layer_sizes=(4,), max_iter=20, ensemble=True, n_init=3,
                           random_state=0).fit(y, x)
     mean, std = model.forecast(5, X_future=np.zeros(5), return_std=True)
@@ -191,7 +182,7 @@ def test_an_ensemble_forecasts_its_mean_with_the_members_spread():
 
 
 def test_a_narx_model_file_round_trips(tmp_path):
-    y, x = nonlinear_system(200)
+    y, x = narendra_plant(200)
     model = NARXRegressor(delays=[1, 2], exog_delays=[1], hidden_layer_sizes=(4,), max_iter=20,
                           random_state=0).fit(y, x)
     path = bpnn.save(model, tmp_path / "narx.bpnn")

@@ -7,22 +7,15 @@ import pytest
 
 import bpnn
 from bpnn.cli import main
+from bpnn.datasets import narendra_plant
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # short trainings
-
-
-def plant(n, seed=0):
-    x = np.random.default_rng(seed).uniform(-2, 2, n)
-    y = np.zeros(n)
-    for t in range(2, n):
-        y[t] = y[t - 1] * y[t - 2] * (y[t - 1] + 2.5) / (1 + y[t - 1] ** 2 + y[t - 2] ** 2) + x[t - 1]
-    return y, x
 
 
 @pytest.fixture
 def series_file(tmp_path):
     """600 time steps, shuffled in the file (--time puts them in order), the last 20 with a blank target."""
-    y, x = plant(600)
+    y, x = narendra_plant(600)
     frame = pd.DataFrame({"t": np.arange(600), "x": x, "y": y, "comment": "ok"})
     frame.loc[580:, "y"] = np.nan
     frame = frame.sample(frac=1.0, random_state=0)

@@ -71,6 +71,16 @@ def flower(n_samples: int = 400, noise: float = 0.2, random_state: int | None = 
     return X, y
 
 
+
+def narendra_plant(n_steps: int = 1000, random_state: int | None = 0) -> tuple[Array, Array]:
+    """A nonlinear dynamic system for NARX networks (Narendra & Parthasarathy 1990): the series y and its input x,
+    y_t = y_{t-1} y_{t-2} (y_{t-1} + 2.5) / (1 + y_{t-1}² + y_{t-2}²) + x_{t-1}, with x uniform on [-2, 2]."""
+    x = np.random.default_rng(random_state).uniform(-2, 2, n_steps)
+    y = np.zeros(n_steps)
+    for t in range(2, n_steps):
+        y[t] = y[t - 1] * y[t - 2] * (y[t - 1] + 2.5) / (1 + y[t - 1] ** 2 + y[t - 2] ** 2) + x[t - 1]
+    return y, x
+
 GENERATED: dict[str, Callable[..., tuple[Array, Array]]] = {
     "xor": xor, "moons": moons, "circles": circles, "spiral": spiral, "flower": flower,
 }
