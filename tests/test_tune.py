@@ -103,6 +103,60 @@ def test_bpnn_tune_saves_the_best_candidate_with_a_report(table, tmp_path, capsy
     assert (plots / "tuning.png").stat().st_size > 10_000
 
 
+@pytest.fixture(scope="module")
+def cluster():
+    """A Dask cluster in this process: two single-threaded workers."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as local:
+        with distributed.Client(local) as client:
+            yield client
+
+
+def test_tune_and_the_start_weight_search_on_a_dask_cluster_equal_the_serial_run(sine, cluster):
+    from bpnn.selection.init_search import search_starts
+
+    X, y = sine
+    candidates = [((2,), params(hidden_layer_sizes=(2,), n_init=2)), ((5,), params(hidden_layer_sizes=(5,), n_init=2))]
+    serial = tune("regression", candidates, X, y, folds=3, jobs=1)
+    on_dask = tune("regression", candidates, X, y, folds=3, client=cluster)
+    assert [(c.kept, c.trials) for c in on_dask] == [(c.kept, c.trials) for c in serial]  # bit for bit
+    methods = ["restarts", "ga"]
+    settings = dict(population=5, generations=2, screen_epochs=3)
+    here = search_starts("regression", params(hidden_layer_sizes=(3,)), X, y, methods, jobs=1, **settings)
+    there = search_starts("regression", params(hidden_layer_sizes=(3,)), X, y, methods, client=cluster, **settings)
+    for a, b in zip(here, there):
+        np.testing.assert_array_equal(a.starts, b.starts)
+        np.testing.assert_array_equal(a.scores, b.scores)
+        np.testing.assert_array_equal(a.estimator.network_.params, b.estimator.network_.params)
+
+
+def test_bpnn_tune_init_search_compares_the_methods_and_saves_the_best(table, tmp_path, capsys, cluster):
+    pytest.importorskip("pymoo", reason="the 'pso' method needs pymoo (pip install 'bpnn[search]')")
+    search = ["tune", str(table), "--target", "y", "--hidden", "2", "5", "--epochs", "30", "--init-search",
+              "ga,pso,restarts", "--population", "5", "--generations", "2", "--screen-epochs", "3"]
+    report = tmp_path / "r.html"
+    assert main([*search, "--out", str(tmp_path / "here.bpnn"), "--report", str(report), "--jobs", "1"]) == 0
+    printed = capsys.readouterr()
+    assert "Start weights: search against restarts at equal epochs" in printed.out
+    rows = {line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]]
+            for line in printed.out.splitlines() if line.startswith("│ ") and line.split("│")[1].strip() in
+            ("ga", "pso", "restarts")}
+    assert sorted(rows) == ["ga", "pso", "restarts"]
+    budget = 5 * 2 * 3 + 30
+    for cells in rows.values():  # start vectors, screening epochs, final epochs, epochs (budget)
+        assert cells[0] == "10" and int(cells[1]) <= 30 and int(cells[3].split()[0]) <= budget
+        assert cells[3].endswith(f"({budget})")
+    kept = [name for name, cells in rows.items() if cells[-1] == "yes"]
+    assert len(kept) == 1 and f"kept: the network of {kept[0]}" in printed.out
+    assert "Start weights: search against restarts" in report.read_text(encoding="utf-8")
+    # the same command with the trainings as tasks on a Dask cluster saves the same network, bit for bit
+    assert main([*search, "--out", str(tmp_path / "there.bpnn"), "--quiet", "--scheduler",
+                 cluster.scheduler.address]) == 0
+    here, there = load(tmp_path / "here.bpnn"), load(tmp_path / "there.bpnn")
+    np.testing.assert_array_equal(here.network_.params, there.network_.params)
+    assert type(here).__name__ == "BPRegressor" and here.hidden_layer_sizes in ((2,), (5,))
+
+
 @pytest.mark.parametrize("options, words", [
     (["--hidden", "0:3"], "--hidden range '0:3' needs 1 <= A <= B"),
     (["--hidden", "x"], "--hidden takes ranges A:B[:STEP]"),
@@ -111,6 +165,11 @@ def test_bpnn_tune_saves_the_best_candidate_with_a_report(table, tmp_path, capsy
     (["--restarts", "0"], "--restarts must be at least 1"),
     (["--jobs", "0"], "--jobs must be at least 1"),
     (["--division", "1,0,0"], "the --division gives none"),
+    (["--init-search", "ga,de"], "--init-search takes restarts, ga, pso separated by commas; got 'ga,de'"),
+    (["--init-search", "ga", "--population", "4"], "--population must be at least 5 with ga; got 4"),
+    (["--init-search", "restarts", "--screen-epochs", "0"], "--screen-epochs must be at least 1"),
+    (["--init-search", "restarts", "--ensemble"], "--init-search trains one network"),
+    (["--scheduler", "nowhere"], "--scheduler 'nowhere' is neither local:N nor a scheduler address"),
 ])
 def test_bad_tune_options_are_one_line(table, tmp_path, capsys, options, words):
     code = main(["tune", str(table), "--target", "y", "--hidden", "2", "--epochs", "5", "--quiet",

@@ -41,6 +41,21 @@ def register(commands: argparse._SubParsersAction) -> None:
     search.add_argument("--block", action="store_true", help="folds of contiguous rows, for time-ordered data")
     search.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
                         help="processes, each with one BLAS thread (default: 2, or 1 on one core)")
+    search.add_argument("--scheduler", metavar="local:N|tcp://HOST:PORT",
+                        help="run the trainings (candidates × folds, start vectors) as tasks on a Dask cluster: "
+                             "local:N starts N local worker processes, an address joins a running scheduler")
+    starts = tune.add_argument_group("searching the start weights of the chosen size, every method at the same "
+                                     "budget of epochs")
+    starts.add_argument("--init-search", metavar="METHODS",
+                        help="ga (SciPy's differential evolution), pso (pymoo's particle swarm) and/or restarts, "
+                             "separated by commas: each screens --population × --generations start vectors for "
+                             "--screen-epochs epochs, trains the best fully, and the table compares them; the network "
+                             "of the method with the lowest validation error is saved")
+    starts.add_argument("--population", type=int, default=10, metavar="P", help="start vectors per generation "
+                                                                                "(default 10)")
+    starts.add_argument("--generations", type=int, default=5, metavar="G", help="generations (default 5)")
+    starts.add_argument("--screen-epochs", type=int, default=10, metavar="K",
+                        help="epochs each start vector is trained before it is scored (default 10)")
     tune.add_argument("--out", metavar="MODEL", help="model file of the best candidate (default: the data file's name "
                                                      "with .bpnn, here)")
     tune.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
@@ -66,7 +81,8 @@ def run_tune(args: argparse.Namespace) -> int:
         raise UsageError("--block makes the folds of --folds K contiguous; give --folds K too")
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1; got {args.jobs}")
-    settings = settings_of(argparse.Namespace(**{**vars(args), "hidden": DEFAULT_HIDDEN}))
+    methods = check_init_search(args)
+    settings = settings_of(argparse.Namespace(**{**vars(args), "hidden": DEFAULT_HIDDEN, "scheduler": None}))
     data = Path(args.data)
     out = Path(args.out) if args.out else Path(data.stem + ".bpnn")
     check_outputs({"--out": out, "--report": args.report}, {"--plots": args.plots})
@@ -95,9 +111,11 @@ def run_tune(args: argparse.Namespace) -> int:
         candidates.append((sizes, estimator.get_params()))
     measure = "mean squared error" if dataset.task == "regression" else "error rate"
     held_out = f"{args.folds}-fold cross-validation" if args.folds else "validation"
+    client = None if args.scheduler is None else connect(args.scheduler)
     if not args.quiet:
+        where = f"{args.jobs} process(es)" if client is None else f"the Dask cluster at {args.scheduler}"
         print(f"bpnn tune {data.name}: {len(candidates)} candidates × {args.folds or 1} fold(s) × {settings.restarts} "
-              f"restart(s) on {args.jobs} process(es)", file=sys.stderr)
+              f"restart(s) on {where}", file=sys.stderr)
 
     def report(candidate: object) -> None:
         if not args.quiet:
@@ -109,12 +127,16 @@ def run_tune(args: argparse.Namespace) -> int:
     try:
         results = tune(dataset.task, candidates, dataset.X, dataset.y, folds=args.folds, block=args.block,
                        seed=settings.seed if settings.division_seed is None else settings.division_seed,
-                       jobs=args.jobs, report=report)
+                       jobs=args.jobs, client=client, report=report)
+        best = best_of(results)
+        searched = None if methods is None else search(args, dataset, settings, best.hidden, methods, client)
     except TuneError as error:
         raise UsageError(str(error)) from None
     except ValueError as error:
         raise UsageError(f"{data.name}: {in_cli_words(str(error))}") from None
-    best = best_of(results)
+    finally:
+        if client is not None:
+            client.close()
     summaries = [c.summary() for c in results]
     kept = "the ensemble mean" if settings.ensemble else "the one with the lowest validation error"
     text = (f"{len(results)} candidates judged by {held_out}: each fold's model trained {settings.restarts} time(s) from "
@@ -123,8 +145,12 @@ def run_tune(args: argparse.Namespace) -> int:
             f"every training. The rule √(n+m)+a with "
             f"n = {n_inputs} inputs gives {rule[0]}…{rule[1]}. Chosen: {best.label}, trained again below on "
             f"the division {','.join(f'{r:g}' for r in settings.division)}.")
-    fitted, run = fit_dataset(dataset, dataclasses.replace(settings, hidden=best.hidden), args.quiet,
-                              f"bpnn tune {data.name}: hidden {best.label}")
+    title = f"bpnn tune {data.name}: hidden {best.label}"
+    if searched is None:
+        fitted, run = fit_dataset(dataset, dataclasses.replace(settings, hidden=best.hidden), args.quiet, title)
+    else:
+        fitted, run = searched_run(dataset, dataclasses.replace(settings, hidden=best.hidden, restarts=1), searched,
+                                   title)
     run.settings["tuned over"] = " ".join(args.hidden or [f"{rule[0]}:{rule[1]}"])
     run.settings["judged by"] = held_out
     run.sections.insert(0, tuning_section(summaries, measure, best.label, rule, held_out, text))
@@ -134,7 +160,120 @@ def run_tune(args: argparse.Namespace) -> int:
         section = run.sections[0]
         print_table(section.header, section.rows, title=f"Candidates ({measure}, {held_out})")
         print(f"chosen: hidden {best.label}")
+        if searched is not None:
+            section = run.sections[1]
+            print_table(section.header, section.rows, title=section.title)
+            print(f"kept: the network of {run.settings['start weights'].split()[0]} (the lowest validation error)")
         print_run(run, args.quiet)
         print_trials(fitted.estimator, fitted.task, args.quiet)
         print("wrote " + ", ".join(map(str, written)))
     return 0
+
+
+def check_init_search(args: argparse.Namespace) -> list[str] | None:
+    """The methods of --init-search (None without it), its options checked in their words."""
+    from bpnn.selection.init_search import SearchError, parse_methods
+
+    if args.init_search is None:
+        return None
+    try:
+        methods = parse_methods(args.init_search)
+    except SearchError as error:
+        raise UsageError(str(error)) from None
+    if args.ensemble:
+        raise UsageError("--init-search trains one network from the best start weights; leave out --ensemble")
+    low = 5 if "ga" in methods else 1  # differential evolution mixes three other members into each
+    if args.population < low:
+        raise UsageError(f"--population must be at least {low}{' with ga' if low > 1 else ''}; got {args.population}")
+    for option, value in (("--generations", args.generations), ("--screen-epochs", args.screen_epochs)):
+        if value < 1:
+            raise UsageError(f"{option} must be at least 1; got {value}")
+    return methods
+
+
+def connect(scheduler: str) -> object:
+    """The Dask client of --scheduler, or a UsageError in its words."""
+    from bpnn.distributed import client_from_scheduler
+
+    try:
+        return client_from_scheduler(scheduler)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        raise UsageError(f"--scheduler {scheduler!r}: cannot reach the scheduler ({error})") from None
+
+
+def search(args: argparse.Namespace, dataset: object, settings: object, hidden: tuple, methods: list[str],
+           client: object) -> list:
+    """Every --init-search method on the chosen hidden size, on the usual division, at the same budget."""
+    import numpy as np
+
+    from bpnn.cli.fitting import choose_solver, default_epochs, make_estimator
+    from bpnn.selection.init_search import search_starts
+
+    chosen = dataclasses.replace(settings, hidden=hidden, restarts=1, ensemble=False)
+    n_outputs = dataset.y.shape[1] if dataset.task == "regression" and dataset.y.ndim == 2 else \
+        1 if dataset.task == "regression" else len(np.unique(dataset.y))
+    solver = choose_solver(chosen, dataset.task, dataset.X.shape[1], n_outputs)
+    params = make_estimator(dataset.task, chosen, solver, chosen.epochs or default_epochs(solver), None).get_params()
+    if not args.quiet:
+        print(f"bpnn tune: start weights of hidden {','.join(map(str, hidden))} by {', '.join(methods)}: "
+              f"{args.population} × {args.generations} start vectors × {args.screen_epochs} epochs each, then the best "
+              f"for up to {params['max_iter']} epochs", file=sys.stderr)
+
+    def report(result: object) -> None:
+        if not args.quiet:
+            s = result.summary()
+            print(f"  {s['method']}: {s['candidates']} start vectors, {s['epochs']} of {s['budget']} epochs, "
+                  f"{s['seconds']:.1f} s", file=sys.stderr)
+
+    return search_starts(dataset.task, params, dataset.X, dataset.y, methods, population=args.population,
+                         generations=args.generations, screen_epochs=args.screen_epochs, jobs=args.jobs,
+                         client=client, report=report)
+
+
+def searched_run(dataset: object, settings: object, results: list, title: str) -> tuple:
+    """The Fitted model and report of the --init-search method whose network has the lowest validation error, with
+    the comparison as the report's section."""
+    from bpnn.cli._common import SPLITS
+    from bpnn.cli.fitted import Fitted
+    from bpnn.cli.outputs import describe_run
+    from bpnn.reports.html import Section
+    from bpnn.selection.init_search import INIT_SEARCHES, best_of
+
+    winner = best_of(results)
+    estimator = winner.estimator
+    fitted = Fitted(estimator, dataset.encoder, dataset.task, dataset.target_names, dataset.source)
+    division = estimator.division_
+    rows = {name: part for name, part in zip(SPLITS, (division.train, division.val, division.test)) if part.size}
+    run = describe_run(fitted, dataset, rows, settings, estimator.solver, winner.seconds, title)
+    header, table = comparison(results, dataset.task)
+    run.settings["start weights"] = f"{winner.method} (--init-search {','.join(r.method for r in results)})"
+    budget = results[0].budget
+    text = (f"Each method screened {results[0].summary()['candidates']} start vectors (proposed by "
+            f"{'; '.join(f'{r.method}: {INIT_SEARCHES[r.method].library}' for r in results)}), each trained "
+            f"{winner.screen_epochs} epochs at most and scored by its validation error, and trained the best one "
+            f"again for up to {estimator.max_iter} epochs: a budget of {budget} epochs for every method, the epochs "
+            f"each really ran in the table. Kept: the network of {winner.method}, the lowest validation error.")
+    run.sections.insert(0, Section("Start weights: search against restarts at equal epochs", text, header, table))
+    return fitted, run
+
+
+def comparison(results: list, task: str) -> tuple[list[str], list[list]]:
+    """(header, rows) comparing the methods: start vectors, epochs, the best screened and the final network's
+    validation error, its test figures."""
+    from bpnn.cli.restarts import TEST_FIGURES, figure, measure_of, test_figure
+    from bpnn.selection.init_search import best_of
+
+    measure, to_measure = measure_of(results[0].estimator, task)
+    tests = [name for name in TEST_FIGURES if name in (results[0].estimator.test_scores_ or {})]
+    header = ["method", "start vectors", "screening epochs", "final epochs", "epochs (budget)",
+              f"best screened {measure}", f"validation {measure}", *(TEST_FIGURES[name] for name in tests), "kept"]
+    winner, rows = best_of(results), []
+    for result in results:
+        s = result.summary()
+        rows.append([s["method"], s["candidates"], s["screening_epochs"], s["final_epochs"],
+                     f"{s['epochs']} ({s['budget']})", figure(s["best_screened"], to_measure),
+                     figure(s["val_loss"], to_measure), *(figure(s["test"].get(name), test_figure(name)) for name in tests),
+                     "yes" if result is winner else ""])
+    return header, rows

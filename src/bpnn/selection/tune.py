@@ -11,7 +11,8 @@ with the lowest mean kept error wins; ties go to the smaller network.
 
 Errors: the mean squared error over rows and outputs in the target's units (regression), the share of rows
 misclassified (classification; subset error for multilabel). Candidates and folds run as independent tasks on
-``jobs`` processes, each with one BLAS thread.
+``jobs`` processes, each with one BLAS thread, or on a Dask cluster's workers (``client``;
+:mod:`bpnn.selection.tasks`): the same results, bit for bit.
 
 The rule of thumb quoted with BP networks, h = √(n + m) + a with a = 1…10 (n inputs, m outputs), is
 :func:`rule_of_thumb`; the report marks its range beside the measured errors.
@@ -119,7 +120,7 @@ class Candidate:
                 "worst": float(every.max()), "fits": len(every), "seconds": self.seconds}
 
 
-def evaluate(task: str, params: dict, X: Array, y: Array, train: Array, held: Array | None) -> tuple[float, list, float]:
+def evaluate(X: Array, y: Array, task: str, params: dict, train: Array, held: Array | None) -> tuple[float, list, float]:
     """(kept error, trial errors, seconds) of one candidate on one fold (see the module docstring)."""
     import warnings
 
@@ -145,17 +146,18 @@ def evaluate(task: str, params: dict, X: Array, y: Array, train: Array, held: Ar
 
 
 def tune(task: str, candidates: list[tuple[tuple[int, ...], dict]], X: Array, y: Array, *, folds: int | None = None,
-         block: bool = False, seed: int = 0, jobs: int = 2, report: object = None) -> list[Candidate]:
-    """Every candidate (hidden sizes, estimator parameters) on every fold; ``report(candidate)`` is called as each
-    candidate finishes. Returns the candidates with their results, in the order given."""
-    from joblib import Parallel, delayed
+         block: bool = False, seed: int = 0, jobs: int = 2, client: object | None = None,
+         report: object = None) -> list[Candidate]:
+    """Every candidate (hidden sizes, estimator parameters) on every fold, on ``jobs`` processes or as tasks on
+    the Dask ``client``; ``report(candidate)`` is called as each candidate finishes. Returns the candidates with
+    their results, in the order given."""
+    from bpnn.selection.tasks import map_tasks
 
     X, y = np.asarray(X), np.asarray(y)
     splits = folds_of(len(X), y, task, folds, block, seed)
     results = [Candidate(hidden, params) for hidden, params in candidates]
     tasks = [(c, f) for c in range(len(results)) for f in range(len(splits))]
-    outcomes = Parallel(n_jobs=max(1, min(jobs, len(tasks))), return_as="generator")(
-        delayed(evaluate)(task, results[c].params, X, y, *splits[f]) for c, f in tasks)
+    outcomes = map_tasks(evaluate, (X, y), [(task, results[c].params, *splits[f]) for c, f in tasks], jobs, client)
     done: dict[int, int] = {}
     for (c, _), (kept, trials, seconds) in zip(tasks, outcomes):
         candidate = results[c]
