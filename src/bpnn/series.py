@@ -8,6 +8,8 @@ series of ``n`` time steps into the rows t = max_lag .. n-1, the first times who
   column c and each e in ``exog_delays`` (ascending), X[t-e, c];
 - targets: y[t, :].
 
+:func:`closed_loop` runs a fitted model closed-loop (MATLAB's ``closeloop``): each forecast becomes the next step's lag.
+
 Gaps in the delays (``[1, 2, 12]``) are simply the lags listed. Nothing here looks at the future of a row: its
 inputs are values at times before t (and X at t when 0 is among ``exog_delays``), so any split of the rows by
 time trains on the past only.
@@ -15,7 +17,7 @@ time trains on the past only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -99,3 +101,15 @@ def lag_matrix(y: object, delays: object, X: object = None, exog_delays: object 
         exog = np.stack([X[times - e] for e in lags.exog_delays], axis=2).reshape(len(times), -1)
         inputs = np.hstack([inputs, exog])
     return inputs, y[times]
+
+
+def closed_loop(predict: Callable[[Array], Array], lags: Lags, y: Array, X: Array | None, steps: int) -> Array:
+    """Closed-loop forecasts ``(steps, n_targets)`` of the times after the history ``y`` ``(n, n_targets)``: each
+    step's prediction (``predict`` of one row of lags) becomes the y lag of the next; ``X`` holds the exogenous
+    values of the history and the forecast times (None for NAR)."""
+    series = np.vstack([y, np.full((steps, y.shape[1]), np.nan)])
+    start = len(y)
+    for t in range(start, start + steps):
+        row = lags.row(series, X, t)
+        series[t] = np.asarray(predict(row[None, :]), dtype=np.float64).reshape(-1)  # ŷ_t, fed back as y_t
+    return series[start:]

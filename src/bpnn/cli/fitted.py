@@ -1,5 +1,6 @@
 """A trained table model as the commands hand it around: the estimator (which keeps its scaling) and the table
-encoding of ``bpnn train`` around it, read back from a model file for ``predict`` and ``evaluate``."""
+encoding of ``bpnn train`` around it, read back from a model file for ``predict`` and ``evaluate`` (there as the
+light :class:`bpnn.files.fitted.FittedModel`, which predicts alike without importing scikit-learn)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from bpnn.cli._common import TASKS, UsageError
 class Fitted:
     """A trained table model: the estimator (which keeps its scaling) and the table encoding around it."""
 
-    estimator: object
+    estimator: object  # the estimator, or a FittedModel read from a file (Fitted.from_file)
     encoder: object  # bpnn.tables.FeatureEncoder
     task: str
     target_names: list
@@ -33,7 +34,10 @@ class Fitted:
                 **extra}
 
     @classmethod
-    def from_file(cls, path: str | Path) -> Fitted:
+    def from_file(cls, path: str | Path, estimator: bool = False) -> Fitted:
+        """The model of the file at ``path`` as a light :class:`bpnn.files.fitted.FittedModel`, or with
+        ``estimator`` as the scikit-learn estimator (for code that needs more of its API than predicting)."""
+        from bpnn.files.fitted import fitted_of
         from bpnn.files.modelfile import read
         from bpnn.tables import FeatureEncoder
 
@@ -47,7 +51,8 @@ class Fitted:
                              f"bpnn predict and evaluate need a model from bpnn train")
         refuse_outside_scaling(info, path)
         with contents.checked():
-            fitted = cls(contents.build(), FeatureEncoder.from_dict(info["features"]), info["task"], info["targets"],
+            model = contents.build() if estimator else fitted_of(contents)
+            fitted = cls(model, FeatureEncoder.from_dict(info["features"]), info["task"], info["targets"],
                          info.get("source", ""))
             fitted.check()
         return fitted

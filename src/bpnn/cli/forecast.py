@@ -29,7 +29,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def load_series_model(path: str):
-    """(the NARXRegressor, its model file's ``info``) or UsageError naming what the file holds instead."""
+    """(the NARXRegressor's light view :class:`bpnn.files.fitted.FittedSeries`, its model file's ``info``) or
+    UsageError naming what the file holds instead."""
+    from bpnn.files.fitted import fitted_of
     from bpnn.files.modelfile import read
 
     contents = read(path)
@@ -37,7 +39,7 @@ def load_series_model(path: str):
         raise UsageError(f"{path} holds a {contents.kind}, not a series model; bpnn forecast needs a model from "
                          f"bpnn train --delays (bpnn predict takes the others)")
     with contents.checked():
-        return contents.build(), contents.info
+        return fitted_of(contents), contents.info
 
 
 def run_forecast(args: argparse.Namespace) -> int:

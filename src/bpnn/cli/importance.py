@@ -72,7 +72,7 @@ def run_importance(args: argparse.Namespace) -> int:
     from bpnn.tables import check_columns, check_values, read_table
 
     check_files(args)
-    fitted = Fitted.from_file(args.model)
+    fitted = Fitted.from_file(args.model, estimator=True)  # importance takes the estimator's API
     data = Path(args.data)
     frame = read_table(data, args.encoding)
     labelled = args.method == "permutation"

@@ -104,12 +104,12 @@ def print_run(run, quiet: bool) -> None:
 
 def write_outputs(run, report: str | None, plots: str | None) -> list[Path]:
     """Figures into ``plots`` (a temporary folder when only a report is asked for) and the HTML report."""
+    written: list[Path] = []
+    if not (report or plots):
+        return written  # before importing the plots: matplotlib only when figures are asked for
     from bpnn.reports.html import run_report
     from bpnn.reports.plots import draw_run
 
-    written: list[Path] = []
-    if not (report or plots):
-        return written
     with tempfile.TemporaryDirectory() as scratch:
         figures = draw_run(run, plots or scratch)
         if plots:

@@ -126,13 +126,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
+    from bpnn.files.fitted import fitted_of
     from bpnn.files.modelfile import read
     from bpnn.reports.metrics import table
     from bpnn.reports.progress import print_table
 
     contents = read(args.model)
     with contents.checked():  # a hand-edited header with a valid checksum is the file's fault, exit 2
-        contents.build()
+        fitted_of(contents)  # builds the model (its light view: no scikit-learn), so an inconsistent one is refused
         header, info, meta = contents.header, contents.info, contents.meta
         rows = [("file", args.model), ("model", contents.kind), ("format version", header["format_version"]),
                 ("written by bpnn", header["bpnn_version"]), ("created", header["created"]),

@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, log_expit, log_softmax
+from scipy.special import log_expit, log_softmax
 from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
+from bpnn.core.activations import sigmoid
 from bpnn.estimators import trials
 from bpnn.estimators.base import BPEstimator, keep_arguments, partial_fit_method
 from bpnn.estimators.data import TASKS
 from bpnn.estimators.docs import ATTRIBUTES, DEFAULTS
 from bpnn.estimators.parameters import SHARED_PARAMETERS, parameter_docs
+from bpnn.files import fitted
 from bpnn.files.checkpoint import Checkpointing
 
 Array = np.ndarray
@@ -75,12 +77,7 @@ class BPClassifier(ClassifierMixin, BPEstimator):
         as exactly 0, so that its log is finite and equals :meth:`predict_log_proba`."""
         if trials.has_members(self):  # an ensemble: its members' mean
             return trials.ensemble_proba(self, X)
-        z = self._output_logits(X)
-        if self._target_type == "binary":
-            p = np.hstack([expit(-z), expit(z)])  # [1 - σ(z), σ(z)], each accurate even when tiny
-        else:
-            p = expit(z) if self._target_type == "multilabel" else self.network_.activations[-1].f(z)
-        return np.maximum(p, np.finfo(p.dtype).tiny, out=p)
+        return fitted.probabilities(self._output_logits(X), self._target_type, self.network_)
 
     def predict_log_proba(self, X: object) -> Array:
         """log of predict_proba, computed from the output pre-activation (no cancellation, no -inf); floored, like
@@ -93,7 +90,7 @@ class BPClassifier(ClassifierMixin, BPEstimator):
         else:
             # multilabel: the log of predict_proba's values (scikit-learn's definition), so that both rank the
             # labels alike where σ(z) rounds to 1; floored at tiny, it is as accurate as log σ(z) to 1e-16
-            log_p = np.log(expit(z)) if self._target_type == "multilabel" else log_softmax(z, axis=1)
+            log_p = np.log(sigmoid(z)) if self._target_type == "multilabel" else log_softmax(z, axis=1)
         return np.maximum(log_p, np.log(np.finfo(log_p.dtype).tiny), out=log_p)
 
     def predict(self, X: object) -> Array:
@@ -104,11 +101,7 @@ class BPClassifier(ClassifierMixin, BPEstimator):
 
     def _labels(self, z: Array) -> Array:
         """The predicted labels from the output pre-activation Z[L]."""
-        if self._target_type == "multilabel":
-            return (z > 0).astype(int)  # σ(z) > 0.5  ⟺  z > 0
-        if self._target_type == "binary":
-            return self.classes_[(z[:, 0] > 0).astype(int) if len(self.classes_) == 2 else np.zeros(len(z), int)]
-        return self.classes_[z.argmax(axis=1)]
+        return fitted.labels_of_logits(z, self._target_type, self.classes_)
 
     def _test_scores(self, test: tuple, y_test: Array) -> dict:
         """Accuracy and cross-entropy (without the L2 penalty) on the test rows of the division."""
@@ -198,14 +191,7 @@ class BPClassifier(ClassifierMixin, BPEstimator):
             meta["classes"] = self.classes_.tolist()  # strings and other labels travel in JSON
 
     def _classes_from_state(self, meta: dict, arrays: dict) -> None:
-        if "classes" in arrays:
-            self.classes_ = arrays["classes"]
-        else:  # labels that travel in JSON: a flat list of distinct strings or numbers, as _classes_to_state wrote it
-            labels = meta["classes"]
-            if not (isinstance(labels, list) and labels and all(isinstance(label, (str, int, float)) for label in labels)
-                    and len(set(labels)) == len(labels)):
-                raise ValueError(f"classes {labels!r} are not a list of distinct labels")
-            self.classes_ = np.asarray(labels, dtype=object)
+        self.classes_ = fitted.classes_from_state(meta, arrays)  # numbers in an array, other labels in JSON
         self.class_weight_ = arrays["class_weight"]
 
     def __sklearn_tags__(self):  # noqa: ANN204 - scikit-learn's Tags

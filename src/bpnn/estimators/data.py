@@ -20,6 +20,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d, validate_data
 
 from bpnn.estimators.parameters import DIVISIONS
+from bpnn.files import fitted
 from bpnn.preprocessing import Chain, Division, RemoveConstant, divide, make_scaler
 
 Array = np.ndarray
@@ -250,8 +251,7 @@ def fit_scaling(est: object, X: Array, Y: Array, sample_weight: Array | None) ->
 
 
 def network_inputs(est: object, X: Array, dtype: np.dtype) -> Array:
-    X = X if est.x_scaler_ is None else est.x_scaler_.transform(X)
-    return X.astype(dtype, copy=False)
+    return fitted.network_inputs(est.x_scaler_, X, dtype)
 
 
 def network_targets(est: object, Y: Array, dtype: np.dtype) -> Array:
@@ -260,4 +260,4 @@ def network_targets(est: object, Y: Array, dtype: np.dtype) -> Array:
 
 def original_units(est: object, Y: Array) -> Array:
     """Network outputs ``(m, n_outputs)`` in the target's units (the reverse of the target scaling)."""
-    return Y if est.y_scaler_ is None else est.y_scaler_.inverse_transform(Y).astype(Y.dtype, copy=False)
+    return fitted.original_units(est.y_scaler_, Y)

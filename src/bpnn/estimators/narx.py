@@ -19,7 +19,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from bpnn.estimators.base import keep_arguments
 from bpnn.estimators.regressor import BPRegressor
-from bpnn.series import Lags, as_lags, as_series, lag_matrix
+from bpnn.files.fitted import series_state
+from bpnn.series import Lags, as_lags, as_series, closed_loop, lag_matrix
 
 Array = np.ndarray
 OWN_PARAMETERS = ("delays", "exog_delays")
@@ -193,12 +194,12 @@ class NARXRegressor(RegressorMixin, BaseEstimator):
         if Xa is None and X_future is not None:
             raise ValueError("X_future is for a NARX model's exogenous inputs; this model was fitted without X (NAR)")
         members = getattr(self.regressor_, "estimators_", None) or []
-        mean = self._closed_loop(self.regressor_, Y, X_all, steps)
+        mean = closed_loop(self.regressor_.predict, lags, Y, X_all, steps)
         if not return_std:
             return mean[:, 0] if self.n_targets_ == 1 else mean
         if not members:
             raise ValueError("return_std needs an ensemble (ensemble=True): the spread of its members' forecasts")
-        paths = np.stack([self._closed_loop(member, Y, X_all, steps) for member in members])
+        paths = np.stack([closed_loop(member.predict, lags, Y, X_all, steps) for member in members])
         std = paths.std(axis=0)
         return (mean[:, 0], std[:, 0]) if self.n_targets_ == 1 else (mean, std)
 
@@ -228,14 +229,6 @@ class NARXRegressor(RegressorMixin, BaseEstimator):
         padded[:min(steps, len(future))] = future[:steps]
         return padded
 
-    def _closed_loop(self, regressor: BPRegressor, Y: Array, X_all: Array | None, steps: int) -> Array:
-        series = np.vstack([Y, np.full((steps, self.n_targets_), np.nan)])
-        start = len(Y)
-        for t in range(start, start + steps):
-            row = self.lags_.row(series, X_all, t)
-            series[t] = np.asarray(regressor.predict(row[None, :]), dtype=np.float64).reshape(-1)
-        return series[start:]
-
     # ---- model files ----------------------------------------------------------------------------------
     def _to_state(self) -> tuple[dict, dict[str, Array]]:
         """The regressor's state (:mod:`bpnn.estimators.state`) with the series' own under ``narx``."""
@@ -253,8 +246,7 @@ class NARXRegressor(RegressorMixin, BaseEstimator):
     @classmethod
     def _from_state(cls, meta: dict, arrays: dict[str, Array]) -> NARXRegressor:
         own = meta["narx"]
-        regressor = BPRegressor._from_state({key: value for key, value in meta.items() if key != "narx"},
-                                            {key: value for key, value in arrays.items() if not key.startswith("narx/")})
+        regressor = BPRegressor._from_state(*series_state(meta, arrays))
         params = {name: value for name, value in regressor.get_params(deep=False).items()
                   if name in cls().get_params(deep=False)}
         est = cls(**params, **own["params"])

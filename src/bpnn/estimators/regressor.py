@@ -12,6 +12,7 @@ from bpnn.estimators.docs import ATTRIBUTES, DEFAULTS
 from bpnn.estimators.metrics import r2
 from bpnn.estimators.parameters import SHARED_PARAMETERS, parameter_docs
 from bpnn.files.checkpoint import Checkpointing
+from bpnn.files.fitted import as_prediction
 
 Array = np.ndarray
 
@@ -66,8 +67,7 @@ class BPRegressor(RegressorMixin, BPEstimator):
         if return_std or trials.has_members(self):
             return trials.ensemble_predict(self, X, return_std)
         X = self._prepare_inputs(X)
-        out = self._original_units(self.network_.predict(X))
-        return out[:, 0] if out.shape[1] == 1 else out
+        return as_prediction(self._original_units(self.network_.predict(X)))
 
     def _test_scores(self, test: tuple, y_test: Array) -> dict:
         """The mean squared error over samples and outputs (MATLAB's mse) and R², in the target's units, on the

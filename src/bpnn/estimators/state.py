@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from bpnn.core.network import Network
 from bpnn.core.training import History
 from bpnn.estimators.data import TASKS
+from bpnn.files.fitted import member_states
 from bpnn.preprocessing import Division, scaler_from_dict
 
 Array = np.ndarray
@@ -116,7 +117,5 @@ def from_state(cls: type, meta: dict, arrays: dict[str, Array]) -> object:
     if "trials" in meta:
         est.trials_, est.best_trial_ = meta["trials"], meta["best_trial"]
     if meta.get("members"):
-        est.estimators_ = [from_state(cls, member, {name[len(f"members/{k}/"):]: array for name, array in arrays.items()
-                                                    if name.startswith(f"members/{k}/")})
-                           for k, member in enumerate(meta["members"])]
+        est.estimators_ = [from_state(cls, *member) for member in member_states(meta, arrays)]
     return est

@@ -26,6 +26,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from bpnn.estimators.data import random_streams
+from bpnn.files.fitted import labels_of_proba, mean_and_spread
 
 Array = np.ndarray
 SEED_LIMIT = np.iinfo(np.int32).max
@@ -156,9 +157,8 @@ def ensemble_predict(est: object, X: object, return_std: bool) -> Array | tuple[
     if not members:
         raise ValueError("return_std=True gives the spread over the members of an ensemble; fit with ensemble=True "
                          "(and n_init > 1) first")
-    predictions = np.stack([member.predict(X) for member in members])
-    mean = predictions.mean(axis=0)
-    return (mean, predictions.std(axis=0)) if return_std else mean
+    mean, std = mean_and_spread([member.predict(X) for member in members])
+    return (mean, std) if return_std else mean
 
 
 def ensemble_proba(est: object, X: object) -> Array:
@@ -168,12 +168,7 @@ def ensemble_proba(est: object, X: object) -> Array:
 
 def ensemble_labels(est: object, X: object) -> Array:
     """A classifier ensemble's labels, from the mean probabilities (the class of the largest; p > 0.5 per label)."""
-    proba = ensemble_proba(est, X)
-    if est._target_type == "multilabel":
-        return (proba > 0.5).astype(int)
-    if est._target_type == "binary":
-        return est.classes_[(proba[:, 1] > 0.5).astype(int)]
-    return est.classes_[proba.argmax(axis=1)]
+    return labels_of_proba(ensemble_proba(est, X), est._target_type, est.classes_)
 
 
 def spread(est: object) -> dict | None:
