@@ -54,7 +54,8 @@ LAYERS = [  # (packages of one layer, why it stands there), top down
                                                    "time series as lag matrices"),
     (("bpnn.core",), "NumPy only: networks, losses, optimizers, training, solvers"),
 ]
-CORE_MAY_IMPORT = {"numpy", "scipy", "threadpoolctl"}  # SciPy and threadpoolctl lazily, inside the functions
+CORE_MAY_IMPORT = {"numpy", "scipy", "threadpoolctl", "numba"}  # SciPy, threadpoolctl and Numba (the optional
+# compiled updates, bpnn[fast]) lazily, inside the functions
 MAX_LINES = 700
 LONG_BY_NATURE = {  # module -> why it may be longer than MAX_LINES
     "derivation/words.py": "the explain trace's sentences in English and Chinese: a table of words, one entry a "

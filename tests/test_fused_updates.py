@@ -16,12 +16,27 @@ bound each parameter is held to; in practice the errors are a fraction of it.
 
 from __future__ import annotations
 
+import importlib.util
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
+from bpnn.core import kernels
 from bpnn.core.optimizers import Adam, GradientDescent, Momentum, RMSprop, make_optimizer
 
 STEPS = 10
+NUMBA = importlib.util.find_spec("numba") is not None
+needs_numba = pytest.mark.skipif(not NUMBA, reason="the compiled updates need Numba (pip install bpnn[fast])")
+PATHS = ["numpy", pytest.param("compiled", marks=needs_numba)]
+
+
+@pytest.fixture
+def path(request, monkeypatch) -> str:
+    """Run the updates in the NumPy form or in the compiled loops of bpnn.core.kernels, whatever the size."""
+    monkeypatch.setattr(kernels, "MIN_PARAMS", 0 if request.param == "compiled" else 2 ** 62)
+    return request.param
 
 
 def wide(dtype: np.dtype) -> type:
@@ -88,9 +103,10 @@ def rmsprop_reference(theta: np.ndarray, grads: list, rate: float, rho: float, e
         yield theta, s, np.abs(delta)
 
 
+@pytest.mark.parametrize("path", PATHS, indirect=True)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("overwrite_grad", [False, True])
-def test_adam_matches_the_bias_corrected_textbook_rule_within_a_few_ulp_per_step(dtype, overwrite_grad):
+def test_adam_matches_the_bias_corrected_textbook_rule_within_a_few_ulp_per_step(dtype, overwrite_grad, path):
     dtype = np.dtype(dtype)
     u = np.finfo(dtype).eps / 2
     grads = gradients(dtype)
@@ -109,8 +125,9 @@ def test_adam_matches_the_bias_corrected_textbook_rule_within_a_few_ulp_per_step
     assert rule.t == STEPS
 
 
+@pytest.mark.parametrize("path", PATHS, indirect=True)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_rmsprop_matches_the_textbook_rule_within_a_few_ulp_per_step(dtype):
+def test_rmsprop_matches_the_textbook_rule_within_a_few_ulp_per_step(dtype, path):
     dtype = np.dtype(dtype)
     u = np.finfo(dtype).eps / 2
     grads = gradients(dtype)
@@ -172,3 +189,51 @@ def test_training_with_a_seed_is_bit_for_bit_deterministic(optimizer, dtype):
         runs.append((net.params.copy(), list(history.loss)))
     assert np.array_equal(runs[0][0], runs[1][0]) and runs[0][1] == runs[1][1]
     assert runs[0][0].dtype == np.dtype(dtype)
+
+
+@needs_numba
+@pytest.mark.parametrize("rule", [Adam, RMSprop])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_compiled_update_is_bit_identical_to_the_numpy_form(rule, dtype, monkeypatch):
+    """Same operations in the same order in the same dtype: parameters and state agree bit for bit, through
+    exact zeros, tiny and huge gradients, an overflow to inf and a NaN (compared as equal)."""
+    grads = gradients(np.dtype(dtype), n=1031, steps=12)
+    grads[6][3], grads[9][4], grads[8][5] = np.inf, np.nan, np.finfo(dtype).max
+    runs = []
+    for min_params in (2 ** 62, 0):  # the NumPy form, then the compiled loop
+        monkeypatch.setattr(kernels, "MIN_PARAMS", min_params)
+        params, optimizer = start(np.dtype(dtype), n=1031), rule(learning_rate=0.01)
+        with np.errstate(all="ignore"):
+            for g in grads:
+                optimizer.update(params, g.copy(), overwrite_grad=True)
+        runs.append((params, optimizer.state()))
+    (numpy_params, numpy_state), (compiled_params, compiled_state) = runs
+    assert compiled_params.dtype == np.dtype(dtype) and np.isnan(compiled_params).any()  # the NaN reached θ
+    np.testing.assert_array_equal(compiled_params, numpy_params)  # NaNs in the same places count as equal
+    assert numpy_state.keys() == compiled_state.keys()
+    for key, value in numpy_state.items():
+        np.testing.assert_array_equal(compiled_state[key], value)
+
+
+def test_the_compiled_update_is_chosen_by_size_and_layout_only(monkeypatch):
+    monkeypatch.setattr(kernels, "MIN_PARAMS", 100)
+    small, large = np.zeros(99), np.zeros(100)
+    assert kernels.for_params("adam", small, small) is None  # below MIN_PARAMS: the NumPy form
+    assert kernels.for_params("adam", large, large[::-1]) is None  # not contiguous
+    assert kernels.for_params("adam", large, large.astype(np.float32)) is None  # mixed dtypes
+    assert (kernels.for_params("rmsprop", large, large) is not None) == NUMBA
+    with pytest.raises(ValueError, match="valid ones are adam, rmsprop"):
+        kernels.compiled("sgd")
+
+
+def test_small_networks_never_load_numba():
+    """Importing Numba and loading the compiled loops costs about half a second; a network below MIN_PARAMS
+    trains with Adam and RMSprop without it."""
+    script = ("import sys, numpy as np\n"
+              "from bpnn.core import Network, make_optimizer, train\n"
+              "X = np.random.default_rng(0).standard_normal((64, 8)); Y = X[:, :2] > 0\n"
+              "for name in ('adam', 'rmsprop'):\n"
+              "    train(Network([8, 16, 2]), X, Y, 'bce', make_optimizer(name), epochs=2, batch_size=16)\n"
+              "print('numba' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
