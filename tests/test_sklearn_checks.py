@@ -29,6 +29,9 @@ ESTIMATORS = [
     BPClassifier(solver="sgd", early_stopping=True),
     BPRegressor(solver="sgd", early_stopping=True),
     BPRegressor(solver="lm", hidden_layer_sizes=(10,)),  # fitnet's size: LM on 100 units is JᵀJ of 10⁴ x 10⁴ entries
+    BPRegressor(solver="trainbr", activation="tanh", scaling="mapminmax", hidden_layer_sizes=(10,), max_iter=15,
+                alpha=0.0),  # MATLAB's name of br (which estimates its own penalty, so alpha is 0)
+    BPClassifier(solver="trainrp", activation="tanh", scaling="mapminmax", **SHORT),  # MATLAB's name of rprop
     BPClassifier(n_init=2, ensemble=True, **SHORT),  # several trials, their mean (bpnn.estimators.trials)
     BPRegressor(n_init=2, ensemble=True, **SHORT),
     BPRegressor(n_init=3, early_stopping=True, learning_rate_init=0.01, **SHORT),

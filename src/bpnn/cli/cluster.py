@@ -32,7 +32,7 @@ from bpnn.cli._common import (
     parse_sizes,
 )
 from bpnn.cli.fitted import Fitted
-from bpnn.cli.fitting import Settings, choose_solver, default_epochs
+from bpnn.cli.fitting import Settings, choose_solver, default_epochs, solver_flags_of, solver_options_for
 from bpnn.cli.outputs import performance_measure, split_metrics
 
 TASK_ROWS = 1000  # rows the task is detected on
@@ -96,7 +96,8 @@ def run_train_on_cluster(args: argparse.Namespace) -> int:
         raise UsageError(f"{data.name}: a target column holds text, so it cannot be a regression target; "
                          f"use --task classification")
     settings = Settings(parse_sizes(args.hidden), args.activation, args.solver, args.epochs, args.learning_rate,
-                        args.batch_size, args.alpha, (1.0, 0.0, 0.0), "none", 0, args.seed)
+                        args.batch_size, args.alpha, (1.0, 0.0, 0.0), "none", 0, args.seed,
+                        solver_options=solver_flags_of(args))
     n_outputs = len(args.target) if task == "regression" else 2  # the solver choice only asks classification or not
     solver = choose_solver(settings, task, len(X.columns), n_outputs)
     epochs = settings.epochs or default_epochs(solver)
@@ -112,7 +113,8 @@ def run_train_on_cluster(args: argparse.Namespace) -> int:
         estimator = (DaskBPClassifier if task == "classification" else DaskBPRegressor)(
             hidden_layer_sizes=settings.hidden, activation=settings.activation, solver=solver, alpha=settings.alpha,
             max_iter=epochs, random_state=settings.seed, learning_rate_init=settings.learning_rate,
-            batch_size="auto" if settings.batch_size is None else settings.batch_size, client=client)
+            batch_size="auto" if settings.batch_size is None else settings.batch_size, client=client,
+            solver_options=solver_options_for(settings, solver, goal=True))  # no scaling: MSE in the targets' units
         inputs = X.to_dask_array(lengths=True)  # no column names: the saved model takes the encoder's matrix
         if not args.quiet:
             print(f"bpnn train: {solver} on {data.name} over {len(client.scheduler_info()['workers'])} worker(s), "

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from bpnn.cli._common import (
     FULL_BATCH_EPOCHS,
@@ -35,6 +35,112 @@ MAX_SEED = 2**32 - 1  # NumPy's seeds
 MEMORY_SHARE = 0.5  # LM and BR may take at most this share of the memory available for their JᵀJ
 
 
+@dataclass(frozen=True)
+class SolverFlag:
+    """A flag of ``bpnn train`` that sets one option of MATLAB's trainParam (``solver_options`` of the estimator);
+    the solvers that take it are those whose record lists ``option``; its bounds are
+    :data:`bpnn.estimators.parameters.OPTION_CHECKS`'s."""
+
+    flag: str
+    option: str
+    help: str
+
+
+SOLVER_FLAGS: tuple[SolverFlag, ...] = (
+    SolverFlag("--goal", "goal", "stop once the training performance is at most GOAL (MATLAB's goal; default 0): the "
+                                 "mean squared error in the targets' units, as the Training row shows it (several "
+                                 "targets of different ranges: of the scaled targets; classification: the cross-entropy)"),
+    SolverFlag("--min-grad", "min_grad", "stop once the gradient's norm falls below MIN_GRAD (MATLAB's min_grad; "
+                                         "default 1e-7 for lm and br, 1e-5 rprop, 1e-6 scg)"),
+    SolverFlag("--mu", "mu", "initial damping μ of lm and br (MATLAB's mu; default 0.001, br 0.005)"),
+    SolverFlag("--mu-dec", "mu_dec", "μ is multiplied by MU_DEC (< 1) after a step that lowers the error (default 0.1)"),
+    SolverFlag("--mu-inc", "mu_inc", "μ is multiplied by MU_INC (> 1) after one that does not (default 10)"),
+    SolverFlag("--mu-max", "mu_max", "stop once μ passes MU_MAX (MATLAB's mu_max; default 1e10)"),
+)
+
+
+def add_solver_flags(group: argparse._ArgumentGroup) -> None:
+    """--goal, --min-grad, --mu, --mu-dec, --mu-inc, --mu-max: MATLAB's trainParam of the full-batch solvers."""
+    for flag in SOLVER_FLAGS:
+        group.add_argument(flag.flag, type=float, metavar=flag.option.upper(), help=flag.help)
+
+
+def solver_flags_of(args: argparse.Namespace) -> dict:
+    """{option: value} of the trainParam flags given, each checked in the flag's words."""
+    from bpnn.estimators.parameters import OPTION_CHECKS
+
+    options = {}
+    for flag in SOLVER_FLAGS:
+        value = getattr(args, flag.option, None)
+        if value is None:
+            continue
+        try:
+            OPTION_CHECKS[flag.option](flag.flag, value)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        options[flag.option] = value
+    return options
+
+
+def solver_options_for(settings: Settings, solver: str, goal: bool = False) -> dict | None:
+    """The estimator's solver_options from the trainParam flags; a flag the solver does not take is refused,
+    naming the solvers that take it. --goal is among them with ``goal`` (no target scaling, so the solver's goal
+    is in the targets' units); otherwise :class:`Goal` applies it in the table's units."""
+    for option in settings.solver_options:
+        if option not in SOLVERS[solver].options:
+            flag = next(f.flag for f in SOLVER_FLAGS if f.option == option)
+            takers = [name for name, record in SOLVERS.items() if option in record.options]
+            chosen = "" if settings.solver else " (the default for this table; choose one with --solver)"
+            raise UsageError(f"{flag} applies to --solver {', '.join(takers)}; this run trains with {solver}{chosen}")
+    return {name: value for name, value in settings.solver_options.items() if goal or name != "goal"} or None
+
+
+class Goal:
+    """--goal as MATLAB has it: a training callback that stops once the training performance in the targets' units
+    is at most ``goal``. The solver's own goal compares the MSE of the scaled targets; scaling is affine per
+    target, y' = a·y + c, so MSE = MSE' / a² when every target has the same a (one target always), and the
+    scaled figure stands otherwise (as in the Training curve). The estimator's stop reason becomes "goal met"
+    (:meth:`name_stop`)."""
+
+    def __init__(self, goal: float) -> None:
+        self.goal, self.estimator, self.met = goal, None, None
+
+    def factor(self) -> float:
+        """1/a² of the estimator's target scaling (1 without one, or when targets are scaled differently)."""
+        import numpy as np
+
+        scaler = getattr(self.estimator, "y_scaler_", None)
+        if scaler is None:
+            return 1.0
+        k = scaler.n_features  # the targets, before constant ones are removed
+        slope = (scaler.transform(np.ones((1, k))) - scaler.transform(np.zeros((1, k)))).ravel()  # a per target
+        return float(1 / slope[0] ** 2) if slope.size and np.all(slope == slope[0]) and slope[0] != 0 else 1.0
+
+    def __call__(self, epoch: int, history: object, network: object) -> bool:
+        perf = history.extra.get("perf")
+        if not perf:
+            return False
+        value = perf[-1] * self.factor()  # MSE = MSE' / a²
+        if value <= self.goal:
+            self.met = f"performance {value:.6g} <= --goal {self.goal:g} at epoch {epoch + 1}"
+            return True
+        return False
+
+    def name_stop(self, estimator: object) -> None:
+        """The stop this callback caused, named as MATLAB's goal: stop reason "goal met"."""
+        if self.met and estimator.history_.stop_reason == "stopped by callback":
+            estimator.history_.stop_reason, estimator.history_.message = "goal met", f"goal met: {self.met}"
+
+
+def resolved_max_fail(settings: Settings, solver: str) -> int:
+    """--max-fail, or when not given the solver's MATLAB default: 6, and 0 (no validation stop) for br."""
+    from bpnn.estimators.solving import DEFAULT_MAX_FAIL
+
+    if settings.max_fail is not None:
+        return settings.max_fail
+    return int(SOLVERS[solver].options.get("max_fail", DEFAULT_MAX_FAIL))
+
+
 @dataclass
 class Settings:
     hidden: tuple[int, ...]
@@ -46,12 +152,13 @@ class Settings:
     alpha: float
     division: tuple[float, float, float]
     scaling: str
-    max_fail: int
+    max_fail: int | None  # None: the solver's MATLAB default (resolved_max_fail)
     seed: int
     init: str | None = None
     restarts: int = 1  # n_init, ensemble, division_random_state: bpnn.cli.restarts
     ensemble: bool = False
     division_seed: int | None = None
+    solver_options: dict = field(default_factory=dict)  # --goal, --min-grad, --mu, ...: SOLVER_FLAGS
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
@@ -65,6 +172,8 @@ def settings_of(args: argparse.Namespace) -> Settings:
         raise UsageError(f"unknown --activation {args.activation!r}; choose one of {', '.join(HIDDEN_ACTIVATIONS)}") from None
     if args.epochs is not None and args.epochs < 1:
         raise UsageError(f"--epochs must be at least 1; got {args.epochs}")
+    if args.max_fail is not None and args.max_fail < 0:
+        raise UsageError(f"--max-fail takes a number of epochs from 0 (0: no validation stop); got {args.max_fail}")
     if not 0 <= args.seed <= MAX_SEED:
         raise UsageError(f"--seed takes a whole number from 0 to {MAX_SEED}; got {args.seed}")
     init = getattr(args, "init", None)
@@ -72,7 +181,7 @@ def settings_of(args: argparse.Namespace) -> Settings:
         init = check_choice(init, INITIALIZER_NAMES, "--init")
     return Settings(parse_sizes(args.hidden), activation, args.solver, args.epochs, args.learning_rate, args.batch_size,
                     args.alpha, parse_division(args.division), check_choice(args.scaling, SCALINGS, "--scaling"),
-                    args.max_fail, args.seed, init, *check_restart_options(args))
+                    args.max_fail, args.seed, init, *check_restart_options(args), solver_options=solver_flags_of(args))
 
 
 def choose_init(settings: Settings, solver: str) -> str:
@@ -145,8 +254,18 @@ def default_epochs(solver: str) -> int:
 
 
 def make_estimator(task: str, settings: Settings, solver: str, epochs: int, callbacks: list):
-    """The estimator of MATLAB's workflow: scaling, random division and max_fail validation stop are its own."""
+    """The estimator of MATLAB's workflow: scaling, random division and max_fail validation stop are its own.
+    --goal adds a :class:`Goal` to ``callbacks`` (a list: the training of bpnn train, not the parameters tune
+    hands around, which refuses --goal)."""
     from bpnn.estimators import BPClassifier, BPRegressor
+
+    goal = None
+    if "goal" in settings.solver_options:
+        solver_options_for(settings, solver)  # --goal with a solver without one is refused
+        if callbacks is None:
+            raise UsageError("--goal applies to bpnn train; bpnn tune judges each candidate by its validation error")
+        goal = Goal(settings.solver_options["goal"])
+        callbacks = [*callbacks, goal]
 
     params = {"hidden_layer_sizes": settings.hidden, "activation": settings.activation, "solver": solver,
               "alpha": settings.alpha, "max_iter": epochs, "random_state": settings.seed, "callbacks": callbacks,
@@ -154,8 +273,12 @@ def make_estimator(task: str, settings: Settings, solver: str, epochs: int, call
               "batch_size": "auto" if settings.batch_size is None else settings.batch_size,
               "scaling": None if settings.scaling == "none" else settings.scaling, "division": "random",
               "division_ratios": settings.division, "max_fail": settings.max_fail, "init": choose_init(settings, solver),
+              "solver_options": solver_options_for(settings, solver),
               "n_init": settings.restarts, "ensemble": settings.ensemble, "division_random_state": settings.division_seed}
-    return (BPClassifier if task == "classification" else BPRegressor)(**params)
+    estimator = (BPClassifier if task == "classification" else BPRegressor)(**params)
+    if goal is not None:
+        goal.estimator = estimator
+    return estimator
 
 
 def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpointing: dict | None = None):
@@ -175,6 +298,7 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpoint
         n_classes = len(np.unique(dataset.y))
         n_outputs = 1 if n_classes == 2 else n_classes  # one sigmoid unit for two classes, softmax otherwise
     solver = choose_solver(settings, dataset.task, dataset.X.shape[1], n_outputs)
+    settings = replace(settings, max_fail=resolved_max_fail(settings, solver))  # shown and recorded as a number
     sizes = [dataset.X.shape[1], *settings.hidden, n_outputs]
     check_memory(solver, settings.solver or solver, sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:])))
     epochs = settings.epochs or default_epochs(solver)
@@ -203,6 +327,9 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpoint
     seconds = time.perf_counter() - started
     for message in dict.fromkeys(cli_note(w, solver, epochs) for w in caught):
         print(f"bpnn: note: {message}", file=sys.stderr)
+    for callback in estimator.callbacks:
+        if isinstance(callback, Goal):
+            callback.name_stop(estimator)
     estimator.set_params(callbacks=None)  # callbacks hold the progress display; the model file keeps none
     fitted = Fitted(estimator, dataset.encoder, dataset.task, dataset.target_names, dataset.source)
     division = estimator.division_

@@ -98,8 +98,17 @@ def print_run(run, quiet: bool) -> None:
 
     epochs = max((len(values) for values in run.curves.values()), default=0)
     best = f", best epoch {run.best_epoch + 1}" if run.best_epoch is not None else ""
-    print(f"{run.title}: {epochs} epochs, stopped by {run.stop_reason or 'the epoch limit'}{best}")
+    print(f"{run.title}: {epochs} epochs, {stop_words(run.stop_reason)}{best}")
     print_table(*table(run.metrics, run.counts), title="Metrics")
+
+
+def stop_words(reason: str) -> str:
+    """Why training stopped, in MATLAB's words where MATLAB has the rule ("Performance goal met (goal met)")."""
+    from bpnn.core.record import MATLAB_STOP_WORDS
+
+    if reason in MATLAB_STOP_WORDS:
+        return f"{MATLAB_STOP_WORDS[reason]} ({reason})"
+    return f"stopped by {reason or 'the epoch limit'}"
 
 
 def write_outputs(run, report: str | None, plots: str | None) -> list[Path]:

@@ -12,7 +12,8 @@ from bpnn.cli._common import UsageError, parse_division, parse_sizes
 # those that decide the result must match when given again; the outputs may be given anew.
 RESUME_FIXED = ("data", "target", "features", "exclude", "sheet", "header_row", "task", "encoding",
                 "impute", "drop_missing", "hidden", "activation", "solver",
-                "epochs", "learning_rate", "batch_size", "alpha", "division", "scaling", "max_fail", "seed", "init")
+                "epochs", "learning_rate", "batch_size", "alpha", "division", "scaling", "max_fail", "seed", "init",
+                "goal", "min_grad", "mu", "mu_dec", "mu_inc", "mu_max")
 RESUME_OUTPUTS = ("out", "report", "plots", "checkpoint", "checkpoint_every")
 PATH_OPTIONS = ("data", "out", "report", "plots", "checkpoint")  # kept absolute: a resume works from any folder
 

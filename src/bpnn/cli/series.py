@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bpnn.cli._common import SPLITS, UsageError, check_choice, check_outputs
-from bpnn.core.solvers import SOLVERS
+from bpnn.core.solvers import SOLVERS, solver_name
 
 REFUSED_WITH_DELAYS = {  # option -> why it does not go with --delays
     "features": "the inputs of a series model are the lags of --target and of the --exog columns; name inputs with "
@@ -183,7 +183,7 @@ def run_train_series(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from bpnn.cli.fitting import choose_init, default_epochs, settings_of
+    from bpnn.cli.fitting import choose_init, default_epochs, resolved_max_fail, settings_of, solver_options_for
     from bpnn.cli.restarts import counting_trials
     from bpnn.estimators import NARXRegressor
     from bpnn.estimators.parameters import in_cli_words
@@ -212,7 +212,11 @@ def run_train_series(args: argparse.Namespace) -> int:
         raise UsageError(f"{data.name}: {series.n_history} time steps with a target and lags up to {max_lag} leave "
                          f"{max(n_rows, 0)} rows to learn from; give a longer series or smaller --delays/--exog-delays")
     check_division(n_rows, settings.division, data.name)
-    solver = check_choice(settings.solver or "lm", tuple(SOLVERS), "--solver")
+    solver = check_choice(solver_name(settings.solver or "lm"), tuple(SOLVERS), "--solver")
+    settings = replace(settings, max_fail=resolved_max_fail(settings, solver))
+    if "goal" in settings.solver_options:
+        raise UsageError("--goal applies to bpnn train without --delays; stop a series network by --epochs or "
+                         "--max-fail")
     epochs = settings.epochs or default_epochs(solver)
     progress = TrainingProgress(epochs, f"{solver} on {data.name} (delays {lags_in_words(tuple(delays))})",
                                 quiet=args.quiet, max_fail=settings.max_fail if settings.division[1] > 0 else None)
@@ -224,6 +228,7 @@ def run_train_series(args: argparse.Namespace) -> int:
         scaling=None if settings.scaling == "none" else settings.scaling, division="block",
         division_ratios=settings.division, max_fail=settings.max_fail, init=choose_init(settings, solver),
         n_init=settings.restarts, ensemble=settings.ensemble, division_random_state=settings.division_seed,
+        solver_options=solver_options_for(settings, solver),
         callbacks=[counting_trials(progress, settings.restarts) if several else progress.callback])
     y_frame = series.frame[series.targets].iloc[:series.n_history].astype(float)
     X_frame = series.frame[series.exog].iloc[:series.n_history].astype(float) if series.exog else None

@@ -35,7 +35,7 @@ from bpnn.cli._common import (
     note_dropped,
     print_notes,
 )
-from bpnn.cli.fitting import fit_dataset, settings_of
+from bpnn.cli.fitting import add_solver_flags, fit_dataset, settings_of
 from bpnn.cli.outputs import model_info, print_run, write_outputs
 from bpnn.cli.restarts import add_restart_options, check_restart_options, print_trials
 from bpnn.cli.resume import option_value, relative_to, resumed_options, train_options
@@ -112,13 +112,15 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--scaling", default=DEFAULT_SCALING, help=f"mapminmax (to [-1, 1]) or standard, after removing "
                                                                   f"constant input columns, or none (default {DEFAULT_SCALING})")
     group.add_argument("--max-fail", type=int, default=DEFAULT_MAX_FAIL,
-                       help=f"validation checks: epochs without a lower validation loss before stopping, 0 for none "
-                            f"(default {DEFAULT_MAX_FAIL})")
+                       help="validation checks: epochs without a lower validation loss before stopping, 0 for none "
+                            "(default 6; 0 for br, as MATLAB's trainbr)")
     group.add_argument("--seed", type=int, default=DEFAULT_SEED,
                        help=f"random seed of initialisation, division and shuffling (default {DEFAULT_SEED})")
     group.add_argument("--init", help=f"weight initialisation: nguyen_widrow (MATLAB's initnw), glorot_uniform, he_uniform, "
                                       f"… (default nguyen_widrow for {', '.join(MATLAB)} with mapminmax, else glorot_uniform)")
     add_restart_options(group)
+    add_solver_flags(parser.add_argument_group("MATLAB's trainParam of lm, br, rprop and scg (--goal, --min-grad) "
+                                               "and of lm and br (--mu ...)"))
 
 
 def defaults() -> dict:

@@ -47,6 +47,10 @@ Score = Callable[[Network, Array, Array, Array | None], float]
 
 STOP_REASONS = ("goal met", "maximum epochs", "minimum gradient", "maximum mu", "validation stop", "time limit",
                 "no improvement", "stopped by callback", "interrupted")  # those of MATLAB's record
+# how MATLAB's training window words the stop reasons it shares (shown by bpnn train beside bpnn's own)
+MATLAB_STOP_WORDS = {"goal met": "Performance goal met", "maximum epochs": "Maximum epoch reached",
+                     "minimum gradient": "Minimum gradient reached", "maximum mu": "Maximum mu reached",
+                     "validation stop": "Validation stop", "time limit": "Maximum time elapsed"}
 
 
 class DivergenceWarning(RuntimeWarning):

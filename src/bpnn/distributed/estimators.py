@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from bpnn.core.optimizers import SCHEDULE_ALIASES
 from bpnn.core.record import EarlyStopping
-from bpnn.core.solvers import FULL_BATCH_SOLVERS, get_solver
+from bpnn.core.solvers import FULL_BATCH_SOLVERS, get_solver, solver_name
 from bpnn.distributed.cluster import compute, default_client, limit_blas_threads
 from bpnn.distributed.local_sgd import local_sgd
 from bpnn.distributed.objective import DaskObjective
@@ -123,7 +123,7 @@ class _DaskTraining:
                             prepare_validation(self, validation_data, self.network_.dtype))
         epochs_before = self.history_.epochs
         self.history_.stop_reason = self.history_.message = ""  # they describe the latest run
-        if self.solver in FULL_BATCH_SOLVERS:
+        if solver_name(self.solver) in FULL_BATCH_SOLVERS:
             self._fit_full_batch(partitions, data)
         else:
             self._fit_local_sgd(partitions, data, shuffle_rng)

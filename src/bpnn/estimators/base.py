@@ -20,7 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from bpnn.core.network import Network
 from bpnn.core.optimizers import GradientDescent
-from bpnn.core.solvers import solver_record
+from bpnn.core.solvers import solver_name, solver_record
 from bpnn.core.training import EarlyStopping, History
 from bpnn.estimators import data as _data
 from bpnn.estimators import solving, state, trials
@@ -205,7 +205,7 @@ class partial_fit_method:  # noqa: N801 - used as a decorator, like available_if
             return self.method
         if not trials.partial_fit_available(est):
             raise AttributeError(f"This {type(est).__name__!r} has no attribute 'partial_fit' (solver={est.solver!r}"
-                                 f"{', n_init or ensemble' if est.solver in solving.OPTIMIZERS else ''})")
+                                 f"{', n_init or ensemble' if solver_name(est.solver) in solving.OPTIMIZERS else ''})")
         if est.early_stopping:
             raise PartialFitRefused("partial_fit does not support early_stopping=True: it trains on each batch as "
                                     "given, without a validation split. Set early_stopping=False to train "

@@ -19,7 +19,7 @@ from types import MappingProxyType
 import numpy as np
 
 from bpnn.core.optimizers import make_schedule
-from bpnn.core.solvers import FULL_BATCH_SOLVERS, SOLVERS, solver_name, solver_record
+from bpnn.core.solvers import FULL_BATCH_SOLVERS, SOLVER_ALIASES, SOLVERS, solver_name, solver_record
 
 Check = Callable[[str, object], None]  # check(name, value) raises ValueError naming ``name``
 
@@ -94,10 +94,10 @@ def check_patience(name: str, value: object) -> None:
 
 
 def check_solver(name: str, value: object) -> None:
-    if value not in SOLVERS:
-        alias = solver_name(value) if isinstance(value, str) else value
-        hint = f"; MATLAB's {value} is solver={alias!r}" if alias in SOLVERS else ""
-        raise ValueError(f"unknown solver {value!r}; valid solvers are {', '.join(SOLVERS)}{hint}")
+    """A registry name, or MATLAB's name of one (trainlm, trainbr, ...: SOLVER_ALIASES, in any case)."""
+    if not (value in SOLVERS or (isinstance(value, str) and value.strip().lower() in SOLVER_ALIASES)):
+        raise ValueError(f"unknown solver {value!r}; valid solvers are {', '.join(SOLVERS)} (or MATLAB's "
+                         f"{', '.join(SOLVER_ALIASES)})")
 
 
 def check_loss(name: str, value: object) -> None:
@@ -182,7 +182,9 @@ _TABLE = (
               '"sgd", "adam" and "rmsprop" take mini-batch steps; "lbfgs" (SciPy\'s L-BFGS-B) and MATLAB\'s\n'
               'full-batch training functions work on the whole training set: "lm" (trainlm, Levenberg–Marquardt),\n'
               '"br" (trainbr, Bayesian regularization), "rprop" (trainrp), "scg" (trainscg). "lm" and "br" need\n'
-              'the squared error, so they train regressors only.', flag="--solver"),
+              'the squared error, so they train regressors only. MATLAB\'s names are accepted for the solvers they\n'
+              'stand for: "trainlm", "trainbr", "trainscg", "trainrp", "trainbfg" (lbfgs), "traingdx" (sgd).',
+              flag="--solver"),
     Parameter('alpha', 1e-3, interval(0.0, math.inf, low_ok=True), 'float, default=1e-3',
               'L2 penalty α in J = Σ w_i L_i + α/(2S) Σ‖W‖² (weights only, not biases). Solver "br" estimates\n'
               'its own penalty and does not use alpha.', flag="--alpha"),
@@ -320,6 +322,16 @@ ESTIMATOR_OWNED: dict[str, str] = {
     "objective": "bpnn.distributed",
 }
 OPTION_ALIASES = {"time": "time_limit", "lambda": "lambda_"}  # MATLAB trainParam names that are no Python names
+# the values an option may take (the others are checked by their solver); bpnn train's flags check the same bounds
+OPTION_CHECKS: MappingProxyType = MappingProxyType({
+    "goal": interval(0.0, math.inf, low_ok=True),  # stop once the training MSE <= goal
+    "min_grad": interval(0.0, math.inf, low_ok=True),  # stop once the gradient norm < min_grad
+    "mu": interval(0.0, math.inf),  # initial damping μ
+    "mu_dec": interval(0.0, 1.0),  # μ ← μ·mu_dec after a step that lowers the cost
+    "mu_inc": interval(1.0, math.inf),  # μ ← μ·mu_inc after one that does not
+    "mu_max": interval(0.0, math.inf),  # stop once μ passes it
+    "time_limit": interval(0.0, math.inf, low_ok=True, high_ok=True),  # seconds
+})
 
 
 def solver_options(solver: str, given: dict | None) -> dict:
@@ -339,6 +351,8 @@ def solver_options(solver: str, given: dict | None) -> dict:
         if name not in valid:
             names = ", ".join(f"{name} (or {aliases[name]})" if name in aliases else name for name in valid)
             raise ValueError(f"unknown solver_options key {key!r} for solver {solver!r}; valid keys are {names}")
+        if name in OPTION_CHECKS:
+            OPTION_CHECKS[name](f"solver_options[{key!r}]", value)
         options[name] = value
     return options
 
@@ -349,7 +363,7 @@ def check_params(params: dict) -> None:
     for name, value in params.items():
         if name in PARAMETERS:
             PARAMETERS[name].validate(value)
-    solver, given = params["solver"], params["solver_options"]
+    solver, given = solver_name(params["solver"]), params["solver_options"]
     if solver in FULL_BATCH_SOLVERS:
         solver_options(solver, given)  # raises on a bad option name
     elif given:

@@ -17,7 +17,7 @@ import numpy as np
 
 from bpnn.core.network import Network
 from bpnn.core.optimizers import SCHEDULE_ALIASES, GradientDescent, InverseScaling, make_optimizer, make_schedule
-from bpnn.core.solvers import get_solver, solver_record
+from bpnn.core.solvers import get_solver, solver_name, solver_record
 from bpnn.core.training import EarlyStopping, History, train
 from bpnn.estimators.data import TASKS, TrainingData
 from bpnn.estimators.parameters import solver_options
@@ -43,7 +43,7 @@ UNCONVERGED = ("maximum epochs", "maximum function evaluations")  # stop reasons
 
 def make_stepwise_optimizer(est: object) -> GradientDescent:
     """The core optimizer of the stepwise solver ``est.solver``, from the estimator's parameters."""
-    return OPTIMIZERS[est.solver](est)
+    return OPTIMIZERS[solver_name(est.solver)](est)
 
 
 def make_rate_schedule(est: object) -> object:
@@ -96,7 +96,7 @@ def epoch_callbacks(est: object, extra: Sequence[Callable] = ()) -> list[Callabl
 def full_batch_options(est: object) -> dict:
     """Keyword arguments of the full-batch solver beyond the data: alpha, its own options, solver_options,
     max_fail for the solvers that apply it themselves."""
-    from_params = FULL_BATCH_OPTIONS.get(est.solver, lambda est: {})(est)
+    from_params = FULL_BATCH_OPTIONS.get(solver_name(est.solver), lambda est: {})(est)
     options = {"alpha": est.alpha, **from_params, **solver_options(est.solver, est.solver_options)}
     if solver_record(est.solver).validation_stop:
         options["max_fail"] = max_fail(est)

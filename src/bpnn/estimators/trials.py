@@ -39,9 +39,9 @@ def several(est: object) -> bool:
 
 def partial_fit_available(est: object) -> bool:
     """partial_fit continues one network: stepwise solvers only, and neither n_init > 1 nor an ensemble."""
-    from bpnn.core.solvers import STEPWISE_SOLVERS
+    from bpnn.core.solvers import STEPWISE_SOLVERS, solver_name
 
-    return est.solver in STEPWISE_SOLVERS and not several(est)
+    return solver_name(est.solver) in STEPWISE_SOLVERS and not several(est)
 
 
 def streams(est: object) -> list[np.random.Generator]:

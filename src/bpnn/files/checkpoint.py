@@ -135,7 +135,8 @@ class Checkpointing:
 
         resumable = solver_record(estimator.solver).resumable
         if not resumable and (self.path is not None or saved is not None):
-            why = ("SciPy's L-BFGS keeps its curvature memory inside minimize, out of reach" if estimator.solver == "lbfgs"
+            lbfgs = solver_record(estimator.solver).name == "lbfgs"
+            why = ("SciPy's L-BFGS keeps its curvature memory inside minimize, out of reach" if lbfgs
                    else "it does not save its state yet")
             raise ValueError(f"solver {estimator.solver!r} cannot be checkpointed or resumed: {why}; use solver 'lm', "
                              f"'br', 'scg', 'rprop' or a stepwise solver ('adam', 'sgd', 'rmsprop') for checkpoints")

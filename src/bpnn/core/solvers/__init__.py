@@ -84,8 +84,8 @@ FULL_BATCH_SOLVERS: tuple[str, ...] = tuple(name for name, record in SOLVERS.ite
 STEPWISE_SOLVERS: tuple[str, ...] = tuple(name for name, record in SOLVERS.items() if not record.full_batch)
 
 
-# MATLAB's training functions by the registry's names: bpnn train --solver takes either, and the estimators'
-# validation names the registry's for a MATLAB name
+# MATLAB's training functions by the registry's names: bpnn train --solver and the estimators' solver= take either
+# (the one table of them)
 SOLVER_ALIASES: MappingProxyType = MappingProxyType({"trainlm": "lm", "trainbr": "br", "trainscg": "scg",
                                                      "trainrp": "rprop", "trainbfg": "lbfgs", "traingdx": "sgd"})
 
@@ -98,14 +98,16 @@ def solver_name(name: str) -> str:
 
 
 def solver_record(name: str) -> Solver:
-    """The record of ``name``; an unknown name raises ValueError listing the valid ones."""
-    if name not in SOLVERS:
-        raise ValueError(f"unknown solver {name!r}; valid solvers are {', '.join(SOLVERS)}")
-    return SOLVERS[name]
+    """The record of ``name`` (or of the solver a MATLAB name stands for); an unknown name raises ValueError
+    listing the valid ones."""
+    if solver_name(name) not in SOLVERS:
+        raise ValueError(f"unknown solver {name!r}; valid solvers are {', '.join(SOLVERS)} (or MATLAB's "
+                         f"{', '.join(SOLVER_ALIASES)})")
+    return SOLVERS[solver_name(name)]
 
 
 def get_solver(name: str) -> Callable:
-    """The function of the full-batch solver ``name``."""
-    if name not in FULL_BATCH_SOLVERS:
+    """The function of the full-batch solver ``name`` (or of the one a MATLAB name stands for)."""
+    if solver_name(name) not in FULL_BATCH_SOLVERS:
         raise ValueError(f"unknown full-batch solver {name!r}; valid solvers are {', '.join(FULL_BATCH_SOLVERS)}")
-    return SOLVERS[name].function()
+    return SOLVERS[solver_name(name)].function()
