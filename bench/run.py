@@ -24,8 +24,10 @@ Protocol (see :mod:`workloads` for how each framework is set up identically):
   "import bpnn.core"`` (NumPy and the core: what the first use of a lazy name such as ``bpnn.Network``
   costs) minus that of a bare ``python -c pass``.
 - Command latencies (:func:`command_latencies`): median wall and CPU time of whole ``bpnn --help``, ``bpnn info
-  MODEL``, ``bpnn predict MODEL small.csv`` and ``bpnn train`` processes on a small model and file, against a
-  ``python -c "import numpy"`` process as the floor.
+  MODEL``, ``bpnn predict MODEL small.csv``, ``evaluate``, ``export``, ``forecast`` and ``bpnn train`` processes on a
+  small model and file, against a ``python -c "import numpy"`` process as the floor.
+  ``python bench/run.py --commands`` measures them alone and puts them into docs/bench.json and docs/bench.md,
+  every other row of the last full run kept.
 """
 
 from __future__ import annotations
@@ -255,10 +257,16 @@ def command_latencies(repeats: int = 5) -> dict:
     """Whole-process latency of the commands a shell loop or a service would call, on a small model and file.
 
     A 300-row, 4-feature classification table is trained once with ``bpnn train`` (itself a timed row) into
-    a model in a temporary folder; ``bpnn predict`` scores a 20-row file. Every command runs ``repeats``
-    times, interleaved with the others, so that load changes hit every command alike; the median wall time
-    and the median CPU time (user + system of the child, from ``getrusage``: steadier on a busy machine)
-    are reported, with ``python -c "import numpy"`` as the floor."""
+    a model in a temporary folder, and a 200-step series into a NARX model; ``bpnn predict`` scores a 20-row file,
+    ``bpnn evaluate`` a labelled one, ``bpnn export`` writes the NumPy module and ``bpnn forecast`` forecasts 5 steps.
+    Every command runs once untimed, then ``repeats`` times interleaved with the others, so that load changes hit
+    every command alike; the median wall time and the median CPU time (user + system of the child, from
+    ``getrusage``: steadier on a busy machine) are reported, with ``python -c "import numpy"`` as the floor and
+    ``python -c "import pandas"`` beside it (what reading a table costs: predict, evaluate and forecast need it).
+
+    Bytecode: the children write and read compiled bytecode in a temporary ``PYTHONPYCACHEPREFIX`` (and
+    PYTHONDONTWRITEBYTECODE is dropped), as after ``pip install``, which compiles it; the untimed run fills it.
+    Without it every run would compile bpnn's modules again (``bytecode`` in the result says which)."""
     import resource
     import tempfile
 
@@ -268,36 +276,71 @@ def command_latencies(repeats: int = 5) -> dict:
     rng = np.random.default_rng(SEED)
     X = rng.standard_normal((300, 4))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    t = np.arange(200)
+    exog = np.sin(t / 7.0)
+    level = np.r_[0.0, 0.6 * exog[:-1]] + 0.1 * np.cos(t / 3.0)
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
         rows = ["a,b,c,d,y"] + [",".join(f"{v:.4f}" for v in row) + f",{label}" for row, label in zip(X, y)]
         (folder / "train.csv").write_text("\n".join(rows) + "\n")
         (folder / "small.csv").write_text("\n".join(["a,b,c,d"] + [",".join(f"{v:.4f}" for v in row) for row in X[:20]]) + "\n")
-        model = str(folder / "model.bpnn")
+        (folder / "labelled.csv").write_text("\n".join(rows[:21]) + "\n")
+        future = [f"{x:.4f}," for x in np.sin(np.arange(200, 205) / 7.0)]
+        (folder / "series.csv").write_text("\n".join(["x,level", *(f"{a:.4f},{b:.4f}" for a, b in zip(exog, level)),
+                                                       *future]) + "\n")
+        model, series = str(folder / "model.bpnn"), str(folder / "series.bpnn")
         train = bpnn + ["train", str(folder / "train.csv"), "--target", "y", "--hidden", "8", "--epochs", "20", "--out", model,
                         "--quiet"]
-        commands = {"python -c 'import numpy' (floor)": [python, "-c", "import numpy"], "bpnn --help": bpnn + ["--help"],
+        setup = bpnn + ["train", str(folder / "series.csv"), "--target", "level", "--delays", "2", "--exog", "x",
+                        "--hidden", "4", "--epochs", "20", "--out", series, "--quiet"]
+        commands = {"python -c 'import numpy' (floor)": [python, "-c", "import numpy"],
+                    "python -c 'import pandas' (table reading)": [python, "-c", "import pandas"],
+                    "bpnn --help": bpnn + ["--help"],
                     "bpnn info MODEL": bpnn + ["info", model],
                     "bpnn predict MODEL small.csv (20 rows)": bpnn + ["predict", model, str(folder / "small.csv")],
+                    "bpnn evaluate MODEL labelled.csv (20 rows)": bpnn + ["evaluate", model, str(folder / "labelled.csv")],
+                    "bpnn export MODEL --to python": bpnn + ["export", model, "--to", "python", str(folder / "m.py")],
+                    "bpnn forecast SERIES series.csv --steps 5": bpnn + ["forecast", series, str(folder / "series.csv"),
+                                                                         "--steps", "5"],
                     "bpnn train (300 rows, 20 epochs)": train}
-        subprocess.run(train, check=True, capture_output=True, cwd=folder)  # the model the others read; warms the caches
+        for command in [train, setup, *commands.values()]:  # the models the others read; fills the bytecode cache
+            subprocess.run(command, check=True, capture_output=True, cwd=folder, env=env)
         walls = {key: [] for key in commands}
         cpus = {key: [] for key in commands}
+        load_start = os.getloadavg()
         for _ in range(repeats):
             for key, command in commands.items():
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 started = time.perf_counter()
-                subprocess.run(command, check=True, capture_output=True, cwd=folder)
+                subprocess.run(command, check=True, capture_output=True, cwd=folder, env=env)
                 walls[key].append(time.perf_counter() - started)
                 after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 cpus[key].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     floor = "python -c 'import numpy' (floor)"
-    result = {"repeats": repeats, "wall_s": {key: statistics.median(v) for key, v in walls.items()},
+    result = {"repeats": repeats, "date": time.strftime("%Y-%m-%d %H:%M:%S"), "cores": os.cpu_count(),
+              "load_average_start": load_start, "load_average_end": os.getloadavg(),
+              "bytecode": "cached (PYTHONPYCACHEPREFIX, filled by an untimed run)",
+              "wall_s": {key: statistics.median(v) for key, v in walls.items()},
               "cpu_s": {key: statistics.median(v) for key, v in cpus.items()}, "runs_wall_s": walls, "runs_cpu_s": cpus}
     result["over_floor"] = {key: result["wall_s"][key] / result["wall_s"][floor] for key in commands}
     result["cpu_over_floor"] = {key: result["cpu_s"][key] / result["cpu_s"][floor] for key in commands}
     result["floor"] = floor
     return result
+
+
+def update_commands(out: Path, commands: dict) -> None:
+    """The command latencies into the report in ``out`` (bench.json and bench.md), its other rows kept."""
+    path = out / "bench.json"
+    report = json.loads(path.read_text())
+    report["commands"] = commands
+    report["targets"] = check_targets(report["timing"], report["memory"], report.get("imports"), commands)
+    text = markdown(report)
+    path.write_text(json.dumps(report, indent=1, default=float) + "\n")
+    (out / "bench.md").write_text(text)
+    print(text[text.index("## Command latencies"):])
+    print(f"wrote the command latencies into {path} and {out / 'bench.md'}")
 
 
 def _heavy_modules(command: list) -> list:
@@ -429,7 +472,10 @@ def markdown(report: dict) -> str:
                   f"after `bpnn --help`: {', '.join(imports['heavy_after_help']) or 'none'}", ""]
     if report.get("commands"):
         commands = report["commands"]
-        lines += [f"## Command latencies (whole process, median of {commands['repeats']}, small model and file)", "",
+        when = (f"; measured {commands['date']}, load average {commands['load_average_start'][0]:.2f} at the start and "
+                f"{commands['load_average_end'][0]:.2f} at the end on {commands['cores']} cores, bytecode "
+                f"{commands['bytecode']}" if "date" in commands else "")
+        lines += [f"## Command latencies (whole process, median of {commands['repeats']}, small model and file{when})", "",
                   "| command | wall s | × floor (wall) | CPU s | × floor (CPU) |", "|---|---|---|---|---|"]
         lines += [f"| `{key}` | {wall:.3f} | {commands['over_floor'][key]:.1f} | {commands['cpu_s'][key]:.3f} | "
                   f"{commands['cpu_over_floor'][key]:.1f} |" for key, wall in commands["wall_s"].items()]
@@ -485,12 +531,17 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="folder for bench.json and bench.md (default: docs/ for a full run)")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
     parser.add_argument("--no-commands", action="store_true", help="skip the command latencies")
+    parser.add_argument("--commands", action="store_true", help="measure the command latencies alone and put them "
+                                                                "into the last full run's bench.json and bench.md")
     parser.add_argument("--no-threads-study", action="store_true", help="skip the 1-vs-2 BLAS threads study")
     parser.add_argument("--memory-probe", nargs=4, metavar=("WORKLOAD", "DTYPE", "OPTIMIZER", "FRAMEWORK"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_probe:
         print(json.dumps(memory_probe(*args.memory_probe, quick=args.quick, threads=args.threads)))
+        return
+    if args.commands:
+        update_commands(Path(args.out or ROOT / "docs"), command_latencies(3 if args.quick else 5))
         return
     names = [name.strip() for name in args.only.split(",")]
     unknown = [name for name in names if name not in WORKLOADS]
