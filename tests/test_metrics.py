@@ -5,7 +5,15 @@ import pytest
 from scipy.stats import pearsonr
 from sklearn import metrics as skm
 
-from bpnn.reports.metrics import classification_metrics, confusion_matrix, regression_metrics, roc_auc, roc_curve
+from bpnn.reports.metrics import (
+    classification_metrics,
+    confusion_matrix,
+    mape_notes,
+    regression_metrics,
+    roc_auc,
+    roc_curve,
+    table,
+)
 
 EPS = np.finfo(np.float64).eps
 
@@ -70,25 +78,83 @@ def test_roc_auc_is_nan_for_one_class():
     assert np.isnan(roc_auc(np.ones(5), np.arange(5)))
 
 
-@pytest.mark.parametrize("shape", [(50,), (50, 3)])
-def test_regression_metrics_match_sklearn_and_scipy(shape):
+def test_regression_metrics_match_sklearn_and_scipy():
     rng = np.random.default_rng(1)
-    y = rng.normal(3, 2, shape)
-    y_hat = y + rng.normal(0, 0.5, shape)
+    y = rng.normal(3, 2, 50)
+    y_hat = y + rng.normal(0, 0.5, 50)
     result = regression_metrics(y, y_hat)
     # means of n non-negative terms, each a few roundings from the data: the summation bound, (n + 4)·ε relative,
     # either way. R² = 1 - SSres/SStot (≈ 0.94 here, so no cancellation) and Pearson's r (sums of products of
-    # deviations, |r| ≈ 0.97: little cancellation) twice that.
-    n = y.size
-    rel = 2 * (n + 4) * EPS
+    # deviations, |r| ≈ 0.97: little cancellation) twice that. MAPE in percent: one more rounding (× 100).
+    rel = 2 * (y.size + 4) * EPS
     assert result["mse"] == pytest.approx(skm.mean_squared_error(y, y_hat), rel=rel)
     assert result["mae"] == pytest.approx(skm.mean_absolute_error(y, y_hat), rel=rel)
-    assert result["mape"] == pytest.approx(skm.mean_absolute_percentage_error(y, y_hat), rel=rel)
+    assert result["mape_percent"] == pytest.approx(100 * skm.mean_absolute_percentage_error(y, y_hat), rel=rel + 2 * EPS)
     assert result["r2"] == pytest.approx(skm.r2_score(y, y_hat), rel=2 * rel)
-    assert result["r"] == pytest.approx(pearsonr(y.ravel(), y_hat.ravel()).statistic, rel=2 * rel)
-    assert result["rmse"] == pytest.approx(np.sqrt(result["mse"]), rel=2 * EPS)  # a square root: an ulp
-    if len(shape) == 1:
-        assert result["rmse"] == pytest.approx(skm.root_mean_squared_error(y, y_hat), rel=rel)
+    assert result["r"] == pytest.approx(pearsonr(y, y_hat).statistic, rel=2 * rel)
+    assert result["rmse"] == pytest.approx(skm.root_mean_squared_error(y, y_hat), rel=rel)
+    assert result["mape_zero_rows"] == 0
+
+
+def three_targets(m: int = 60):
+    """Targets of very different ranges (about 0.5, 1000 and 0.001) whose outputs get each target's level right
+    but its ups and downs wrong: one R over all values is high, each target's own R is low or negative."""
+    rng = np.random.default_rng(7)
+    levels, spreads = np.array([0.5, 1000.0, 0.001]), np.array([0.1, 50.0, 0.0002])
+    y = levels + spreads * rng.normal(size=(m, 3))
+    y_hat = levels + spreads * (np.array([-0.5, -0.4, 0.8]) * (y - levels) / spreads + 0.6 * rng.normal(size=(m, 3)))
+    return y, y_hat
+
+
+def test_several_targets_get_metrics_each_against_sklearn_and_scipy():
+    y, y_hat = three_targets()
+    result = regression_metrics(y, y_hat)
+    pooled = pearsonr(y.ravel(), y_hat.ravel()).statistic
+    each = [pearsonr(y[:, j], y_hat[:, j]).statistic for j in range(3)]
+    assert pooled > 0.99 and each[0] < 0 and each[1] < 0 and each[2] > 0  # what a pooled R hides
+    # per target: sums over m = 60 rows, as in the one-target test (the summation bound, twice for R and R²)
+    rel = 2 * (len(y) + 4) * EPS
+    np.testing.assert_allclose(result["r"], each, rtol=2 * rel)
+    np.testing.assert_allclose(result["r2"], skm.r2_score(y, y_hat, multioutput="raw_values"), rtol=2 * rel)
+    np.testing.assert_allclose(result["mse"], skm.mean_squared_error(y, y_hat, multioutput="raw_values"), rtol=rel)
+    np.testing.assert_allclose(result["rmse"], skm.root_mean_squared_error(y, y_hat, multioutput="raw_values"), rtol=rel)
+    np.testing.assert_allclose(result["mae"], skm.mean_absolute_error(y, y_hat, multioutput="raw_values"), rtol=rel)
+    np.testing.assert_allclose(result["mape_percent"],
+                               100 * skm.mean_absolute_percentage_error(y, y_hat, multioutput="raw_values"),
+                               rtol=rel + 2 * EPS)
+    assert all(len(values) == 3 for name, values in result.items())  # no pooled figure among them
+
+
+def test_mape_leaves_out_rows_whose_target_is_zero():
+    # y = (0, 2, 4), ŷ = (1, 1, 5): the row with y = 0 is left out; MAPE = 100·(1/2 + 1/4)/2 = 37.5 %
+    result = regression_metrics([0.0, 2.0, 4.0], [1.0, 1.0, 5.0])
+    assert result["mape_percent"] == pytest.approx(37.5, rel=4 * EPS) and result["mape_zero_rows"] == 1
+    assert result["mae"] == pytest.approx(1.0, rel=4 * EPS)  # the other metrics keep every row
+    y, y_hat = np.array([[0.0, 1.0], [0.0, 2.0], [3.0, 0.0]]), np.array([[1.0, 1.5], [0.5, 2.0], [2.0, 1.0]])
+    result = regression_metrics(y, y_hat)
+    nonzero = [y[:, j] != 0 for j in range(2)]
+    expected = [100 * skm.mean_absolute_percentage_error(y[rows, j], y_hat[rows, j]) for j, rows in enumerate(nonzero)]
+    np.testing.assert_allclose(result["mape_percent"], expected, rtol=8 * EPS)
+    assert result["mape_zero_rows"] == [2, 1]
+    assert np.isnan(regression_metrics([0.0, 0.0], [1.0, 0.0])["mape_percent"])  # no row to take a percentage of
+    assert mape_notes({"Test": result}, ["load", "温度"]) == [
+        "MAPE (%) of load, Test: left out the 2 row(s) whose target is 0 (a percentage of 0 is undefined)",
+        "MAPE (%) of 温度, Test: left out the 1 row(s) whose target is 0 (a percentage of 0 is undefined)"]
+
+
+def test_metrics_table_has_a_row_per_target_and_reads_older_model_files():
+    y, y_hat = three_targets()
+    metrics = {"Training": regression_metrics(y[:40], y_hat[:40]), "Test": regression_metrics(y[40:], y_hat[40:])}
+    header, rows = table(metrics, {"Training": 40, "Test": 20}, ["a", "b", "c"])
+    assert header == ["split", "target", "samples", "MSE", "RMSE", "MAE", "MAPE (%)", "R²", "R"]
+    assert [row[:3] for row in rows] == [["Training", "a", 40], ["Training", "b", 40], ["Training", "c", 40],
+                                         ["Test", "a", 20], ["Test", "b", 20], ["Test", "c", 20]]
+    assert rows[4][-1] == metrics["Test"]["r"][1] and rows[4][6] == metrics["Test"]["mape_percent"][1]
+    # model files of an earlier bpnn: one pooled figure per split, MAPE as a fraction under "mape"
+    old = {"Test": {"mse": 0.5, "rmse": 0.7, "mae": 0.4, "mape": 0.0625, "r2": 0.9, "r": 0.95}}
+    header, rows = table(old, {"Test": 20})
+    assert header == ["split", "samples", "MSE", "RMSE", "MAE", "MAPE (%)", "R²", "R"]
+    assert rows == [["Test", 20, 0.5, 0.7, 0.4, 6.25, 0.9, 0.95]]
 
 
 def test_regression_metrics_of_a_constant_target_follow_sklearn():
@@ -98,9 +164,9 @@ def test_regression_metrics_of_a_constant_target_follow_sklearn():
 
 
 def test_regression_metrics_hand_worked():
-    # y = (1, 2, 3), ŷ = (2, 2, 2): errors (-1, 0, 1); MSE = 2/3, MAE = 2/3, MAPE = (1 + 0 + 1/3)/3
+    # y = (1, 2, 3), ŷ = (2, 2, 2): errors (-1, 0, 1); MSE = 2/3, MAE = 2/3, MAPE = 100·(1 + 0 + 1/3)/3 = 44.4 %
     # ȳ = 2, SStot = 2, SSres = 2, R² = 0; ŷ is constant, so R is undefined (nan)
     result = regression_metrics([1.0, 2.0, 3.0], [2.0, 2.0, 2.0])
     # sums of 3 small exact numbers, then a division: a few ulp
     assert result["mse"] == pytest.approx(2 / 3, rel=4 * EPS) and result["mae"] == pytest.approx(2 / 3, rel=4 * EPS)
-    assert result["mape"] == pytest.approx(4 / 9, rel=8 * EPS) and result["r2"] == 0.0 and np.isnan(result["r"])
+    assert result["mape_percent"] == pytest.approx(400 / 9, rel=8 * EPS) and result["r2"] == 0.0 and np.isnan(result["r"])

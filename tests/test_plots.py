@@ -139,3 +139,68 @@ def test_report_cells(value, text):
     from bpnn.reports.html import cell
 
     assert cell(value) == text
+
+
+@pytest.fixture
+def fonts(monkeypatch):
+    """The plots' font list made anew for the test, and restored after it."""
+    monkeypatch.setattr(plots, "chosen_fonts", [])
+    monkeypatch.setattr(plots, "missing_glyphs", {})
+    plots.sans_serif_fonts.cache_clear()
+    yield monkeypatch
+    plots.sans_serif_fonts.cache_clear()
+
+
+def draw_chinese(folder) -> list:
+    """A regression and a performance figure whose column name is Chinese; the warnings matplotlib gave."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plots.plot_regression({"Test": regression_splits()["Test"]}, folder / "r.png", ["温度 (°C)"])
+        plots.plot_performance({"Training": [2.0, 1.0]}, folder / "p.png", 1, "Mean squared error of 温度 (°C) (its units²)")
+    return caught
+
+
+def test_chinese_text_is_drawn_with_the_font_a_package_ships_on_a_machine_without_one(fonts, tmp_path):
+    if not any(__import__("importlib").util.find_spec(package) for package, _ in plots.SHIPPED_FONTS):
+        pytest.skip("mplfonts, the package bpnn[cjk] installs for its Chinese font, is not installed")
+    fonts.setattr(plots, "CJK_FONTS", ())  # as on a machine with no Chinese font of its own
+    caught = draw_chinese(tmp_path)
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+    assert plots.missing_glyphs == {} and plots.font_note() is None
+    assert plots.sans_serif_fonts()[-1] == "Noto Sans CJK SC"
+
+
+def test_characters_no_font_has_give_one_note_naming_them(fonts, tmp_path):
+    fonts.setattr(plots, "CJK_FONTS", ())
+    fonts.setattr(plots, "SHIPPED_FONTS", ())
+    caught = draw_chinese(tmp_path)
+    assert not [w for w in caught if "missing from font" in str(w.message)]  # noted, not left to a hidden warning
+    note = plots.font_note()
+    assert note.startswith("no font here has the characters '温度', so the plots show them as boxes; ")
+    assert "bpnn[cjk]" in note and "--font" in note
+    assert plots.font_note() is None  # once
+
+
+def test_font_option_takes_a_font_file_or_an_installed_name(fonts, tmp_path, capsys):
+    from matplotlib import font_manager
+
+    from bpnn.cli import main
+
+    dejavu = font_manager.findfont("DejaVu Sans")
+    assert plots.use_font(dejavu) == "DejaVu Sans" and plots.sans_serif_fonts()[0] == "DejaVu Sans"
+    assert plots.use_font("DejaVu Sans") == "DejaVu Sans"
+    with pytest.raises(ValueError, match="no font file"):
+        plots.use_font(str(tmp_path / "missing.ttf"))
+    (tmp_path / "fake.ttf").write_bytes(b"not a font")
+    with pytest.raises(ValueError, match="is no font file matplotlib can read"):
+        plots.use_font(str(tmp_path / "fake.ttf"))
+    data = tmp_path / "d.csv"
+    data.write_text("x,y\n" + "".join(f"{i},{i % 7}.5\n" for i in range(30)))
+    for command in (["train", str(data), "--target", "y"], ["evaluate", str(tmp_path / "m.bpnn"), str(data)]):
+        assert main([*command, "--font", "No Such Font"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("bpnn: error: --font No Such Font: no installed font is named 'No Such Font'; give a font "
+                              "file (.ttf, .otf, .ttc) or one of ") and err.count("\n") == 1
+    assert not (tmp_path / "d.bpnn").exists()

@@ -19,6 +19,30 @@ def performance_measure(task: str, n_outputs: int, scaled: bool) -> tuple[str, C
     return "Mean squared error" + (" (scaled targets)" if scaled else ""), lambda J: 2 * J / n_outputs
 
 
+def curves_in_units(fitted, record: dict) -> tuple[str, dict]:
+    """What the performance curves measure and the curves by split, in the table's units where the scaling allows.
+
+    Regression's perf is the mean squared error of the scaled targets. Scaling is affine per target,
+    y' = a·y + c, so an error scales by a and a squared error by a²: MSE = MSE' / a². With one target (or
+    every target scaled alike) the curves are divided by a²; targets scaled by different factors pool into
+    one per-epoch figure that cannot be undone, and those curves stay in scaled units, said so."""
+    import numpy as np
+
+    curves = {name: record[key] for name, key in (("Training", "perf"), ("Validation", "vperf"), ("Test", "tperf"))
+              if record[key] is not None}
+    if fitted.task == "classification":
+        return "Cross-entropy", {name: values.tolist() for name, values in curves.items()}
+    names, scaler = fitted.target_names, fitted.estimator.y_scaler_
+    k = len(names)
+    slope = np.ones(k) if scaler is None else (scaler.transform(np.ones((1, k))) - scaler.transform(np.zeros((1, k)))).ravel()
+    if np.all(slope == slope[0]) and slope[0] != 0:
+        factor = 1 / slope[0] ** 2  # MSE = MSE' / a²
+        measure = (f"Mean squared error of {names[0]} (its units²)" if k == 1
+                   else f"Mean squared error over {', '.join(names)} (their units²)")
+        return measure, {name: (values * factor).tolist() for name, values in curves.items()}
+    return "Mean squared error of the scaled targets", {name: values.tolist() for name, values in curves.items()}
+
+
 def split_results(fitted, dataset, rows: dict) -> dict:
     """Per split (and "All" when there are several): (targets, outputs) for regression, (labels, predicted,
     probabilities) otherwise."""
@@ -57,8 +81,7 @@ def describe_run(fitted, dataset, rows: dict, settings, solver: str, seconds: fl
     history, network, record = estimator.history_, estimator.network_, estimator.training_record_
     results = split_results(fitted, dataset, rows)
     classes = estimator.classes_.tolist() if fitted.task == "classification" else None
-    measure, _ = performance_measure(fitted.task, network.layer_sizes[-1], estimator.y_scaler_ is not None)
-    curves = {"Training": record["perf"], "Validation": record["vperf"], "Test": record["tperf"]}
+    measure, curves = curves_in_units(fitted, record)
     state = {name: record[name].tolist() for name in ("gradient", "mu", "val_fail", "gamma") if record.get(name) is not None}
     if len(set(history.learning_rate)) > 1:
         state["learning_rate"] = history.learning_rate
@@ -82,24 +105,35 @@ def describe_run(fitted, dataset, rows: dict, settings, solver: str, seconds: fl
                "inputs": ", ".join(fitted.encoder.input_names),
                **({"constant inputs removed": ", ".join(removed)} if removed else {})},
         layer_sizes=network.layer_sizes, layer_labels=layer_labels(network),
-        curves={name: values.tolist() for name, values in curves.items() if values is not None}, measure=measure,
+        curves=curves, measure=measure,
         best_epoch=history.best_epoch, stop_reason=history.stop_reason,
         metrics=split_metrics(fitted.task, results, classes), counts={name: len(r[0]) for name, r in results.items()},
         results=results, state=state, classes=classes, feature_names=fitted.encoder.input_names,
-        target_names=fitted.target_names, boundary=boundary and (boundary[0], np.asarray(boundary[1]), boundary[2]))
+        target_names=fitted.target_names, boundary=boundary and (boundary[0], np.asarray(boundary[1]), boundary[2]),
+        understanding=getattr(dataset, "understanding", {}))
 
 
 def print_run(run, quiet: bool) -> None:
     """The stop reason and the metrics table on standard output (nothing when quiet)."""
     if quiet:
         return
-    from bpnn.reports.metrics import table
-    from bpnn.reports.progress import print_table
-
     epochs = max((len(values) for values in run.curves.values()), default=0)
     best = f", best epoch {run.best_epoch + 1}" if run.best_epoch is not None else ""
     print(f"{run.title}: {epochs} epochs, {stop_words(run.stop_reason)}{best}")
-    print_table(*table(run.metrics, run.counts), title="Metrics")
+    print_metrics(run.metrics, run.counts, run.target_names, "Metrics" + (" per target" if len(run.target_names) > 1 else ""))
+
+
+def print_metrics(metrics: dict, counts: dict, targets: list, title: str) -> None:
+    """The metrics table, one row per split (and target, with several), in the table's units; then a note for
+    each MAPE that left out rows whose target is 0."""
+    import sys
+
+    from bpnn.reports.metrics import mape_notes, table
+    from bpnn.reports.progress import print_table
+
+    print_table(*table(metrics, counts, targets), title=title)
+    for note in mape_notes(metrics, targets):
+        print(f"bpnn: note: {note}", file=sys.stderr)
 
 
 def stop_words(reason: str) -> str:
@@ -112,12 +146,15 @@ def stop_words(reason: str) -> str:
 
 
 def write_outputs(run, report: str | None, plots: str | None) -> list[Path]:
-    """Figures into ``plots`` (a temporary folder when only a report is asked for) and the HTML report."""
+    """Figures into ``plots`` (a temporary folder when only a report is asked for) and the HTML report; a note
+    when some characters had no font."""
     written: list[Path] = []
     if not (report or plots):
         return written  # before importing the plots: matplotlib only when figures are asked for
+    import sys
+
     from bpnn.reports.html import run_report
-    from bpnn.reports.plots import draw_run
+    from bpnn.reports.plots import draw_run, font_note
 
     with tempfile.TemporaryDirectory() as scratch:
         figures = draw_run(run, plots or scratch)
@@ -125,7 +162,46 @@ def write_outputs(run, report: str | None, plots: str | None) -> list[Path]:
             written += [path for path, _ in figures]
         if report:
             written.append(run_report(run, figures).write(report))
+    if note := font_note():
+        print(f"bpnn: note: {note}", file=sys.stderr)
     return written
+
+
+def add_font_option(parser) -> None:
+    parser.add_argument("--font", metavar="FILE|NAME", help="draw the plots' text with this font first: a .ttf, .otf or "
+                                                            ".ttc file, or an installed font's name (for characters "
+                                                            "the fonts found do not have)")
+
+
+def use_font(font: str | None) -> None:
+    """--font, checked before any work (a wrong one is one line naming it)."""
+    if font is None:
+        return
+    from bpnn.cli._common import UsageError
+    from bpnn.reports.plots import use_font as draw_with
+
+    try:
+        draw_with(font)
+    except ValueError as error:
+        raise UsageError(f"--font {font}: {error}") from None
+
+
+def describe_evaluation(fitted, results: dict, metrics: dict, data: dict, targets: list, trained_on: str,
+                        understanding: dict):
+    """The :class:`bpnn.reports.html.Run` of ``bpnn evaluate``: the rows of one table as the split "All", the
+    model's network, no training curves."""
+    from bpnn.reports.html import Run
+
+    network = getattr(fitted.estimator, "network_", None) or fitted.estimator.network
+    classes = fitted.estimator.classes_.tolist() if fitted.task == "classification" else None
+    model = {"layers": " → ".join(map(str, network.layer_sizes)), "parameters": network.n_params,
+             "activations": ", ".join(g.name for g in network.activations), "trained on": trained_on,
+             "inputs": ", ".join(fitted.encoder.input_names)}
+    return Run(title=data.pop("title"), task=fitted.task, data=data, settings={}, model=model,
+               layer_sizes=network.layer_sizes, layer_labels=layer_labels(network), curves={}, measure="",
+               best_epoch=None, stop_reason="", metrics=metrics, counts={name: len(r[0]) for name, r in results.items()},
+               results=results, classes=classes, feature_names=fitted.encoder.input_names,
+               target_names=list(targets), understanding=understanding)
 
 
 def training_record(run) -> dict:
@@ -138,4 +214,4 @@ def training_record(run) -> dict:
 def model_info(fitted, run) -> dict:
     """The ``info`` a model file of ``train`` or ``demo`` keeps: the table encoding and the run's record."""
     return fitted.info({"metrics": run.metrics, "settings": run.settings, "data": run.data,
-                        "training": training_record(run)})
+                        "training": training_record(run), **({"understanding": run.understanding} if run.understanding else {})})

@@ -17,7 +17,7 @@ from bpnn.cli._common import (
     write_table,
 )
 from bpnn.cli.fitted import Fitted
-from bpnn.cli.outputs import split_metrics
+from bpnn.cli.outputs import add_font_option, describe_evaluation, print_metrics, split_metrics, use_font, write_outputs
 from bpnn.cli.restarts import predict_with_spread, print_info_trials
 
 
@@ -41,6 +41,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--encoding", help="text encoding of the data file")
     add_table_options(evaluate)
     add_missing_options(evaluate)
+    evaluate.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report of the metrics and "
+                                                                "figures on this data")
+    evaluate.add_argument("--plots", metavar="DIR", help="write the figures (regression per target, errors, "
+                                                         "confusion, ROC) as PNG files into DIR")
+    add_font_option(evaluate)
     evaluate.set_defaults(handler=run_evaluate)
 
     info = commands.add_parser("info", help="architecture, scaling, classes, training record and metrics of a model")
@@ -97,16 +102,21 @@ def run_predict(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-
-    from bpnn.reports.metrics import table
+    from bpnn.cli.staging import check_not_inputs, staged
     from bpnn.reports.progress import print_table
-    from bpnn.tables import check_columns, check_values, read_table
+    from bpnn.tables import IMPUTE, check_columns, check_values, imputed_cells, read_table, understanding
 
-    fitted = Fitted.from_file(args.model)
     data = Path(args.data)
+    check_not_inputs({"--report": args.report, "--plots": args.plots}, {"data file": data, "model": args.model})
+    check_outputs({"--report": args.report}, {"--plots": args.plots})
+    use_font(args.font)
+    fitted = Fitted.from_file(args.model)
     frame = read_table(data, args.encoding, sheet=args.sheet, header_row=args.header_row)
     targets = args.target or fitted.target_names
     check_columns(targets, frame, data.name, "target")
+    missing = missing_option(args)
+    imputed = imputed_cells(frame, fitted.encoder, missing) if missing in IMPUTE else {}
+    read = frame
     frame = complete_rows(frame, fitted, targets, args, data.name)
     check_values(frame[targets], data.name)
     X = fitted.inputs(frame, data.name)
@@ -117,17 +127,29 @@ def run_evaluate(args: argparse.Namespace) -> int:
     else:
         results = {"All": (y, fitted.estimator.predict(X))}
     metrics = split_metrics(fitted.task, results, classes.tolist() if fitted.task == "classification" else None)
-    print_table(*table(metrics, {"All": len(y)}), title=f"Metrics of {Path(args.model).name} on {data.name}")
+    title = f"Metrics of {Path(args.model).name} on {data.name}"
+    print_metrics(metrics, {"All": len(y)}, list(targets), title + (", per target" if len(targets) > 1 else ""))
     if fitted.task == "classification":
         names = list(map(str, classes))
         print_table(["true \\ predicted", *names], [[name, *row] for name, row in zip(names, metrics["All"]["confusion"])],
                     title="Confusion matrix")
+    if args.report or args.plots:  # every file under a temporary name, renamed into place once all are written
+        dropped = len(read) - len(frame)
+        record = understanding(read, [*fitted.encoder.feature_names, *targets], (), imputed, range(dropped))
+        run = describe_evaluation(fitted, results, metrics, {"title": f"bpnn evaluate {Path(args.model).name} on "
+                                                                      f"{data.name}", "source": data.name, "rows": len(y),
+                                                             "targets": ", ".join(targets), "model": str(args.model)},
+                                  targets, fitted.source, record)
+        with staged({"--report": args.report}, {"--plots": args.plots}) as stage, stage.writing("--report", "--plots"):
+            written = [stage.final_path(path) for path in write_outputs(run, stage["--report"], stage["--plots"])]
+        print("wrote " + ", ".join(map(str, written)))
     return 0
 
 
 def run_info(args: argparse.Namespace) -> int:
     from bpnn.files.fitted import fitted_of
     from bpnn.files.modelfile import read
+    from bpnn.reports.html import understanding_rows
     from bpnn.reports.metrics import table
     from bpnn.reports.progress import print_table
 
@@ -155,16 +177,17 @@ def run_info(args: argparse.Namespace) -> int:
             rows += [("epochs", training["epochs"]), ("best epoch", training["best_epoch"]),
                      ("stop reason", training["stop_reason"])]
         rows += [(name, value) for name, value in info.get("settings", {}).items() if name in ("solver", "division", "seed")]
+        rows += understanding_rows(info.get("understanding") or {})  # converted, excluded, imputed at training
         if "series" in info:  # bpnn train --delays (bpnn.cli.series)
             rows += series_rows(info["series"])
         metrics = None
         if info.get("metrics"):
             counts = {name: info["data"].get(f"{name} rows") for name in info["metrics"]}
             counts["All"] = info["data"].get("rows")
-            metrics = table(info["metrics"], counts)
+            metrics = table(info["metrics"], counts, info.get("targets", []))
     print_table(["", "value"], rows, title=f"bpnn model {Path(args.model).name}")
     if metrics:
-        print_table(*metrics, title="Metrics at training")
+        print_table(*metrics, title="Metrics at training" + (", per target" if "target" in metrics[0] else ""))
     print_info_trials(meta, info.get("task"))
     return 0
 

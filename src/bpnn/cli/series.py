@@ -261,7 +261,7 @@ def run_train_series(args: argparse.Namespace) -> int:
                          "seed": settings.seed}}
     save(model, out, info)
     if not args.quiet:
-        print_table(*table(metrics, {name: int(rows.size) for name, rows in parts.items()}),
+        print_table(*table(metrics, {name: int(rows.size) for name, rows in parts.items()}, series.targets),
                     title=f"One-step-ahead (open-loop) figures of {', '.join(series.targets)} on {data.name}, by "
                           f"time-ordered split")
         if baselines:

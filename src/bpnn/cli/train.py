@@ -36,7 +36,7 @@ from bpnn.cli._common import (
     print_notes,
 )
 from bpnn.cli.fitting import add_solver_flags, fit_dataset, settings_of
-from bpnn.cli.outputs import model_info, print_run, write_outputs
+from bpnn.cli.outputs import add_font_option, model_info, print_run, use_font, write_outputs
 from bpnn.cli.restarts import add_restart_options, check_restart_options, print_trials
 from bpnn.cli.resume import option_value, relative_to, resumed_options, train_options
 from bpnn.cli.series import add_series_options, check_series_options
@@ -74,6 +74,7 @@ def add_arguments(train: argparse.ArgumentParser) -> None:
     train.add_argument("--out", metavar="MODEL", help="model file (default: the data file's name with .bpnn, here)")
     train.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
     train.add_argument("--plots", metavar="DIR", help="write the figures as PNG files into DIR")
+    add_font_option(train)
     train.add_argument("--importance", nargs="?", const="miv", choices=("miv", "permutation", "garson", "olden"),
                        metavar="METHOD", help="add the input importance table and chart (miv, permutation, garson or olden; "
                                               "default miv) to the report and the terminal (docs/importance.md)")
@@ -157,6 +158,7 @@ def run_train(args: argparse.Namespace) -> int:
     check_not_inputs({**outputs, "--plots": args.plots}, {"data file": data})
     check_not_inputs({"--out": out, "--report": args.report, "--plots": args.plots}, {"checkpoint": args.resume})
     check_outputs(outputs, {"--plots": args.plots})
+    use_font(args.font)
     frame = read_table(data, args.encoding, sheet=args.sheet, header_row=args.header_row)
     dataset = prepare(frame, args.target, args.features, args.task, source=data.name, missing=missing_option(args),
                       exclude=args.exclude)

@@ -131,22 +131,50 @@ class Run:
     target_names: list = field(default_factory=list)
     boundary: tuple[Callable, object, object] | None = None
     sections: list = field(default_factory=list)  # Section: input importance and the like, after the figures
+    understanding: dict = field(default_factory=dict)  # converted, excluded, imputed: bpnn.tables.understanding
+
+
+def understanding_rows(record: dict) -> list[tuple[str, str]]:
+    """The rows "column converted", "excluded", "imputed", … of a :func:`bpnn.tables.understanding` record, for
+    ``bpnn info`` and the report."""
+    rows = [(f"{column}: converted", note) for column, note in record.get("converted", {}).items()]
+    rows += [("file", note) for note in record.get("file", [])]
+    if record.get("excluded"):
+        rows.append(("excluded (--exclude)", ", ".join(record["excluded"])))
+    for column, fill in record.get("imputed", {}).items():
+        value = f"{fill['value']:.6g}" if isinstance(fill["value"], float) else repr(fill["value"])
+        rows.append((f"{column}: imputed", f"{fill['cells']} missing cell(s) filled with the "
+                                           f"{fill['strategy'].replace('_', ' ')}, {value} (--impute {fill['strategy']})"))
+    if record.get("dropped_rows"):
+        rows.append(("dropped (--drop-missing)", f"{record['dropped_rows']} row(s) with missing values"))
+    return rows
 
 
 def run_report(run: Run, figures: Sequence[tuple[Path, str]]) -> Report:
     """The HTML report of a training run with its drawn ``figures`` (path, caption)."""
-    from bpnn.reports.metrics import table
+    from bpnn.reports.metrics import mape_notes, table
 
     report = Report(run.title, f"{run.task}, data: {run.data.get('source', '')}")
     report.heading("Data")
     report.key_values(run.data)
-    report.heading("Settings")
-    report.key_values(run.settings)
-    report.heading("Metrics")
+    if run.understanding:
+        report.heading("How the table was read")
+        report.table(understanding_rows(run.understanding), ("", "what was done"))
+    if run.settings:
+        report.heading("Settings")
+        report.key_values(run.settings)
+    report.heading("Metrics" + (" per target" if len(run.target_names) > 1 else ""))
     epochs = max((len(values) for values in run.curves.values()), default=0)
-    best = f"; best epoch {run.best_epoch + 1}" if run.best_epoch is not None else ""
-    report.paragraph(f"Trained {epochs} epochs, stopped by {run.stop_reason or 'the epoch limit'}{best}.")
-    report.table(*reversed(table(run.metrics, run.counts)))
+    if epochs:
+        best = f"; best epoch {run.best_epoch + 1}" if run.best_epoch is not None else ""
+        report.paragraph(f"Trained {epochs} epochs, stopped by {run.stop_reason or 'the epoch limit'}{best}.")
+    if run.task == "regression":
+        report.paragraph("In the table's units" + (", one row per target (a figure pooled over targets of different "
+                                                   "ranges would describe none of them)" if len(run.target_names) > 1
+                                                   else "") + "; MAPE in percent, over the rows whose target is not 0.")
+    report.table(*reversed(table(run.metrics, run.counts, run.target_names)))
+    for note in mape_notes(run.metrics, run.target_names):
+        report.paragraph(note + ".", muted=True)
     own = {section.figure: section for section in run.sections if section.figure}
     report.heading("Figures")
     for path, caption in figures:

@@ -3,19 +3,23 @@
 Conventions: ``y_true`` and ``y_pred`` hold one sample per row. Classification labels are any sortable
 values (text or integers); macro averages run over the labels present in ``y_true`` or ``y_pred`` and
 count an undefined precision or recall (no predicted / no true samples of a class) as 0, as scikit-learn
-does with ``zero_division=0``. Regression targets are ``(m,)`` or ``(m, k)``; with several outputs MSE,
-MAE and MAPE average over every value, R² averages over outputs and R correlates all values at once (as
-MATLAB's plotregression does). MAPE is a fraction (0.05 = 5 %), with |y| floored at machine epsilon.
+does with ``zero_division=0``. Regression targets are ``(m,)`` or ``(m, k)``; every
+regression metric is of one target at a time (targets of different ranges pooled give figures that describe none
+of them: a pooled R of 0.98 beside per-target R of -0.5, -0.4 and 0.8), so with ``k`` targets each metric is a list
+of ``k`` values, one per target in order. MAPE is in percent (5.0 = 5 %) over the rows whose target is not 0 (a
+percentage of 0 is undefined); ``mape_zero_rows`` counts the rows left out.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
 Array = np.ndarray
 
 CLASSIFICATION = ("accuracy", "precision", "recall", "f1", "roc_auc")
-REGRESSION = ("mse", "rmse", "mae", "mape", "r2", "r")
+REGRESSION = ("mse", "rmse", "mae", "mape_percent", "r2", "r")
 
 
 def confusion_matrix(y_true: Array, y_pred: Array, labels: Array) -> Array:
@@ -81,35 +85,71 @@ def classification_metrics(y_true: Array, y_pred: Array, classes: Array, positiv
 
 
 def regression_metrics(y_true: Array, y_pred: Array) -> dict:
-    """MSE, RMSE, MAE, MAPE, R² and R (see the module docstring for several outputs)."""
+    """MSE, RMSE, MAE, MAPE (%), R² and R of each target (see the module docstring): floats for one target,
+    lists of one value per target for several."""
     y_true = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
     y_pred = np.asarray(y_pred, dtype=np.float64).reshape(y_true.shape)
     error = y_true - y_pred
-    mse = float(np.mean(error**2))  # MSE = 1/m Σ (y - ŷ)²
-    residual = np.sum(error**2, axis=0)  # Σ (y - ŷ)² per output
-    total = np.sum((y_true - y_true.mean(axis=0)) ** 2, axis=0)  # Σ (y - ȳ)² per output
+    mse = np.mean(error**2, axis=0)  # MSE = 1/m Σ (y - ŷ)²
+    residual = np.sum(error**2, axis=0)  # SSres = Σ (y - ŷ)²
+    t, p = y_true - y_true.mean(axis=0), y_pred - y_pred.mean(axis=0)  # deviations from the means
+    total = np.sum(t * t, axis=0)  # SStot = Σ (y - ȳ)²
     constant_r2 = np.where(residual > 0, 0.0, 1.0)  # a constant target: 1 when fitted exactly, else 0 (as scikit-learn)
     r2 = np.where(total > 0, 1 - residual / np.where(total > 0, total, 1), constant_r2)  # R² = 1 - SSres/SStot
-    t, p = y_true.ravel() - y_true.mean(), y_pred.ravel() - y_pred.mean()
-    spread = np.sqrt(np.sum(t * t) * np.sum(p * p))
-    return {
-        "mse": mse,
-        "rmse": float(np.sqrt(mse)),  # RMSE = √MSE
-        "mae": float(np.mean(np.abs(error))),  # MAE = 1/m Σ |y - ŷ|
-        "mape": float(np.mean(np.abs(error) / np.maximum(np.abs(y_true), np.finfo(np.float64).eps))),  # 1/m Σ |y - ŷ|/|y|
-        "r2": float(np.mean(r2)),
-        "r": float(np.sum(t * p) / spread) if spread > 0 else float("nan"),  # Pearson R
-    }
+    spread = np.sqrt(total * np.sum(p * p, axis=0))
+    r = np.divide(np.sum(t * p, axis=0), spread, out=np.full(spread.shape, np.nan), where=spread > 0)  # Pearson R
+    counted = y_true != 0  # MAPE leaves out the rows whose target is 0
+    n_counted = counted.sum(axis=0)
+    relative = np.abs(error) / np.where(counted, np.abs(y_true), 1.0)  # |y - ŷ| / |y|
+    mape = np.divide(100 * np.sum(relative, axis=0, where=counted), n_counted, out=np.full(n_counted.shape, np.nan),
+                     where=n_counted > 0)  # MAPE = 100/m' Σ |y - ŷ|/|y| over the m' rows with y ≠ 0, in %
+    figures = {"mse": mse, "rmse": np.sqrt(mse), "mae": np.mean(np.abs(error), axis=0),  # RMSE = √MSE, MAE = 1/m Σ |y - ŷ|
+               "mape_percent": mape, "r2": r2, "r": r, "mape_zero_rows": len(y_true) - n_counted}
+    one = y_true.shape[1] == 1
+    return {name: (values[0].item() if one else values.tolist()) for name, values in figures.items()}
+
+
+def mape_notes(by_split: dict[str, dict], targets: Sequence[str] = ()) -> list[str]:
+    """One note per split and target whose MAPE left out rows with a target of 0."""
+    notes = []
+    for split, metrics in by_split.items():
+        zeros = metrics.get("mape_zero_rows")
+        for j, count in enumerate(zeros if isinstance(zeros, list) else [zeros]):
+            if count:
+                name = f" of {targets[j]}" if j < len(targets) else ""
+                notes.append(f"MAPE (%){name}, {split}: left out the {count} row(s) whose target is 0 (a percentage "
+                             f"of 0 is undefined)")
+    return notes
 
 
 COLUMN_TITLES = {"accuracy": "accuracy", "precision": "precision", "recall": "recall", "f1": "F1", "roc_auc": "ROC AUC",
-                 "mse": "MSE", "rmse": "RMSE", "mae": "MAE", "mape": "MAPE", "r2": "R²", "r": "R"}
+                 "mse": "MSE", "rmse": "RMSE", "mae": "MAE", "mape_percent": "MAPE (%)", "r2": "R²", "r": "R"}
 
 
-def table(by_split: dict[str, dict], counts: dict[str, int] | None = None) -> tuple[list[str], list[list]]:
-    """(header, rows) of a metrics table: one row per split, one column per metric the splits have."""
+def in_percent(metrics: dict) -> dict:
+    """``metrics`` with MAPE in percent: model files of an earlier bpnn kept it as a fraction, under "mape"."""
+    if "mape" in metrics and "mape_percent" not in metrics:
+        old = metrics["mape"]
+        return {**metrics, "mape_percent": [100 * v for v in old] if isinstance(old, list) else 100 * old}
+    return metrics
+
+
+def table(by_split: dict[str, dict], counts: dict[str, int] | None = None,
+          targets: Sequence[str] = ()) -> tuple[list[str], list[list]]:
+    """(header, rows) of a metrics table: one row per split, one column per metric the splits have; with several
+    regression targets one row per split and target, named in a "target" column (``targets``, else output 1, 2, …)."""
+    by_split = {split: in_percent(metrics) for split, metrics in by_split.items()}
     names = [name for name in (*CLASSIFICATION, *REGRESSION) if any(name in m for m in by_split.values())]
-    header = ["split", *(["samples"] if counts else []), *(COLUMN_TITLES[name] for name in names)]
-    rows = [[split, *([counts[split]] if counts else []), *(metrics.get(name) for name in names)]
-            for split, metrics in by_split.items()]
+    k = max((len(m[name]) for m in by_split.values() for name in names if isinstance(m.get(name), list)), default=0)
+    labels = [targets[j] if j < len(targets) else f"output {j + 1}" for j in range(k)]
+    header = ["split", *(["target"] if k else []), *(["samples"] if counts else []), *(COLUMN_TITLES[n] for n in names)]
+    rows = []
+    for split, metrics in by_split.items():
+        count = [counts.get(split)] if counts else []
+        if not k:
+            rows.append([split, *count, *(metrics.get(name) for name in names)])
+            continue
+        for j, label in enumerate(labels):
+            values = [metrics.get(name) for name in names]
+            rows.append([split, label, *count, *(v[j] if isinstance(v, list) else v for v in values)])
     return header, rows

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -41,23 +42,89 @@ DPI = 110
 # fonts with Chinese glyphs, tried after DejaVu Sans for characters it lacks (column names are often Chinese)
 CJK_FONTS = ("Microsoft YaHei", "SimHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "AR PL UMing CN", "AR PL SungtiL GB", "Arial Unicode MS")
+# a maintained package that ships a CJK font (pip install "bpnn[cjk]"), for machines without one: (package, file)
+SHIPPED_FONTS = (("mplfonts", "fonts/NotoSansCJKsc-Regular.otf"),)
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
+chosen_fonts: list[str] = []  # the family of use_font (--font), tried first
+missing_glyphs: dict[str, None] = {}  # characters no font had, in the order met (for font_note)
+
+
+def shipped_fonts() -> list[str]:
+    """The families of the fonts in ``SHIPPED_FONTS`` that are installed, registered with matplotlib (the
+    package is located, not imported)."""
+    import importlib.util
+
+    families = []
+    for package, name in SHIPPED_FONTS:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        for folder in spec.submodule_search_locations:
+            path = Path(folder) / name
+            if path.is_file():
+                font_manager.fontManager.addfont(str(path))
+                families.append(font_manager.FontProperties(fname=str(path)).get_name())
+                break
+    return families
 
 
 @functools.cache
 def sans_serif_fonts() -> list[str]:
     installed = {font.name for font in font_manager.fontManager.ttflist}
-    return ["DejaVu Sans", *(name for name in CJK_FONTS if name in installed)]
+    system = [name for name in CJK_FONTS if name in installed]
+    return [*chosen_fonts, "DejaVu Sans", *system, *(name for name in shipped_fonts() if name not in system)]
+
+
+def use_font(font: str) -> str:
+    """Draw with ``font`` first: a font file (.ttf, .otf, .ttc) or the family name of an installed font. Returns
+    the family; ValueError naming the fix when ``font`` is neither."""
+    path = Path(font)
+    if path.suffix.lower() in FONT_SUFFIXES or path.is_file():
+        if not path.is_file():
+            raise ValueError(f"no font file {font}; give a .ttf, .otf or .ttc file, or the name of an installed font")
+        try:
+            font_manager.fontManager.addfont(str(path))
+            family = font_manager.FontProperties(fname=str(path)).get_name()
+        except (OSError, RuntimeError, ValueError):
+            raise ValueError(f"{font} is no font file matplotlib can read; give a .ttf, .otf or .ttc file") from None
+    else:
+        installed = sorted({entry.name for entry in font_manager.fontManager.ttflist})
+        if font not in installed:
+            raise ValueError(f"no installed font is named {font!r}; give a font file (.ttf, .otf, .ttc) or one of "
+                             f"{', '.join(installed)}")
+        family = font
+    chosen_fonts[:] = [family]
+    sans_serif_fonts.cache_clear()
+    return family
+
+
+def font_note() -> str | None:
+    """A note naming the characters drawn as boxes since the last call (no font had them), else None."""
+    if not missing_glyphs:
+        return None
+    shown = "".join(list(missing_glyphs)[:12])
+    missing_glyphs.clear()
+    return (f"no font here has the characters {shown!r}, so the plots show them as boxes; pip install \"bpnn[cjk]\" "
+            f"(a Chinese font), or give bpnn train or evaluate --font with a font file that has them")
 
 
 def with_fonts(plot: Callable) -> Callable:
-    """Draw with DejaVu Sans and the installed CJK fonts as fallbacks (text properties are fixed when a
-    text is created, so the whole drawing runs in this setting); a glyph no font has is drawn as a box."""
+    """Draw with DejaVu Sans and the CJK fonts found as fallbacks (text properties are fixed when a text is
+    created, so the whole drawing runs in this setting); a glyph no font has is drawn as a box and noted in
+    ``missing_glyphs`` (see :func:`font_note`), not left to a warning the user never sees."""
 
     @functools.wraps(plot)
     def drawn(*args: object, **kwargs: object) -> object:
-        with matplotlib.rc_context({"font.family": sans_serif_fonts()}), warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-            return plot(*args, **kwargs)
+        with matplotlib.rc_context({"font.family": sans_serif_fonts()}), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = plot(*args, **kwargs)
+        for warning in caught:
+            glyph = re.match(r"Glyph (\d+) .* missing from", str(warning.message))  # the number is the code point
+            if glyph is None:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+            else:
+                missing_glyphs[chr(int(glyph.group(1)))] = None
+        return result
 
     return drawn
 
@@ -108,7 +175,8 @@ def plot_performance(curves: dict[str, Sequence[float]], path: str | Path, best_
         axes.axvline(best_epoch + 1, color="black", linestyle=":", linewidth=1)
         axes.plot(best_epoch + 1, reference[best_epoch], "o", markersize=9, markerfacecolor="none",
                   markeredgecolor="black", markeredgewidth=1.5, label=f"Best (epoch {best_epoch + 1})")
-        axes.set_title(f"Best {which.lower()} {measure.lower()} is {reference[best_epoch]:.4g} at epoch {best_epoch + 1}")
+        # MATLAB's title; what is measured, and in which units, is the axis label
+        axes.set_title(f"Best {which.lower()} performance is {reference[best_epoch]:.4g} at epoch {best_epoch + 1}")
     else:
         axes.set_title(f"{measure} per epoch")
     if all(len(values) and np.min(values) > 0 for values in curves.values()):
@@ -152,13 +220,33 @@ def plot_training_state(series: dict[str, Sequence[float]], path: str | Path) ->
     return save(figure, path)
 
 
+def by_target(targets: Array, outputs: Array) -> tuple[Array, Array]:
+    """Targets and outputs as ``(m, k)`` float arrays, one column per target."""
+    targets = np.asarray(targets, dtype=float).reshape(len(targets), -1)
+    return targets, np.asarray(outputs, dtype=float).reshape(targets.shape)
+
+
+def target_labels(k: int, target_names: Sequence[str]) -> list[str]:
+    return [str(target_names[j]) if j < len(target_names) else f"output {j + 1}" for j in range(k)]
+
+
 @with_fonts
-def plot_regression(splits: dict[str, tuple[Array, Array]], path: str | Path) -> Path:
-    """Outputs against targets per split with the least-squares fit line, Y = T and R, like MATLAB's
-    plotregression (several outputs are pooled)."""
-    figure, axes_list = grid(len(splits))
-    for axes, (name, (targets, outputs)) in zip(axes_list, splits.items()):
-        t, y = np.ravel(targets).astype(float), np.ravel(outputs).astype(float)
+def plot_regression(splits: dict[str, tuple[Array, Array]], path: str | Path, target_names: Sequence[str] = ()) -> Path:
+    """Outputs against targets per split with the least-squares fit line, Y = T and R in the title, like MATLAB's
+    plotregression, in the targets' own units: one row of panels per target (R of one target at a time)."""
+    first = next(iter(splits.values()))
+    k = by_target(*first)[0].shape[1]
+    names = target_labels(k, target_names)
+    if k == 1:
+        figure, axes_list = grid(len(splits))
+        panels = [(axes, name, 0) for axes, name in zip(axes_list, splits)]
+    else:
+        figure = Figure(figsize=(4.2 * len(splits), 3.8 * k), layout="constrained")
+        axes_grid = figure.subplots(k, len(splits), squeeze=False)
+        panels = [(axes_grid[j, i], name, j) for j in range(k) for i, name in enumerate(splits)]
+    for axes, name, j in panels:
+        targets, outputs = by_target(*splits[name])
+        t, y = targets[:, j], outputs[:, j]
         slope, intercept = np.polyfit(t, y, 1) if np.ptp(t) > 0 else (0.0, float(np.mean(y)))  # Output ≈ a·T + b
         low, high = min(t.min(), y.min()), max(t.max(), y.max())
         line = np.array([low, high])
@@ -166,8 +254,8 @@ def plot_regression(splits: dict[str, tuple[Array, Array]], path: str | Path) ->
         axes.plot(t, y, "o", markersize=4, markerfacecolor="none", markeredgecolor="black", alpha=0.7, label="Data")
         axes.plot(line, slope * line + intercept, color=color, linewidth=2, label="Fit")
         axes.plot(line, line, ":", color="gray", label="Y = T")
-        axes.set_title(f"{name}: R = {regression_metrics(t, y)['r']:.5f}")
-        axes.set_xlabel("Target")
+        axes.set_title(f"{names[j] + ', ' if k > 1 else ''}{name}: R = {regression_metrics(t, y)['r']:.5f}")
+        axes.set_xlabel(f"Target {names[j]}")
         axes.set_ylabel(f"Output ≈ {slope:.3g}·Target {'+' if intercept >= 0 else '−'} {abs(intercept):.3g}")
         axes.set_aspect("equal", adjustable="datalim")
         axes.grid(True, alpha=0.3)
@@ -176,19 +264,24 @@ def plot_regression(splits: dict[str, tuple[Array, Array]], path: str | Path) ->
 
 
 @with_fonts
-def plot_error_histogram(splits: dict[str, tuple[Array, Array]], path: str | Path, bins: int = 20) -> Path:
-    """Histogram of errors (target − output) stacked by split, zero error marked, like MATLAB's ploterrhist."""
-    errors = {name: (np.ravel(t) - np.ravel(y)).astype(float) for name, (t, y) in splits.items() if name != "All"}
-    edges = np.histogram_bin_edges(np.concatenate(list(errors.values())), bins=bins)
-    figure = Figure(figsize=(7, 4.2), layout="constrained")
-    axes = figure.add_subplot()
-    axes.hist(list(errors.values()), bins=edges, stacked=True, label=list(errors),
-              color=[SPLIT_COLORS.get(name, "tab:blue") for name in errors], edgecolor="white")
-    axes.axvline(0, color="tab:orange", linewidth=2, label="Zero error")
-    axes.set_title(f"Error histogram with {bins} bins")
-    axes.set_xlabel("Error = target − output")
-    axes.set_ylabel("Instances")
-    axes.legend()
+def plot_error_histogram(splits: dict[str, tuple[Array, Array]], path: str | Path, bins: int = 20,
+                         target_names: Sequence[str] = ()) -> Path:
+    """Histogram of errors (target − output) in the target's units, stacked by split, zero error marked, like
+    MATLAB's ploterrhist; one panel per target (errors in different units do not share an axis)."""
+    parts = {name: by_target(*pair) for name, pair in splits.items() if name != "All" or len(splits) == 1}
+    k = next(iter(parts.values()))[0].shape[1]
+    names = target_labels(k, target_names)
+    figure = Figure(figsize=(7, 4.2 * k), layout="constrained")
+    for j, axes in enumerate(figure.subplots(k, 1, squeeze=False).ravel()):
+        errors = {name: t[:, j] - y[:, j] for name, (t, y) in parts.items()}  # error = target - output
+        edges = np.histogram_bin_edges(np.concatenate(list(errors.values())), bins=bins)
+        axes.hist(list(errors.values()), bins=edges, stacked=True, label=list(errors),
+                  color=[SPLIT_COLORS.get(name, "tab:blue") for name in errors], edgecolor="white")
+        axes.axvline(0, color="tab:orange", linewidth=2, label="Zero error")
+        axes.set_title(f"Error histogram{' of ' + names[j] if target_names or k > 1 else ''} with {bins} bins")
+        axes.set_xlabel(f"Error = target − output ({names[j]})" if target_names or k > 1 else "Error = target − output")
+        axes.set_ylabel("Instances")
+        axes.legend()
     return save(figure, path)
 
 
@@ -331,16 +424,24 @@ def draw_run(run, folder: str | Path) -> list[tuple[Path, str]]:
     """Every figure of a :class:`bpnn.reports.html.Run` as PNG files in ``folder``: (path, caption) pairs."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    drawn = [(plot_performance(run.curves, folder / "performance.png", run.best_epoch, run.measure, run.stop_reason),
-              f"{run.measure} per epoch; the circle marks the best epoch, whose weights the model keeps.")]
+    drawn = []
+    if run.curves:  # a run of training (bpnn evaluate has none)
+        drawn.append((plot_performance(run.curves, folder / "performance.png", run.best_epoch, run.measure, run.stop_reason),
+                      f"{run.measure} per epoch; the circle marks the best epoch, whose weights the model keeps."
+                      + (" The targets were scaled by different factors, which one curve over all of them cannot undo; "
+                         "the metrics give each target in its own units." if run.measure.endswith("scaled targets")
+                         else "")))
     state = plot_training_state(run.state, folder / "training_state.png")
     if state is not None:
         drawn.append((state, "Training state per epoch."))
     splits = [name for name in run.results if name != "All" or len(run.results) == 1]
     if run.task == "regression":
-        drawn.append((plot_regression(run.results, folder / "regression.png"),
-                      "Outputs against targets with the least-squares fit and the correlation R, per split."))
-        drawn.append((plot_error_histogram(run.results, folder / "error_histogram.png"), "Errors, stacked by split."))
+        several = len(run.target_names) > 1
+        drawn.append((plot_regression(run.results, folder / "regression.png", run.target_names),
+                      "Outputs against targets with the least-squares fit and the correlation R, per split"
+                      + (" and target" if several else "") + ", in the table's units."))
+        drawn.append((plot_error_histogram(run.results, folder / "error_histogram.png", target_names=run.target_names),
+                      "Errors in the table's units, stacked by split" + (", one panel per target." if several else ".")))
         last = "Test" if "Test" in run.results else splits[-1]
         drawn.append((plot_predictions(*run.results[last], folder / "predictions.png", f"{last} set", run.target_names),
                       f"Predicted and actual values of the {last.lower()} set, sample by sample."))

@@ -87,10 +87,12 @@ from bpnn.tables.dataset import (
     detect_task,
     drop_missing,
     fill_values,
+    imputed_cells,
     large_input_warning,
     notes_of,
     prepare,
     target_values,
+    understanding,
 )
 from bpnn.tables.reading import (
     Fields,
@@ -216,8 +218,10 @@ __all__ = [
     "detect_task",
     "drop_missing",
     "fill_values",
+    "imputed_cells",
     "large_input_warning",
     "notes_of",
     "prepare",
     "target_values",
+    "understanding",
 ]

@@ -62,6 +62,35 @@ def notes_of(frame, columns: Sequence[str] | None = None) -> list[str]:
             or column in columns]
 
 
+def understanding(frame, columns: Sequence[str], excluded: Sequence[str] = (), imputed: dict | None = None,
+                  dropped: Sequence[int] = ()) -> dict:
+    """What was done to the table before the network saw it, for the model file, ``bpnn info`` and the report:
+    "converted" maps each of ``columns`` read from text (numbers written as text, dates, times) to what reading
+    did, "file" lists what reading decided for the whole file (sheet, header row, units row), "excluded" the
+    columns left out by --exclude, "imputed" (see :func:`imputed_cells`), "dropped_rows" the rows left out for
+    missing values. Empty entries are left out."""
+    converted, whole = {}, []
+    for column, note in frame.attrs.get("notes") or []:
+        if column is None:
+            whole.append(note)
+        elif column in columns:
+            converted[str(column)] = note.split(f"column {column!r} ", 1)[-1]  # "holds dates, used as …"
+    record = {"converted": converted, "file": whole, "excluded": list(excluded), "imputed": imputed or {},
+              "dropped_rows": len(dropped)}
+    return {name: value for name, value in record.items() if value}
+
+
+def imputed_cells(frame, encoder: FeatureEncoder, strategy: str) -> dict:
+    """For each feature column with missing cells in ``frame``: the --impute strategy, the value that fills
+    them and how many cells it fills."""
+    record = {}
+    for name in encoder.feature_names:
+        count = int(frame[name].isna().sum()) if name in frame.columns else 0
+        if count and encoder.fill.get(name):
+            record[name] = {"strategy": strategy, "value": encoder.fill[name][strategy], "cells": count}
+    return record
+
+
 def check_values(frame, source: str) -> None:
     """Empty columns, missing values, non-finite or huge numbers and text in a numeric column raise DataError."""
     check_problems(frame, [str(name) for name in frame.columns])
@@ -265,6 +294,7 @@ class Dataset:
     source: str
     dropped: list[int] = field(default_factory=list)  # rows left out for missing values (missing="drop")
     notes: list[str] = field(default_factory=list)  # what reading and preparing decided: conversions, the inputs used
+    understanding: dict = field(default_factory=dict)  # what was converted, excluded, imputed: see understanding()
 
 
 def detect_task(targets) -> str:
@@ -319,6 +349,7 @@ def prepare(frame, target: Sequence[str], features: Sequence[str] | None = None,
     if missing == "drop":
         frame, dropped = drop_missing(frame, features + target, source)
     encoder = FeatureEncoder.fit(frame, features)
+    imputed = imputed_cells(frame, encoder, missing) if missing in IMPUTE else {}
     if missing in IMPUTE:
         frame = encoder.impute(frame, missing, source)
     check_values(frame[features + target], source)
@@ -330,7 +361,8 @@ def prepare(frame, target: Sequence[str], features: Sequence[str] | None = None,
     if task == "classification" and len(np.unique(y)) < 2:
         raise DataError(f"{source}: target column {target[0]!r} holds one class, {y[0].item()!r}, in all {len(y)} rows; "
                         f"a classifier needs at least two classes: add rows of another class")
-    return Dataset(encoder.transform(frame, source), y, task, encoder, target, source, dropped, notes)
+    return Dataset(encoder.transform(frame, source), y, task, encoder, target, source, dropped, notes,
+                   understanding(frame, features + target, excluded, imputed, dropped))
 
 
 def check_roles(frame, features: Sequence[str], target: Sequence[str], source: str, given: bool) -> None:
