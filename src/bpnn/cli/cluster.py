@@ -155,6 +155,7 @@ def run_train_on_cluster(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"bpnn train {data.name}: {history.epochs} epochs, stopped by {history.stop_reason or 'the epoch limit'} "
               f"({measure.lower()} {training['curves']['Training'][-1]:.6g}, {seconds:.1f} s)")
-        print_table(*table(metrics, {"Training": rows}, list(args.target)), title="Metrics (every row; a cluster run trains on all of them)")
+        print_table(*table(metrics, {"Training": rows}, list(args.target)),
+                    title="Metrics (every row; a cluster run trains on all of them)")
         print(f"wrote {out}")
     return 0
