@@ -204,3 +204,23 @@ def test_font_option_takes_a_font_file_or_an_installed_name(fonts, tmp_path, cap
         assert err.startswith("bpnn: error: --font No Such Font: no installed font is named 'No Such Font'; give a font "
                               "file (.ttf, .otf, .ttc) or one of ") and err.count("\n") == 1
     assert not (tmp_path / "d.bpnn").exists()
+
+
+def test_a_command_that_drew_boxes_says_so_once(fonts, tmp_path, capsys):
+    from bpnn.cli import main
+
+    data = tmp_path / "d.csv"
+    data.write_text("x,温度\n" + "".join(f"{i},{(i * 7) % 11}.5\n" for i in range(40)))
+    fonts.setattr(plots, "CJK_FONTS", ())
+    fonts.setattr(plots, "SHIPPED_FONTS", ())
+    assert main(["train", str(data), "--target", "温度", "--epochs", "5", "--quiet", "--plots", str(tmp_path / "p"),
+                 "--report", str(tmp_path / "r.html")]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if "no font here" in line]
+    assert notes == ["bpnn: note: no font here has the characters '温度', so the plots show them as boxes; pip install "
+                     "\"bpnn[cjk]\" (a Chinese font), or give bpnn train or evaluate --font with a font file that has them"]
+    plots.sans_serif_fonts.cache_clear()
+    fonts.undo()  # the machine's and the package's fonts again: no note
+    plots.sans_serif_fonts.cache_clear()
+    assert main(["train", str(data), "--target", "温度", "--epochs", "5", "--quiet", "--plots", str(tmp_path / "q")]) == 0
+    if plots.sans_serif_fonts()[2:]:  # a CJK font is installed (or bpnn[cjk])
+        assert "no font here" not in capsys.readouterr().err

@@ -51,7 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bpnn.tables import DataError
 
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        font_note()
+        return code
     except (UsageError, DataError, ModelFileError) as error:
         print(f"bpnn: error: {error}", file=sys.stderr)
         return 2
@@ -84,6 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bpnn: internal error: {type(error).__name__}: {error} (run again with bpnn --traceback to see where)",
               file=sys.stderr)
         return 1
+
+
+def font_note() -> None:
+    """After a command that drew figures: one note naming the characters no font had (they show as boxes)."""
+    plots = sys.modules.get("bpnn.reports.plots")  # loaded only by a command that drew
+    if plots is not None and (note := plots.font_note()):
+        print(f"bpnn: note: {note}", file=sys.stderr)
 
 
 if __name__ == "__main__":

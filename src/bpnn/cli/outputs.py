@@ -146,15 +146,13 @@ def stop_words(reason: str) -> str:
 
 
 def write_outputs(run, report: str | None, plots: str | None) -> list[Path]:
-    """Figures into ``plots`` (a temporary folder when only a report is asked for) and the HTML report; a note
-    when some characters had no font."""
+    """Figures into ``plots`` (a temporary folder when only a report is asked for) and the HTML report (characters
+    no font had are noted once the command ends: bpnn.cli.font_note)."""
     written: list[Path] = []
     if not (report or plots):
         return written  # before importing the plots: matplotlib only when figures are asked for
-    import sys
-
     from bpnn.reports.html import run_report
-    from bpnn.reports.plots import draw_run, font_note
+    from bpnn.reports.plots import draw_run
 
     with tempfile.TemporaryDirectory() as scratch:
         figures = draw_run(run, plots or scratch)
@@ -162,8 +160,6 @@ def write_outputs(run, report: str | None, plots: str | None) -> list[Path]:
             written += [path for path, _ in figures]
         if report:
             written.append(run_report(run, figures).write(report))
-    if note := font_note():
-        print(f"bpnn: note: {note}", file=sys.stderr)
     return written
 
 
