@@ -232,3 +232,22 @@ def test_evaluate_refuses_to_write_over_its_inputs_and_leaves_nothing_half_writt
     assert capsys.readouterr().err == f"bpnn: error: cannot write --report {tmp_path / 'r.html'}: the disk is full; " \
                                       f"free some space or write elsewhere\n"
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_evaluate_draws_a_classifier_s_figures_on_the_data_given(tmp_path, capsys, figures):
+    rng = np.random.default_rng(9)
+    x1, x2 = rng.normal(size=120), rng.normal(size=120)
+    frame = pd.DataFrame({"长度": x1, "宽度": x2, "类别": np.where(x1 + x2 > 0, "高", "低")})
+    frame.to_csv(tmp_path / "c.csv", index=False)
+    model = tmp_path / "c.bpnn"
+    assert main(["train", str(tmp_path / "c.csv"), "--target", "类别", "--epochs", "30", "--out", str(model),
+                 "--quiet"]) == 0
+    assert main(["evaluate", str(model), str(tmp_path / "c.csv"), "--plots", str(tmp_path / "f")]) == 0
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["confusion.png", "decision_boundary.png",
+                                                                 "network.png", "roc.png"]
+    predicted = load(model).predict(frame[["长度", "宽度"]].to_numpy())
+    counts = skm.confusion_matrix(frame["类别"], predicted, labels=["低", "高"])
+    shown = figures["confusion.png"].axes[0].get_images()[0].get_array()  # each true class's share per prediction
+    np.testing.assert_allclose(shown, counts / counts.sum(axis=1, keepdims=True), rtol=4 * EPS)
+    boundary = figures["decision_boundary.png"].axes[0]
+    assert (boundary.get_xlabel(), boundary.get_ylabel()) == ("长度", "宽度")

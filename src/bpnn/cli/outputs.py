@@ -183,13 +183,14 @@ def use_font(font: str | None) -> None:
 
 
 def describe_evaluation(fitted, results: dict, metrics: dict, data: dict, targets: list, trained_on: str,
-                        understanding: dict):
+                        understanding: dict, X=None):
     """The :class:`bpnn.reports.html.Run` of ``bpnn evaluate``: the rows of one table as the split "All", the
-    model's network, no training curves."""
+    model's network, no training curves; a classifier of two inputs ``X`` gets its decision boundary."""
     from bpnn.reports.html import Run
 
     network = getattr(fitted.estimator, "network_", None) or fitted.estimator.network
     classes = fitted.estimator.classes_.tolist() if fitted.task == "classification" else None
+    two_inputs = classes is not None and X is not None and len(fitted.encoder.input_names) == 2
     model = {"layers": " → ".join(map(str, network.layer_sizes)), "parameters": network.n_params,
              "activations": ", ".join(g.name for g in network.activations), "trained on": trained_on,
              "inputs": ", ".join(fitted.encoder.input_names)}
@@ -197,7 +198,8 @@ def describe_evaluation(fitted, results: dict, metrics: dict, data: dict, target
                layer_sizes=network.layer_sizes, layer_labels=layer_labels(network), curves={}, measure="",
                best_epoch=None, stop_reason="", metrics=metrics, counts={name: len(r[0]) for name, r in results.items()},
                results=results, classes=classes, feature_names=fitted.encoder.input_names,
-               target_names=list(targets), understanding=understanding)
+               target_names=list(targets), understanding=understanding,
+               boundary=(fitted.estimator.predict_proba, X, results["All"][0]) if two_inputs else None)
 
 
 def training_record(run) -> dict:

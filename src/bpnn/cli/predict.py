@@ -139,7 +139,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         run = describe_evaluation(fitted, results, metrics, {"title": f"bpnn evaluate {Path(args.model).name} on "
                                                                       f"{data.name}", "source": data.name, "rows": len(y),
                                                              "targets": ", ".join(targets), "model": str(args.model)},
-                                  targets, fitted.source, record)
+                                  targets, fitted.source, record, X)
         with staged({"--report": args.report}, {"--plots": args.plots}) as stage, stage.writing("--report", "--plots"):
             written = [stage.final_path(path) for path in write_outputs(run, stage["--report"], stage["--plots"])]
         print("wrote " + ", ".join(map(str, written)))
