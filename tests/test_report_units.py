@@ -251,3 +251,14 @@ def test_evaluate_draws_a_classifier_s_figures_on_the_data_given(tmp_path, capsy
     np.testing.assert_allclose(shown, counts / counts.sum(axis=1, keepdims=True), rtol=4 * EPS)
     boundary = figures["decision_boundary.png"].axes[0]
     assert (boundary.get_xlabel(), boundary.get_ylabel()) == ("长度", "宽度")
+
+
+def test_info_shows_an_older_model_file_s_mape_fraction_in_percent(capsys):
+    from pathlib import Path
+
+    old = Path(__file__).parent / "data" / "before-restructure" / "table.bpnn"
+    stored = read(old).info["metrics"]["All"]["mape"]  # an earlier bpnn kept MAPE as a fraction
+    assert main(["info", str(old)]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.strip("│| ").startswith("All"))
+    cells = re.split(r"\s*[│|]\s*", row.strip("│| "))
+    assert float(cells[5]) == pytest.approx(100 * stored, rel=5e-4)  # split, samples, MSE, RMSE, MAE, MAPE (%): 4 digits
