@@ -427,6 +427,11 @@ CASES = [
     Case("predict with thousands separators", {"m.bpnn": "MODEL", "d.csv": csv_bytes(
         table(temperature=[f"{float(t):,.2f}" for t in TEMPERATURE]))}, ["predict", "m.bpnn", "d.csv", "-o", "p.csv"], 0,
          []),
+    Case("predict far outside the training range", {"m.bpnn": "MODEL", "d.csv": csv_bytes(
+        table(temperature=at(TEMPERATURE, 4, "500")))}, ["predict", "m.bpnn", "d.csv", "-o", "p.csv"], 0,
+         ["bpnn: warning:", "'temperature'", "row 4: 500", "training range"]),
+    Case("predict -o - writes to stdout", {"m.bpnn": "MODEL", "d.csv": csv_bytes(table())},
+         ["predict", "m.bpnn", "d.csv", "-o", "-"], 0, [], ["warning"]),
     Case("predict with an extreme value", {"m.bpnn": "MODEL", "d.csv": csv_bytes(table(pressure=at(PRESSURE, 4, "1e308")))},
          ["predict", "m.bpnn", "d.csv", "-o", "p.csv"], 2, ["'pressure'", "row 4", "1e+308"]),
     Case("predict with a title row", {"m.bpnn": "MODEL", "d.csv": csv_bytes(table(), above=(["New batch"], []))},

@@ -25,6 +25,8 @@ DEFAULT_ALPHA = 0.0
 DEFAULT_SEED = 0
 DEFAULT_RESTARTS = 1  # trainings from different start weights (n_init)
 STEPWISE_EPOCHS, FULL_BATCH_EPOCHS = 200, 1000
+STDIN = "-"  # a data file named - is read from standard input, an output named - written to standard output
+BOM = "\ufeff"  # UTF-8's byte order mark: Excel reads a CSV file as UTF-8 (not the system's code page) after it
 
 
 class UsageError(Exception):
@@ -124,15 +126,34 @@ def note_dropped(dropped: list[int], source: str) -> None:
 
 
 # ---- writing a table -------------------------------------------------------------------------------
+def excel_text(text: str) -> str:
+    """CSV text as Excel reads it right: with a BOM when it holds anything but ASCII (Chinese headers or values
+    would otherwise show garbled in Excel set to a code page such as GBK), as it is otherwise."""
+    return text if text.isascii() else BOM + text
+
+
+def stdout_is_file() -> bool:
+    """Whether standard output goes into a file (``> out.csv``), not to a terminal or a pipe."""
+    import os
+    import stat
+
+    try:
+        return stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):  # no real file behind it (a test's capture)
+        return False
+
+
 def write_table(frame, path: str | None) -> None:
     """A DataFrame to ``path`` (CSV, TSV, .xlsx or .parquet by its extension, written atomically) or, without
-    one, CSV on stdout."""
+    one or with -, CSV on stdout. CSV and TSV are UTF-8, with a BOM where the text is not plain ASCII
+    (:func:`excel_text`; on stdout only when it is redirected into a file)."""
     import io
 
     from bpnn.files.modelfile import atomic_write
 
-    if path is None:
-        frame.to_csv(sys.stdout, index=False)
+    if path is None or path == STDIN:
+        text = frame.to_csv(index=False)
+        sys.stdout.write(excel_text(text) if stdout_is_file() else text)
         return
     suffix = Path(path).suffix.lower()
     buffer = io.BytesIO()
@@ -141,7 +162,7 @@ def write_table(frame, path: str | None) -> None:
     elif suffix == ".parquet":
         frame.to_parquet(buffer, index=False)
     elif suffix in (".csv", ".tsv", ".txt"):
-        buffer.write(frame.to_csv(index=False, sep="\t" if suffix == ".tsv" else ",").encode("utf-8"))
+        buffer.write(excel_text(frame.to_csv(index=False, sep="\t" if suffix == ".tsv" else ",")).encode("utf-8"))
     else:
         raise UsageError(f"cannot tell the format of {path!r} from its extension; use .csv, .tsv, .xlsx or .parquet")
     atomic_write(path, buffer.getvalue())

@@ -19,6 +19,7 @@ class Fitted:
     task: str
     target_names: list
     source: str
+    impute: str | None = None  # bpnn train --impute: predict fills missing feature values the same way
 
     def inputs(self, frame, source: str):
         """The estimator's inputs for the rows of ``frame``: checked and encoded as at training (the estimator
@@ -53,7 +54,7 @@ class Fitted:
         with contents.checked():
             model = contents.build() if estimator else fitted_of(contents)
             fitted = cls(model, FeatureEncoder.from_dict(info["features"]), info["task"], info["targets"],
-                         info.get("source", ""))
+                         info.get("source", ""), training_impute(info))
             fitted.check()
         return fitted
 
@@ -93,6 +94,17 @@ class Fitted:
             raise UsageError(f"{source}: {len(targets)} target column(s) {', '.join(targets)} for a model of "
                              f"{n_outputs} output(s); give --target with the training targets in order")
         return y
+
+def training_impute(info: dict) -> str | None:
+    """The --impute of the training run, from the model file's settings (None: not given, or an older file)."""
+    from bpnn.tables import IMPUTE
+
+    settings = info.get("settings")
+    impute = settings.get("impute") if isinstance(settings, dict) else None
+    if impute is not None and impute not in IMPUTE:
+        raise ValueError(f"the training's --impute {impute!r} is none of {', '.join(IMPUTE)}")
+    return impute
+
 
 def refuse_outside_scaling(info: dict, path: str | Path) -> None:
     """Model files of an earlier bpnn kept the table's scaling in ``info``, beside the model; this bpnn would skip it."""

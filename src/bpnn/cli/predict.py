@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bpnn.cli._common import (
+    STDIN,
     add_missing_options,
     add_table_options,
     check_outputs,
@@ -27,8 +28,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                                   description="Predict for every row of DATA: the input rows with the predicted "
                                               "label and per-class probabilities, or values in original units.")
     predict.add_argument("model", help="a model file from bpnn train")
-    predict.add_argument("data", help="the data file (the feature columns of training)")
-    predict.add_argument("-o", "--output", help="output file: .csv, .tsv, .xlsx or .parquet (default: CSV on stdout)")
+    predict.add_argument("data", help="the data file (the feature columns of training); - reads CSV from standard input")
+    predict.add_argument("-o", "--output", help="output file: .csv, .tsv, .xlsx or .parquet; - or none: CSV on stdout "
+                                                  "(a CSV file is UTF-8, with a BOM for Excel when it holds non-ASCII text)")
     predict.add_argument("--encoding", help="text encoding of the data file")
     add_table_options(predict)
     add_missing_options(predict)
@@ -55,11 +57,19 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def complete_rows(frame, fitted: Fitted, targets: Sequence[str], args: argparse.Namespace, source: str):
     """``frame`` with missing values in the model's feature columns (and ``targets``) handled as --impute or
-    --drop-missing say; without either they stay, for the value checks to report."""
+    --drop-missing say; without either, as the training's --impute did (with a note), else they stay, for the
+    value checks to report."""
     from bpnn.tables import check_columns, drop_missing
 
     check_columns(fitted.encoder.feature_names, frame, source, "feature", "the model")
     missing = missing_option(args)
+    blanks = frame[fitted.encoder.feature_names].isna().sum()
+    if missing == "error" and fitted.impute and blanks.any():
+        missing = fitted.impute
+        cells = ", ".join(f"{count} in {name!r}" for name, count in blanks.items() if count)
+        print_notes([f"{source}: filled the missing feature values ({cells}) with the training data's "
+                     f"{missing.replace('_', ' ')}, as bpnn train --impute {missing} did; give --drop-missing to leave "
+                     f"those rows out"])
     if missing == "drop":
         frame, dropped = drop_missing(frame, [*fitted.encoder.feature_names, *targets], source)
         note_dropped(dropped, source)
@@ -72,14 +82,17 @@ def run_predict(args: argparse.Namespace) -> int:
     from bpnn.cli.staging import check_not_inputs
     from bpnn.tables import as_written, notes_of, read_table
 
-    check_not_inputs({"-o": args.output}, {"data file": args.data, "model": args.model})
-    check_outputs({"-o": args.output}, {})
+    output = None if args.output == STDIN else args.output
+    check_not_inputs({"-o": output}, {"data file": args.data, "model": args.model})
+    check_outputs({"-o": output}, {})
     fitted = Fitted.from_file(args.model)
     data = Path(args.data)
+    source = source_name(args.data)
     frame = read_table(data, args.encoding, sheet=args.sheet, header_row=args.header_row)
     notes = notes_of(frame, fitted.encoder.feature_names)
-    frame = complete_rows(frame, fitted, [], args, data.name)
-    X = fitted.inputs(frame, data.name)
+    frame = complete_rows(frame, fitted, [], args, source)
+    X = fitted.inputs(frame, source)
+    outside = fitted.encoder.outside_range(frame, source)
     out = as_written(frame)  # the input's columns as the file wrote them, then the predictions
     if fitted.task == "classification":
         target = fitted.target_names[0]
@@ -95,10 +108,17 @@ def run_predict(args: argparse.Namespace) -> int:
             for target, column in zip(fitted.target_names, spread.reshape(len(frame), -1).T):
                 out[f"{target}_std"] = column
     print_notes(notes)
-    write_table(out, args.output)
-    if args.output:
-        print(f"wrote {len(out)} rows with predictions to {args.output}", file=sys.stderr)
+    for warning in outside:  # one line per column: predicting beyond what the network was trained on
+        print(f"bpnn: warning: {warning}", file=sys.stderr)
+    write_table(out, output)
+    if output:
+        print(f"wrote {len(out)} rows with predictions to {output}", file=sys.stderr)
     return 0
+
+
+def source_name(data: str) -> str:
+    """How messages name the data: the file's name, or stdin for -."""
+    return "stdin" if data == STDIN else Path(data).name
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

@@ -151,6 +151,9 @@ def run_train(args: argparse.Namespace) -> int:
 
     settings = settings_of(args)
     data = Path(args.data)
+    if args.data == "-" and not args.out:
+        raise UsageError("bpnn train - reads the table from standard input; name the model file with --out")
+    source = "stdin" if args.data == "-" else data.name  # how messages name the data
     out = Path(args.out) if args.out else Path(data.stem + ".bpnn")
     if args.checkpoint_every < 1:
         raise UsageError(f"--checkpoint-every takes a number of epochs from 1; got {args.checkpoint_every}")
@@ -160,11 +163,11 @@ def run_train(args: argparse.Namespace) -> int:
     check_outputs(outputs, {"--plots": args.plots})
     use_font(args.font)
     frame = read_table(data, args.encoding, sheet=args.sheet, header_row=args.header_row)
-    dataset = prepare(frame, args.target, args.features, args.task, source=data.name, missing=missing_option(args),
+    dataset = prepare(frame, args.target, args.features, args.task, source=source, missing=missing_option(args),
                       exclude=args.exclude)
-    note_dropped(dataset.dropped, data.name)
-    check_division(len(dataset.X), settings.division, data.name)
-    if settings.scaling == "none" and (warning := large_input_warning(dataset.X, dataset.encoder.input_names, data.name)):
+    note_dropped(dataset.dropped, source)
+    check_division(len(dataset.X), settings.division, source)
+    if settings.scaling == "none" and (warning := large_input_warning(dataset.X, dataset.encoder.input_names, source)):
         print(f"bpnn: warning: {warning}", file=sys.stderr)
     checkpoint = Path(args.checkpoint) if args.checkpoint else out.with_name(out.name + ".ckpt")
     kept = relative_to(checkpoint, {**train_options(args), "out": option_value("out", out)})  # a copy resumes where it is
@@ -174,7 +177,9 @@ def run_train(args: argparse.Namespace) -> int:
                      "checkpoint_info": {"train": kept}}
     # every output under a temporary name, renamed into place once all are written
     with staged({"--out": out, "--report": args.report}, {"--plots": args.plots}) as stage:
-        fitted, run = fit_dataset(dataset, settings, args.quiet, f"bpnn train {data.name}", checkpointing)
+        fitted, run = fit_dataset(dataset, settings, args.quiet, f"bpnn train {source}", checkpointing)
+        if args.impute:  # the fill of missing values, which predict and the exports repeat
+            run.settings["impute"] = args.impute
         print_notes(dataset.notes)  # after the options were accepted: a refused run says one line
         with stage.writing("--out"):
             save(fitted.estimator, stage["--out"], model_info(fitted, run))

@@ -196,11 +196,14 @@ class FeatureEncoder:
 
     ``columns`` lists ``(name, categories)`` pairs: ``categories`` is None for a numeric column and the
     sorted list of text values for a one-hot encoded one. ``fill`` maps each column to the values its
-    missing cells take (see :func:`fill_values`). JSON-able through ``to_dict``/``from_dict``.
+    missing cells take (see :func:`fill_values`); ``ranges`` each numeric column to the [lowest, highest] value it
+    held at training (:meth:`outside_range` names values beyond them). JSON-able through ``to_dict``/``from_dict``;
+    files written before ``ranges`` existed read with none.
     """
 
     columns: list = field(default_factory=list)
     fill: dict = field(default_factory=dict)
+    ranges: dict = field(default_factory=dict)
 
     @classmethod
     def fit(cls, frame, names: Sequence[str]) -> FeatureEncoder:
@@ -210,7 +213,30 @@ class FeatureEncoder:
             categories = None if is_numeric(column) else sorted(column.dropna().astype(str).unique().tolist())
             encoder.columns.append((name, categories))
             encoder.fill[name] = fill_values(column)
+            if categories is None:
+                values = column.to_numpy(dtype=float)
+                values = values[np.isfinite(values)]
+                if values.size:
+                    encoder.ranges[name] = [float(values.min()), float(values.max())]
         return encoder
+
+    def outside_range(self, frame, source: str = "data") -> list[str]:
+        """One line per numeric feature column of ``frame`` holding values outside the range seen at training:
+        the column, how many rows, the first rows and their values, the training range."""
+        lines = []
+        for name, (low, high) in self.ranges.items():
+            if name not in frame.columns:
+                continue
+            values = frame[name].to_numpy(dtype=float)
+            outside = np.flatnonzero((values < low) | (values > high))  # NaN is neither
+            if not outside.size:
+                continue
+            shown = ", ".join(f"row {row_number(frame, i)}: {values[i]:.6g}" for i in outside[:3])
+            more = f", and {outside.size - 3} more" if outside.size > 3 else ""
+            lines.append(f"{source}: column {name!r} holds {outside.size} value(s) outside the training range "
+                         f"{low:.6g} to {high:.6g} ({shown}{more}); the network extrapolates there, so treat those "
+                         f"predictions with care")
+        return lines
 
     @property
     def feature_names(self) -> list[str]:
@@ -269,7 +295,7 @@ class FeatureEncoder:
 
     def to_dict(self) -> dict:
         return {"columns": [{"name": name, "categories": categories} for name, categories in self.columns],
-                "fill": self.fill}
+                "fill": self.fill, "ranges": self.ranges}
 
     @classmethod
     def from_dict(cls, data: dict) -> FeatureEncoder:
@@ -279,7 +305,13 @@ class FeatureEncoder:
             if not (isinstance(name, str) and (categories is None or isinstance(categories, list)
                                                and all(isinstance(c, str) for c in categories))):
                 raise ValueError(f"column {name!r} with categories {categories!r} is no feature encoding")
-        return cls(columns, dict(data.get("fill", {})))
+        ranges = dict(data.get("ranges", {}))
+        for name, bounds in ranges.items():
+            if not (isinstance(bounds, list) and len(bounds) == 2 and all(
+                    isinstance(b, (int, float)) and not isinstance(b, bool) and np.isfinite(b) for b in bounds)
+                    and bounds[0] <= bounds[1]):
+                raise ValueError(f"the training range {bounds!r} of column {name!r} is not two numbers, low <= high")
+        return cls(columns, dict(data.get("fill", {})), ranges)
 
 
 @dataclass

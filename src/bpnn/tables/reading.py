@@ -32,6 +32,8 @@ from bpnn.tables.common import (
 )
 from bpnn.tables.text import looks_numeric, understand
 
+STDIN = "-"  # the name that reads standard input
+
 
 # ---- reading a file ------------------------------------------------------------------------------
 def format_of(head: bytes) -> str:
@@ -100,7 +102,11 @@ def read_table(path: str | Path, encoding: str | None = None, sheet: str | int |
     Numbers written as text, dates and times are converted (see :func:`understand`); ``frame.attrs["notes"]``
     lists ``(column or None, note)`` saying what was converted, ``frame.attrs["problems"]`` maps a column to the
     reason its values cannot be used (raised when the column is used: :func:`check_columns`).
+
+    ``path`` ``-`` reads the table from standard input (any of the formats; messages name it stdin).
     """
+    if str(path) == STDIN:
+        return read_stdin(encoding, sheet, header_row)
     path = Path(path)
     if header_row is not None and header_row < 1:
         raise DataError(f"--header-row {header_row}: rows count from 1 (the first row of the file); give the number "
@@ -138,6 +144,24 @@ def read_table(path: str | Path, encoding: str | None = None, sheet: str | int |
     frame.attrs["notes"] = notes
     frame.attrs["problems"] = problems
     return frame
+
+
+def read_stdin(encoding: str | None, sheet: str | int | None, header_row: int | None):
+    """The table piped into standard input, read as a file named stdin would be."""
+    import sys
+    import tempfile
+
+    if sys.stdin is None or sys.stdin.isatty():
+        raise DataError("- reads the table from standard input, but nothing is piped in; give a file name, or pipe "
+                        "a table in: bpnn predict MODEL - < data.csv")
+    raw = sys.stdin.buffer.read()
+    with tempfile.TemporaryDirectory(prefix="bpnn-stdin-") as folder:
+        spooled = Path(folder) / "stdin"
+        spooled.write_bytes(raw)
+        try:
+            return read_table(spooled, encoding, sheet, header_row)
+        except DataError as error:  # named as the user knows it, never by the temporary file
+            raise DataError(str(error).replace(str(spooled), "stdin")) from None
 
 
 def read_parquet(path: Path):
