@@ -48,8 +48,9 @@ class SolverFlag:
 
 SOLVER_FLAGS: tuple[SolverFlag, ...] = (
     SolverFlag("--goal", "goal", "stop once the training performance is at most GOAL (MATLAB's goal; default 0): the "
-                                 "mean squared error in the targets' units, as the Training row shows it (several "
-                                 "targets of different ranges: of the scaled targets; classification: the cross-entropy)"),
+                                 "training mean squared error in the targets' units, as the performance plot shows it "
+                                 "(several targets of different ranges: of the scaled targets; classification: the "
+                                 "cross-entropy)"),
     SolverFlag("--min-grad", "min_grad", "stop once the gradient's norm falls below MIN_GRAD (MATLAB's min_grad; "
                                          "default 1e-7 for lm and br, 1e-5 rprop, 1e-6 scg)"),
     SolverFlag("--mu", "mu", "initial damping μ of lm and br (MATLAB's mu; default 0.001, br 0.005)"),
