@@ -32,10 +32,10 @@ SEED_ORDER = ["8-11", "8-12", "8-13", "8-14", "8-15", "8-16", "8-17", "8-18", "8
 
 
 # ---- the core's own numbers, in the order the trace prints them -----------------------------------------
-def core_reference(net: Network, X, Y, learning_rate: float, steps: int, seed_form: bool):
+def core_reference(net: Network, X, Y, learning_rate: float, steps: int, seed_form: bool, columns: bool | None = None):
     """(matrices, J, relative errors, new costs) computed by the core alone, in the order the trace prints
-    them; matrices in the seed's orientation (samples as columns) when ``seed_form``."""
-    orient = (lambda a: np.atleast_2d(a).T) if seed_form else (lambda a: a)
+    them; matrices in the seed's orientation (samples as columns) when ``seed_form`` or ``columns``."""
+    orient = (lambda a: np.atleast_2d(a).T) if (seed_form if columns is None else columns) else (lambda a: a)
     L = net.n_layers
 
     def parameters():
@@ -85,13 +85,15 @@ def seed_reference(X, y, n_h: int, seed: int, scale: float, learning_rate: float
     return core_reference(net, X, y.reshape(-1, 1).astype(float), learning_rate, steps, seed_form=True)
 
 
-def layered_reference(X, y, hidden, activation: str, seed: int, scale: float, learning_rate: float, steps: int):
+def layered_reference(X, y, hidden, activation: str, seed: int, scale: float, learning_rate: float, steps: int,
+                      columns: bool = False):
     """Weights drawn independently as the seed draws them: w_l = scale·N(0, 1) as (n_out, n_in), in order."""
     net = Network([X.shape[1], *hidden, 1], activation, "sigmoid")
     rng = np.random.default_rng(seed)
     for W in net.weights:
         W[...] = (rng.standard_normal(W.shape[::-1]) * scale).T
-    return core_reference(net, X, y.reshape(-1, 1).astype(float), learning_rate, steps, seed_form=False)
+    return core_reference(net, X, y.reshape(-1, 1).astype(float), learning_rate, steps, seed_form=False,
+                          columns=columns)
 
 
 # ---- parsing the rendered output ---------------------------------------------------------------------------
@@ -161,14 +163,16 @@ def test_seed_form_prints_the_cores_numbers(format, lang):
                                                                         steps=2))
 
 
+@pytest.mark.parametrize("layout", ["rows", "columns"])
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("format", FORMATS)
-def test_layered_form_prints_the_cores_numbers(format, lang):
+def test_layered_form_prints_the_cores_numbers(format, lang, layout):
     X, y = xor()
-    trace = explain("xor", hidden=(4, 3), seed=1, learning_rate=0.5, steps=1)
+    trace = explain("xor", hidden=(4, 3), seed=1, learning_rate=0.5, steps=1, layout=layout)
     assert trace.form == "layers"
     assert_matches(render(trace, format, lang), format, layered_reference(X, y, (4, 3), "sigmoid", seed=1, scale=1.0,
-                                                                           learning_rate=0.5, steps=1))
+                                                                           learning_rate=0.5, steps=1,
+                                                                           columns=layout == "columns"))
 
 
 def test_other_data_activation_and_scale_print_the_cores_numbers():
@@ -371,6 +375,115 @@ def test_layered_form_states_its_orientation():
     assert "dZ[2] = dA[2] ⊙ σ′(Z[2])" in output and "dW[1] = (1/m) A[0]ᵀ dZ[1]" in output
     zh = render(explain(hidden=(4, 3)), "text", "zh")
     assert "约定：样本按行排列" in zh
+
+
+COLUMN_NAME = {"A[0]": "x", "Y": "y"}  # the rest: W[2] → w2, dZ[1] → dz1, …
+
+
+def column_name(name: str) -> str:
+    return COLUMN_NAME.get(name) or re.sub(r"^(d?)([A-Za-z])\[(\d+)\]$", lambda m: m[1] + m[2].lower() + m[3], name)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_columns_layout_is_the_rows_trace_transposed_exactly(activation):
+    rows = explain(hidden=(4, 3), activation=activation, steps=2, layout="rows")
+    columns = explain(hidden=(4, 3), activation=activation, steps=2, layout="columns")
+    assert columns.settings["layout"] == "columns" and rows.settings["layout"] == "rows"
+    pairs = [(r, c) for part in ("parameters", "forward", "loss", "backward")
+             for r, c in zip(getattr(rows, part), getattr(columns, part), strict=True)]
+    pairs += [(r, c) for a, b in zip(rows.steps, columns.steps, strict=True)
+              for r, c in zip(a.parameters, b.parameters, strict=True)]
+    for r, c in pairs:
+        assert c.name == column_name(r.name)
+        transposed = np.atleast_2d(r.value).T if r.value.ndim else r.value  # a bias (n,) becomes the column (n, 1)
+        np.testing.assert_array_equal(c.value, transposed)  # bit for bit: a transpose only moves numbers
+        if r.numeric is not None:
+            np.testing.assert_array_equal(c.numeric, np.atleast_2d(r.numeric).T)
+            assert (c.relative_error, c.tolerance) == (r.relative_error, r.tolerance)
+    sizes = [2, 4, 3, 1]  # xor's 2 inputs, the hidden sizes, one output; m = 4
+    for l in (1, 2, 3):
+        assert columns[f"w{l}"].shape == columns[f"dw{l}"].shape == (sizes[l], sizes[l - 1])  # (n_out, n_in)
+        assert columns[f"b{l}"].shape == columns[f"db{l}"].shape == (sizes[l], 1)
+        assert columns[f"z{l}"].shape == columns[f"a{l}"].shape == columns[f"dz{l}"].shape == (sizes[l], 4)
+    assert columns["x"].shape == (2, 4) and columns["y"].shape == (1, 4) and columns["L"].shape == (1, 4)
+    text = render(columns, "text", "en")
+    for q in columns.parameters + columns.forward + columns.backward:  # each heading, then its shape as printed
+        heading = re.search(rf"^(?:8-1\d )?{re.escape(q.name)} — ", text, re.M)
+        block = text[heading.start():]
+        assert f"shape {q.shape}" in block[:block.index("\n\n")]
+
+
+def test_columns_layout_follows_the_textbooks_formulas():
+    """The printed formulas of the columns layout, recomputed here from the printed quantities with NumPy:
+    z_l = w_l a_(l-1) + b_l, dw_l = (1/m) dz_l a_(l-1)ᵀ, db_l = (1/m) Σ_i dz_l, da_l = w_(l+1)ᵀ dz_(l+1)."""
+    t = explain(hidden=(4, 3), activation="tanh", layout="columns")
+    m = t["x"].shape[1]
+    below = {1: t["x"].value, 2: t["a1"].value, 3: t["a2"].value}
+    for l in (1, 2, 3):
+        w, b = t[f"w{l}"].value, t[f"b{l}"].value
+        # sums of at most 4 products of terms of size <= |w||a| + |b|: within 6ε of that (the core sums in
+        # another order)
+        scale = np.abs(w) @ np.abs(below[l]) + np.abs(b)
+        np.testing.assert_allclose(t[f"z{l}"].value, w @ below[l] + b, rtol=0, atol=float(6 * EPS * scale.max()))
+        dz = t[f"dz{l}"].value
+        grad_scale = np.abs(dz) @ np.abs(below[l]).T / m
+        np.testing.assert_allclose(t[f"dw{l}"].value, dz @ below[l].T / m, rtol=0,
+                                   atol=float(6 * EPS * grad_scale.max()))
+        np.testing.assert_allclose(t[f"db{l}"].value, dz.sum(axis=1, keepdims=True) / m, rtol=0,
+                                   atol=float(6 * EPS * np.abs(dz).sum(axis=1).max() / m))
+        assert f"z{l} = w{l} {'x' if l == 1 else f'a{l - 1}'} + b{l}" in render(t, "text", "en")
+    for l in (1, 2):
+        w, dz = t[f"w{l + 1}"].value, t[f"dz{l + 1}"].value
+        np.testing.assert_allclose(t[f"da{l}"].value, w.T @ dz, rtol=0,
+                                   atol=float(6 * EPS * (np.abs(w).T @ np.abs(dz)).max()))
+
+
+def test_columns_layout_with_one_hidden_layer_holds_the_seeds_numbers():
+    seed_trace, columns = explain(hidden=3, seed=4), explain(hidden=3, seed=4, general=True, layout="columns")
+    # the seed form's TwoLayerNet and the core compute the same formulas, summing in another order: within
+    # rtol 1e-12 (as test_layered_form_with_one_hidden_layer_is_the_seed_form_transposed argues)
+    for name in ("w1", "b1", "w2", "b2", "x", "z1", "a1", "z2", "a2", "da2", "dz2", "dw2", "db2", "da1", "dz1",
+                 "dw1", "db1"):
+        assert columns[name].shape == seed_trace[name].shape, name
+        np.testing.assert_allclose(columns[name].value, seed_trace[name].value, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_columns_layout_states_its_orientation(lang):
+    output = " ".join(render(explain(hidden=(4, 3), layout="columns"), "text", lang).split())
+    if lang == "en":
+        assert "samples are columns, as in the textbook" in output and "w_l is (n[l], n[l-1])" in output
+        assert "dz2 = da2 ⊙ σ′(z2)" in output and "dw1 = (1/m) dz1 xᵀ" in output and "‖dw1‖ = " in output
+        assert "derivative of the loss with respect to z2" in output and "w_l ← w_l - α dw_l" in output
+    else:
+        assert "约定：与原文相同，样本按列排列" in output and "损失函数关于 z2 的导数" in output
+    assert "W[" not in output and "Z[" not in output and "A[" not in output
+
+
+def test_layout_on_the_command_line_and_refusals(capsys):
+    assert run(["explain", "--hidden", "4,3", "--layout", "columns", "--format", "latex"]) == 0
+    assert capsys.readouterr().out == render(explain(hidden=(4, 3), layout="columns"), "latex")
+    assert run(["explain", "--general", "--layout", "rows"]) == 0
+    assert capsys.readouterr().out == render(explain(general=True), "text")
+    with pytest.raises(UsageError, match=re.escape("the textbook's two-layer form has samples as columns; ask for the "
+                                                   "layered form (--general) to see samples as rows")):
+        run(["explain", "--layout", "rows"])
+    with pytest.raises(ValueError, match="unknown layout 'diagonal'; choose one of rows, columns"):
+        explain(hidden=(4, 3), layout="diagonal")
+
+
+def test_gradcheck_layout_columns_names_and_shapes_as_the_textbook(capsys):
+    assert run(["gradcheck", "--hidden", "4,3", "--layout", "columns"]) == 0
+    columns = capsys.readouterr().out.splitlines()
+    assert run(["gradcheck", "--hidden", "4,3"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    # sizes 3-4-3-1: w_l is (n_out, n_in), b_l a column; W[l] is (n_in, n_out), b[l] flat; the same errors
+    shapes = {"w1": "(4, 3)", "b1": "(4, 1)", "w2": "(3, 4)", "b2": "(3, 1)", "w3": "(1, 3)", "b3": "(1, 1)"}
+    core = {"W[1]": "(3, 4)", "b[1]": "(4,)", "W[2]": "(4, 3)", "b[2]": "(3,)", "W[3]": "(3, 1)", "b[3]": "(1,)"}
+    for line, (name, shape), (core_name, core_shape), row in zip(columns[1:7], shapes.items(), core.items(), rows[1:7]):
+        assert line.split()[0] == name and line.split(")")[0] + ")" == f"  {name:<6} {shape}"
+        assert row.split()[0] == core_name and row.split(")")[0] + ")" == f"  {core_name:<6} {core_shape}"
+        assert line.split(")", 1)[1].strip() == row.split(")", 1)[1].strip()  # the same error and allowance
 
 
 def test_markdown_renders_matrices_as_tables():
@@ -640,11 +753,12 @@ def test_worksheet_on_the_command_line_and_refusals(capsys):
 
 # ---- LaTeX ------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("hidden, slip", [(3, None), ((4, 3), None), (4, "no-transpose"), (2, "z2-from-x"),
-                                          (3, "no-sum"), (3, "no-1/m")])
-def test_latex_is_a_complete_document_with_balanced_environments(lang, hidden, slip):
+@pytest.mark.parametrize("hidden, slip, layout", [(3, None, None), ((4, 3), None, "rows"), ((4, 3), None, "columns"),
+                                                  (4, "no-transpose", None), (2, "z2-from-x", None), (3, "no-sum", None),
+                                                  (3, "no-1/m", None)])
+def test_latex_is_a_complete_document_with_balanced_environments(lang, hidden, slip, layout):
     sample = 2 if np.isscalar(hidden) else None  # the one-sample walk, in the seed form
-    output = render(explain(hidden=hidden, steps=2, slip=slip, sample=sample), "latex", lang)
+    output = render(explain(hidden=hidden, steps=2, slip=slip, sample=sample, layout=layout), "latex", lang)
     assert output.startswith(r"\documentclass") and output.rstrip().endswith(r"\end{document}")
     assert (r"{ctexart}" in output) == (lang == "zh")
     stack = []
@@ -666,16 +780,17 @@ ENGINES = {"en": "pdflatex", "zh": "xelatex"}
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("hidden, slip", [(3, None), ((4, 3), None), (4, "no-transpose"), (2, "z2-from-x"),
-                                          (3, "no-sum"), (3, "no-1/m")])
-def test_latex_compiles(lang, hidden, slip, tmp_path):
+@pytest.mark.parametrize("hidden, slip, layout", [(3, None, None), ((4, 3), None, "rows"), ((4, 3), None, "columns"),
+                                                  (4, "no-transpose", None), (2, "z2-from-x", None), (3, "no-sum", None),
+                                                  (3, "no-1/m", None)])
+def test_latex_compiles(lang, hidden, slip, layout, tmp_path):
     engine = shutil.which(ENGINES[lang])
     if engine is None:
         pytest.skip(f"{ENGINES[lang]} is not installed (the balanced-environment test still runs)")
     sample = 2 if np.isscalar(hidden) else None
     blanks = ("dz2", "dw1", "J") if slip == "no-sum" else ()  # a worksheet with its answer key
-    (tmp_path / "trace.tex").write_text(render(explain(hidden=hidden, slip=slip, sample=sample), "latex", lang,
-                                               blanks=blanks), encoding="utf-8")
+    trace = explain(hidden=hidden, slip=slip, sample=sample, layout=layout)
+    (tmp_path / "trace.tex").write_text(render(trace, "latex", lang, blanks=blanks), encoding="utf-8")
     result = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "trace.tex"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-2000:]

@@ -38,6 +38,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     explain.add_argument("--general", action="store_true",
                          help="the layer-indexed form (dZ[l], dW[l], db[l]) even for one hidden layer")
     explain.add_argument("--activation", default="sigmoid", help="hidden activation, layered form only (default sigmoid)")
+    explain.add_argument("--layout", choices=("rows", "columns"),
+                         help="the layered form's orientation: rows (samples as rows, W[l] of shape (n_in, n_out), "
+                              "the core's; the default) or columns (the textbook's: samples as columns, w_l of shape "
+                              "(n_out, n_in)); the textbook's two-layer form is in columns always")
     explain.add_argument("--seed", type=int, default=0, help="random seed for the weights and data (default 0)")
     explain.add_argument("--scale", type=float, default=1.0,
                          help="weights are scale·N(0, 1); the seed uses 0.01; 0 shows that equal weights keep the "
@@ -84,10 +88,15 @@ def register(commands: argparse._SubParsersAction) -> None:
                             f"(default {DEFAULT_MODEL_ROWS})")
     check.add_argument("--seed", type=int, default=0, help="fresh network: random seed (default 0)")
     check.add_argument("--step", type=float,
-                       help="relative step h0: each parameter's step is h0·max(|θ|, its scale) (default ε^(1/5) ≈ 7.4e-4)")
+                       help="relative step h0: each parameter's step is h0 times its scale, 1/rms of the input a "
+                            "weight multiplies (1 for a bias) (default ε^(1/5) ≈ 7.4e-4)")
     check.add_argument("--tolerance", type=float,
                        help="a fixed largest relative error that passes, instead of the one the check derives from "
                             "its own error estimate (truncation between steps h and 2h, plus the cost's rounding over h)")
+    check.add_argument("--layout", choices=("rows", "columns"), default="rows",
+                       help="name and shape the arrays as the core holds them (rows: W[l] of shape (n_in, n_out), "
+                            "b[l]) or as the textbook writes them (columns: w_l of shape (n_out, n_in), b_l a "
+                            "column); the same errors either way (default rows)")
     check.add_argument("--lang", choices=("en", "zh"), default="en", help="language (default en)")
     check.set_defaults(handler=run_gradcheck)
 
@@ -116,7 +125,8 @@ def run_explain(args: argparse.Namespace) -> int:
     try:
         trace = explain(args.data, X=X, y=y, hidden=hidden, activation=args.activation, samples=args.samples,
                         seed=args.seed, scale=args.scale, learning_rate=args.learning_rate, steps=args.steps,
-                        general=args.general, slip=args.slip, sample=args.sample, weights=weights)
+                        general=args.general, slip=args.slip, sample=args.sample, weights=weights,
+                        layout=args.layout)
     except ValueError as error:
         raise UsageError(in_flags(str(error))) from None
     try:
@@ -200,7 +210,8 @@ def run_gradcheck(args: argparse.Namespace) -> int:
         check = check_gradients(network, X, Y, loss, alpha, args.step)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    sys.stdout.write(render_gradcheck(check, network, loss, X.shape[0], args.lang, args.tolerance, args.step, alpha))
+    sys.stdout.write(render_gradcheck(check, network, loss, X.shape[0], args.lang, args.tolerance, args.step, alpha,
+                                      args.layout))
     return 0 if check.passed(args.tolerance) else 1
 
 

@@ -75,8 +75,11 @@ SEED_FORMULAS: dict[str, Formula] = {
 }
 
 
-def layer_formulas(l: int, L: int, activation: str) -> dict[str, Formula]:
-    """The general, layer-indexed formulas for layer l of L (samples are rows), by kind."""
+def layer_formulas(l: int, L: int, activation: str, layout: str = "rows") -> dict[str, Formula]:
+    """The general, layer-indexed formulas for layer l of L, by kind: samples as rows (the core's Z[l], W[l] of
+    shape (n[l-1], n[l])) or, ``layout="columns"``, as the textbook writes them (z_l, w_l of shape (n[l], n[l-1]))."""
+    if layout == "columns":
+        return _column_formulas(l, L, activation)
     g_text, g_tex = ("σ", r"\sigma") if activation == "sigmoid" else (activation, rf"\operatorname{{{activation}}}")
     g_name, g_name_tex = ("σ", r"\sigma") if l == L else (g_text, g_tex)  # the output is always sigmoid
     derivative = f"dZ[{l}] = dA[{l}] ⊙ {g_text}′(Z[{l}])"
@@ -98,5 +101,33 @@ def layer_formulas(l: int, L: int, activation: str) -> dict[str, Formula]:
         "db": Formula("8-15" if l == L else "8-19", f"db[{l}] = (1/m) Σ_i dZ[{l}]_i",
                       rf"db^{{[{l}]}} = \frac{{1}}{{m}}\sum_{{i=1}}^{{m}} dZ^{{[{l}]}}_i"),
         "dA": Formula("8-16", f"dA[{l}] = dZ[{l + 1}] W[{l + 1}]ᵀ", rf"dA^{{[{l}]}} = dZ^{{[{l + 1}]}} W^{{[{l + 1}]\mathsf T}}"),
+        "dZ": Formula("8-17", derivative, derivative_tex),
+    }
+
+
+def _column_formulas(l: int, L: int, activation: str) -> dict[str, Formula]:
+    """The textbook's notation for layer l of L: samples are columns, a0 = x, z_l = w_l a_{l-1} + b_l."""
+    g_text, g_tex = ("σ", r"\sigma") if activation == "sigmoid" else (activation, rf"\operatorname{{{activation}}}")
+    g_name, g_name_tex = ("σ", r"\sigma") if l == L else (g_text, g_tex)  # the output is always sigmoid
+    below, below_tex = ("x", "x") if l == 1 else (f"a{l - 1}", f"a_{{{l - 1}}}")  # a0 is the input x
+    derivative = f"dz{l} = da{l} ⊙ {g_text}′(z{l})"
+    derivative_tex = rf"dz_{{{l}}} = da_{{{l}}} \odot {g_tex}'(z_{{{l}}})"
+    if activation == "sigmoid":
+        derivative += f",  σ′(z{l}) = a{l} ⊙ (1 - a{l})"
+        derivative_tex += rf", \quad \sigma'(z_{{{l}}}) = a_{{{l}}} \odot (1 - a_{{{l}}})"
+    return {
+        "Z": Formula(None, f"z{l} = w{l} {below} + b{l}", rf"z_{{{l}}} = w_{{{l}}} {below_tex} + b_{{{l}}}"),
+        "A": Formula(None, f"a{l} = {g_name}(z{l})", rf"a_{{{l}}} = {g_name_tex}(z_{{{l}}})"),
+        "L": Formula("8-11", f"L(y, a{L}) = -(y log a{L} + (1 - y) log(1 - a{L}))",
+                     rf"L(y, a_{{{L}}}) = -(y \log a_{{{L}}} + (1 - y) \log (1 - a_{{{L}}}))"),
+        "J": Formula(None, f"J = (1/m) Σ_i L(y_i, a{L}_i)", rf"J = \frac{{1}}{{m}}\sum_{{i=1}}^{{m}} L(y_i, a_{{{L},i}})"),
+        "dA_out": Formula("8-12", f"da{L} = -y/a{L} + (1 - y)/(1 - a{L})",
+                          rf"da_{{{L}}} = -\frac{{y}}{{a_{{{L}}}}} + \frac{{1-y}}{{1-a_{{{L}}}}}"),
+        "dZ_out": Formula("8-13", f"dz{L} = a{L} - y", rf"dz_{{{L}}} = a_{{{L}}} - y"),
+        "dW": Formula("8-14" if l == L else "8-18", f"dw{l} = (1/m) dz{l} {below}ᵀ",
+                      rf"dw_{{{l}}} = \frac{{1}}{{m}}\, dz_{{{l}}}\, {below_tex}{T}"),
+        "db": Formula("8-15" if l == L else "8-19", f"db{l} = (1/m) Σ_i dz{l}_i",
+                      rf"db_{{{l}}} = \frac{{1}}{{m}}\sum_{{i=1}}^{{m}} dz_{{{l}}}^{{(i)}}"),
+        "dA": Formula("8-16", f"da{l} = w{l + 1}ᵀ dz{l + 1}", rf"da_{{{l}}} = w_{{{l + 1}}}{T}\, dz_{{{l + 1}}}"),
         "dZ": Formula("8-17", derivative, derivative_tex),
     }

@@ -16,7 +16,7 @@ from bpnn.core.gradcheck import GradCheck, gradcheck, relative_step
 from bpnn.core.losses import LOSSES, get_loss
 from bpnn.core.network import Network
 from bpnn.derivation.rendering import error_number
-from bpnn.derivation.trace import LOSS
+from bpnn.derivation.trace import LAYOUTS, LOSS
 from bpnn.derivation.words import WORDS
 
 Array = np.ndarray
@@ -68,9 +68,14 @@ def check_gradients(network: Network, X: Array, Y: Array, loss: str, alpha: floa
 
 
 def render_gradcheck(check: GradCheck, network: Network, loss: str, samples: int, lang: str = "en",
-                     tolerance: float | None = None, step: float | None = None, alpha: float = 0.0) -> str:
+                     tolerance: float | None = None, step: float | None = None, alpha: float = 0.0,
+                     layout: str = "rows") -> str:
     """Per-layer relative errors of a gradient check beside what the check's own error allows (or a fixed
-    ``tolerance``), the parameters a kink left out, and a verdict line (plain text)."""
+    ``tolerance``), the parameters a kink left out, and a verdict line (plain text). ``layout="columns"`` names
+    and shapes the arrays as the textbook writes them (w_l of shape (n_out, n_in), b_l a column) instead of as
+    the core holds them (W[l] of shape (n_in, n_out), b[l]); a relative error is the same for both."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
     words = WORDS[lang]
     hidden = [g.name for g in network.activations[:-1]] or ["-"]
     loss_name = get_loss(loss).name + (f" + L2 α = {alpha:g}" if alpha else "")
@@ -79,10 +84,14 @@ def render_gradcheck(check: GradCheck, network: Network, loss: str, samples: int
                                       step=f"{step if step is not None else relative_step():.2g}")]
     weights, biases = network.split(check.analytic)
     shapes = {f"W[{l + 1}]": W.shape for l, W in enumerate(weights)} | {f"b[{l + 1}]": b.shape for l, b in enumerate(biases)}
+    shown = {name: name for name in shapes}
+    if layout == "columns":  # W[l] = w_lᵀ, b[l] = b_l as a column
+        shapes = {name: (shape[::-1] if len(shape) == 2 else (*shape, 1)) for name, shape in shapes.items()}
+        shown = {name: name[0].lower() + name[2:-1] for name in shapes}
     width = max(len(str(shape)) for shape in shapes.values())
     for name, error in check.errors.items():
         allowed = tolerance if tolerance is not None else check.tolerances[name]
-        line = f"  {name:<6} {str(shapes[name]):<{width}}  "
+        line = f"  {shown[name]:<6} {str(shapes[name]):<{width}}  "
         if check.kinks.get(name, 0) < int(np.prod(shapes[name])):
             line += f"{words['gc_row']} {error_number(error)}{words['gc_sep']}{words['gc_allowed']} {error_number(allowed)}"
         else:  # every parameter of the array left out: nothing was compared
@@ -95,7 +104,7 @@ def render_gradcheck(check: GradCheck, network: Network, loss: str, samples: int
     allowed = tolerance if tolerance is not None else check.tolerances[name]
     verdict = ("gc_bad" if tolerance is None else "gc_bad_fixed") if failing else ("gc_ok" if tolerance is None else
                                                                               "gc_ok_fixed")
-    lines.append(words[verdict].format(error=error_number(check.errors[name]), name=name,
+    lines.append(words[verdict].format(error=error_number(check.errors[name]), name=shown[name],
                                        tolerance=error_number(allowed)))
     if any(check.kinks.values()):
         lines.append(words["gc_kinks"])

@@ -193,7 +193,7 @@ def tex_name(name: str) -> str:
     if name.startswith("σ′(z"):
         return rf"\sigma'(z_{name[-2]})"
     name = re.sub(r"\[(\d+)\]", r"^{[\1]}", name)
-    return re.sub(r"^([a-zA-Z]+)(\d)$", r"\1_\2", name)
+    return re.sub(r"^([a-zA-Z]+)(\d+)$", r"\1_{\2}", name)
 
 
 class _LatexWriter:
@@ -278,7 +278,9 @@ def render(trace: Trace, format: str = "text", lang: str = "en", digits: int = 6
                   learning_rate=f"{s['learning_rate']:g}")
     writer.para(words["setup_seed" if seed_form else "setup_layers"].format(**fields) + (" " if lang == "en" else "")
                 + words["init_given" if s.get("given_weights") else "init"].format(**fields))
-    writer.para(words["convention_seed" if seed_form else "convention_layers"])
+    columns = s.get("layout") == "columns"
+    writer.symbols = _symbols_columns if columns else _symbols_rows
+    writer.para(words["convention_seed" if seed_form else "convention_columns" if columns else "convention_layers"])
     writer.para(words["numbers"].format(step=f"{STEP:.2g}", digits=writer.digits))
     if s["scale"] == 0:
         writer.para(words["symmetry"])
@@ -298,8 +300,10 @@ def render(trace: Trace, format: str = "text", lang: str = "en", digits: int = 6
     write_verdict(writer, trace, words)
     if not seed_form:  # the vanishing-gradient lesson: how the gradient's size changes layer by layer
         norms = sorted((q.layer, float(np.linalg.norm(q.value))) for q in trace.gradients if q.kind == "dW")
-        writer.para(words["norms"].format(activation=s["activation"], norms=words["list_sep"].join(
-            f"‖dW[{l}]‖ = {number(norm, 3)}" for l, norm in norms)))
+        names = {q.layer: q.name for q in trace.gradients if q.kind == "dW"}
+        writer.para(words["norms"].format(activation=s["activation"], weights="w_l" if columns else "W[l]",
+                                          norms=words["list_sep"].join(f"‖{names[l]}‖ = {number(norm, 3)}"
+                                                                        for l, norm in norms)))
     if trace.slip is not None:
         _write_slip(writer, trace.slip, words, lang, s)
     if trace.walk is not None:
@@ -313,7 +317,8 @@ def render(trace: Trace, format: str = "text", lang: str = "en", digits: int = 6
             writer.formula(line.number or "", line.text, line.tex)
     if trace.steps:
         writer.heading(2, words["update"].format(learning_rate=f"{s['learning_rate']:g}"))
-        writer.para(words["update_rule"].format(rule=words["rule_seed" if seed_form else "rule_layers"]))
+        rule = "rule_seed" if seed_form else "rule_columns" if columns else "rule_layers"
+        writer.para(words["update_rule"].format(rule=words[rule]))
         for step in trace.steps:
             writer.heading(3, words["step"].format(k=step.number))
             for quantity in step.parameters:
@@ -385,7 +390,8 @@ def _write_quantity(writer, quantity: Quantity, words: dict, lang: str, key: boo
     """One quantity: heading, formulas, shape, value, and for a gradient its check. In a worksheet a blanked one
     shows its formula and shape only (its value in the answer key, ``key``, which shows the value alone)."""
     blank = quantity.name in getattr(writer, "blanks", ()) and not key
-    description = DESCRIPTIONS[lang][quantity.kind].format(l=quantity.layer)
+    description = DESCRIPTIONS[lang][quantity.kind].format(
+        l=quantity.layer, **getattr(writer, "symbols", _symbols_rows)(quantity.layer))
     if key:
         writer.heading(3, f"{quantity.name} — {description}")
         if quantity.value.ndim == 0:
@@ -425,6 +431,15 @@ def _write_quantity(writer, quantity: Quantity, words: dict, lang: str, key: boo
         writer.matrix(quantity.numeric, quantity.sample_axis)
         writer.scalar(words["error"], "ε", error_number(quantity.relative_error))
         writer.note(words["allowed"], error_number(quantity.tolerance))
+
+
+def _symbols_rows(l: int | None) -> dict[str, str]:
+    """How the descriptions of a layer's quantities name the others: the core's Z[l], or the textbook's z_l."""
+    return {"A": f"A[{l}]", "Z": f"Z[{l}]", "W": f"W[{l}]", "b": f"b[{l}]"}
+
+
+def _symbols_columns(l: int | None) -> dict[str, str]:
+    return {"A": f"a{l}", "Z": f"z{l}", "W": f"w{l}", "b": f"b{l}"}
 
 
 def _write_update(writer, quantity: Quantity) -> None:

@@ -16,9 +16,11 @@ Two forms:
   shown as the seed prints it and, where the seed slips (z2 and 8-14 … 8-19), in the corrected batch form
   with a one-line reason.
 - ``"layers"`` (two or more hidden layers, or ``general=True``): the core's :class:`bpnn.core.Network`,
-  layer-indexed (Z[l], A[l], dZ[l], dW[l], db[l]). Samples are rows, the core's convention, so every
-  matrix is the transpose of its seed counterpart (W[l] = w_lᵀ). Weights are drawn as the seed draws
-  them, so with one hidden layer the two forms hold the same numbers, transposed.
+  layer-indexed. ``layout="rows"`` (the default) prints it in the core's convention: samples are rows,
+  Z[l], A[l], dZ[l], W[l] of shape (n[l-1], n[l]), so every matrix is the transpose of its seed counterpart
+  (W[l] = w_lᵀ). ``layout="columns"`` prints it in the textbook's: samples are columns, x, z_l, a_l, dz_l,
+  w_l of shape (n[l], n[l-1]), b_l a column, the core's numbers transposed (exactly: a transpose only moves
+  them). Weights are drawn as the seed draws them, so with one hidden layer the forms hold the same numbers.
 
 Every number in a trace comes from the computation it describes: TwoLayerNet's forward, cost, backward
 and update for the seed form; Network's forward, cost, backward for the layered form (its dA[l], dZ[l]
@@ -29,8 +31,9 @@ of it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -48,7 +51,8 @@ Array = np.ndarray
 
 MAX_SAMPLES = 64  # the trace prints every sample; LaTeX's bmatrix is set to this many columns
 MAX_STEPS = 100
-STEP = relative_step(np.float64)  # h0 = ε^(1/5): each parameter's step is h0·max(|θ|, its natural scale)
+STEP = relative_step(np.float64)  # h0 = ε^(1/5): each parameter's step is h0 times its natural scale
+LAYOUTS = ("rows", "columns")  # the layered form's orientation: the core's, or the textbook's
 LOSS = "binary_cross_entropy"  # the seed's loss (8-11), with a sigmoid output
 
 
@@ -132,7 +136,7 @@ def explain(data: str | None = None, *, X: Array | None = None, y: Array | None 
             activation: str = "sigmoid", samples: int | None = None, seed: int = 0, scale: float = 1.0,
             learning_rate: float = 1.0, steps: int = 1, general: bool = False,
             weights: Sequence[tuple[Array, Array]] | None = None, slip: str | None = None,
-            sample: int | None = None) -> Trace:
+            sample: int | None = None, layout: str | None = None) -> Trace:
     """Trace backpropagation on a tiny example.
 
     ``data`` names a built-in 2-D set (default xor; also moons, circles, flower: ``samples`` points,
@@ -147,6 +151,8 @@ def explain(data: str | None = None, *, X: Array | None = None, y: Array | None 
     ``slip`` (one of :data:`bpnn.derivation.slips.SLIPS`, seed form only) adds ``trace.slip``: the gradients
     computed the slipped way beside the batch form, and the gradient check of them. ``sample`` (1 … m, seed
     form only) adds ``trace.walk``: that sample walked through the chain rule (:mod:`bpnn.derivation.walk`).
+    ``layout`` orients the layered form: ``"rows"`` (its default, the core's convention) or ``"columns"`` (the
+    textbook's: samples as columns, w_l of shape (n_out, n_in)); the seed form is in columns always.
     """
     hidden = (int(hidden),) if np.isscalar(hidden) else tuple(int(n) for n in hidden)
     if not hidden or min(hidden) < 1:
@@ -160,6 +166,12 @@ def explain(data: str | None = None, *, X: Array | None = None, y: Array | None 
         raise ValueError(f"the weight scale must be 0 or a positive number; got {scale}")
     activation = get_activation(activation, hidden=True).name
     form = "layers" if general or len(hidden) > 1 else "seed"
+    if layout is not None and layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+    if form == "seed" and layout == "rows":
+        raise ValueError("the textbook's two-layer form has samples as columns; ask for the layered form "
+                         "(general=True, --general) to see samples as rows")
+    layout = layout or ("columns" if form == "seed" else "rows")
     if slip is not None and slip not in SLIPS:
         raise ValueError(f"unknown slip {slip!r}; choose one of {', '.join(SLIPS)}")
     if sample is not None and form != "seed":
@@ -174,7 +186,7 @@ def explain(data: str | None = None, *, X: Array | None = None, y: Array | None 
     X, y, data = _example(data, X, y, samples, seed)
     settings = dict(data=data, samples=X.shape[0], inputs=X.shape[1], hidden=hidden, activation=activation,
                     seed=seed, scale=scale, learning_rate=learning_rate, steps=steps, slip=slip, sample=sample,
-                    given_weights=weights is not None)
+                    given_weights=weights is not None, layout=layout)
     if sample is not None and not 1 <= sample <= X.shape[0]:
         raise ValueError(f"sample must be between 1 and m = {X.shape[0]}; got {sample}")
     if weights is not None:
@@ -347,5 +359,37 @@ def _layer_trace(X: Array, Y: Array, settings: dict, weights: list | None = None
         net.params -= settings["learning_rate"] * grad  # θ ← θ - α dJ/dθ
         cost, grad = net.loss_and_grad(X, Y, loss)
         trace_steps.append(Step(k, parameters(), cost))
-    return Trace("layers", settings, initial, forward, losses, backward, trace_steps, check)
+    trace = Trace("layers", settings, initial, forward, losses, backward, trace_steps, check)
+    return _in_columns(trace) if settings["layout"] == "columns" else trace
+
+
+_COLUMN_NAMES = {"A[0]": "x", "Y": "y"}  # the rest: W[l] → w{l}, dZ[l] → dz{l}, …
+_COLUMN_KINDS = {"X": "x", "Y": "y"}  # their descriptions; the layer-indexed kinds keep theirs
+
+
+def _in_columns(trace: Trace) -> Trace:
+    """The layered trace in the textbook's layout: every matrix transposed (samples as columns, w_l of shape
+    (n_out, n_in), a bias as a column), renamed in its notation (x, z1, dw1) with the formulas written that way.
+    Only transposes: every number is the rows trace's own."""
+    L, activation = len(trace.settings["hidden"]) + 1, trace.settings["activation"]
+    f = {l: layer_formulas(l, L, activation, "columns") for l in range(1, L + 1)}
+
+    def turned(value: Array | None) -> Array | None:
+        return None if value is None else np.array(np.atleast_2d(value).T if value.ndim else value)
+
+    def convert(q: Quantity) -> Quantity:
+        name = _COLUMN_NAMES.get(q.name) or re.sub(r"^(d?)([A-Za-z])\[(\d+)\]$",
+                                                   lambda m: m[1] + m[2].lower() + m[3], q.name)
+        formula = q.formula
+        if formula is not None:  # the same formula of the same layer, in the textbook's notation
+            layer = q.layer or L
+            key = next(k for k, rows in layer_formulas(layer, L, activation).items() if rows == formula)
+            formula = f[layer][key]
+        return replace(q, name=name, kind=_COLUMN_KINDS.get(q.kind, q.kind), value=turned(q.value), formula=formula,
+                       numeric=turned(q.numeric), sample_axis=None if q.sample_axis is None else 1)
+
+    return replace(trace, parameters=[convert(q) for q in trace.parameters],
+                   forward=[convert(q) for q in trace.forward], loss=[convert(q) for q in trace.loss],
+                   backward=[convert(q) for q in trace.backward],
+                   steps=[replace(step, parameters=[convert(q) for q in step.parameters]) for step in trace.steps])
 

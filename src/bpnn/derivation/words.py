@@ -50,9 +50,9 @@ DESCRIPTIONS = {
         "db1": "gradient of J with respect to the hidden-layer biases b1",
         "X": "input A[0] = X, one row per training sample", "Y": "labels (0 or 1), one row per sample",
         "W": "weights of layer {l}", "b": "biases of layer {l}", "Z": "layer {l}, weighted input",
-        "A": "layer {l}, activation", "dA": "derivative of the loss with respect to A[{l}]",
-        "dZ": "derivative of the loss with respect to Z[{l}]", "dW": "gradient of J with respect to the weights W[{l}]",
-        "db": "gradient of J with respect to the biases b[{l}]",
+        "A": "layer {l}, activation", "dA": "derivative of the loss with respect to {A}",
+        "dZ": "derivative of the loss with respect to {Z}", "dW": "gradient of J with respect to the weights {W}",
+        "db": "gradient of J with respect to the biases {b}",
     },
     "zh": {
         "x": "输入层，每个训练样本一列", "y": "标签（0 或 1），每个样本一个",
@@ -69,8 +69,8 @@ DESCRIPTIONS = {
         "dw1": "代价 J 对隐藏层权重 w1 的梯度", "db1": "代价 J 对隐藏层偏置 b1 的梯度",
         "X": "输入 A[0] = X，每个训练样本一行", "Y": "标签（0 或 1），每个样本一行",
         "W": "第 {l} 层的权重", "b": "第 {l} 层的偏置", "Z": "第 {l} 层的线性加权计算结果",
-        "A": "第 {l} 层的激活输出", "dA": "损失函数关于 A[{l}] 的导数", "dZ": "损失函数关于 Z[{l}] 的导数",
-        "dW": "代价 J 对第 {l} 层权重 W[{l}] 的梯度", "db": "代价 J 对第 {l} 层偏置 b[{l}] 的梯度",
+        "A": "第 {l} 层的激活输出", "dA": "损失函数关于 {A} 的导数", "dZ": "损失函数关于 {Z} 的导数",
+        "dW": "代价 J 对第 {l} 层权重 {W} 的梯度", "db": "代价 J 对第 {l} 层偏置 {b} 的梯度",
     },
 }
 
@@ -97,13 +97,18 @@ WORDS = {
                              "dW[l] = dw_lᵀ), so products turn around: Z[l] = A[l-1] W[l] + b[l], "
                              "dW[l] = (1/m) A[l-1]ᵀ dZ[l]. dA and dZ hold one row per sample; dW and db are "
                              "gradients of the mean cost J. Formula numbers name the textbook formula each line "
-                             "generalises.",
+                             "generalises. --layout columns (layout=\"columns\") prints the textbook's orientation.",
+        "convention_columns": "Orientation: samples are columns, as in the textbook: x = a0 is (n0, m), w_l is "
+                              "(n[l], n[l-1]), b_l is (n[l], 1), z_l and a_l are (n[l], m), so z_l = w_l a_(l-1) + "
+                              "b_l and dw_l = (1/m) dz_l a_(l-1)ᵀ. da_l and dz_l hold one column per sample; dw_l "
+                              "and db_l are gradients of the mean cost J. Formula numbers name the textbook formula "
+                              "each line generalises.",
         "numbers": "Numbers are rounded to {digits} significant digits. Beside each parameter gradient g: its numerical "
                    "estimate g_num, central differences D(h) = (J(θ + h) - J(θ - h)) / 2h at h, 2h and 4h combined "
-                   "as (4 D(h) - D(2h)) / 3 (Richardson extrapolation), with h = {step}·max(|θ|, the parameter's "
-                   "scale) (bpnn.core.gradcheck); the relative error ε = ‖g - g_num‖ / (‖g‖ + ‖g_num‖); and the ε "
-                   "the check allows, from its own error estimate: the truncation seen between steps h and 2h, plus "
-                   "the rounding of J over h.",
+                   "as (4 D(h) - D(2h)) / 3 (Richardson extrapolation), with h = {step} times the parameter's "
+                   "scale, 1/rms of the input it multiplies (1 for a bias) (bpnn.core.gradcheck); the relative "
+                   "error ε = ‖g - g_num‖ / (‖g‖ + ‖g_num‖); and the ε the check allows, from its own error "
+                   "estimate: the truncation seen between steps h and 2h, plus the rounding of J over h.",
         "parameters": "Parameters before training", "forward": "Forward pass: {order}", "loss": "Loss",
         "backward": "Backward pass (backpropagation), in the textbook's order: {order}",
         "formula": "formula:", "seed": "textbook prints:", "computed": "computed:", "corrected": "corrected:",
@@ -127,6 +132,7 @@ WORDS = {
         "update_rule": "Each step moves every parameter against its gradient: {rule}. Step 1 uses the gradients "
                        "above; each later step recomputes them at the updated parameters.",
         "rule_seed": "w ← w - α dw, b ← b - α db", "rule_layers": "W[l] ← W[l] - α dW[l], b[l] ← b[l] - α db[l]",
+        "rule_columns": "w_l ← w_l - α dw_l, b_l ← b_l - α db_l",
         "step": "Step {k}", "new_cost": "new cost", "sample": "sample",
         "slip_title": "The slip {slip}, computed",
         "slip_no-1/m": "Every parameter gradient without the 1/m of the mean cost J: each is the gradient of m·J, m = {m} "
@@ -153,7 +159,7 @@ WORDS = {
                     "the same update, so the hidden units stay equal at every step (the symmetry that small random "
                     "start weights break). With w2 = 0 even dw1 is 0 at the first step.",
         "norms": "Size of the weight gradient layer by layer ({activation} hidden units), from the input up: "
-                 "{norms}. Each layer down multiplies by W[l]ᵀ and by g′(Z): with sigmoid (g′ <= 1/4) the gradient "
+                 "{norms}. Each layer down multiplies by {weights}ᵀ and by g′(Z): with sigmoid (g′ <= 1/4) the gradient "
                  "tends to shrink towards the input, which is the vanishing gradient; tanh (g′ <= 1) and relu "
                  "(g′ = 0 or 1) shrink it less.",
         "key": "Answer key", "your_turn": "left blank: compute it from the formula and the quantities above.",
@@ -163,7 +169,8 @@ WORDS = {
                       "gradient before the average.",
         "walk_average": "The gradients of J average the m = {m} samples' shares:",
         "gc_title": "Gradient check: a {sizes} network ({activations} hidden, {output} output), {loss} loss, "
-                    "{samples} samples; Richardson-extrapolated central differences, steps {step}·max(|θ|, scale).",
+                    "{samples} samples; Richardson-extrapolated central differences, steps {step}·(1/rms of each "
+                    "weight's input; 1 for a bias).",
         "gc_row": "relative error", "gc_allowed": "allowed", "gc_sep": ", ",
         "gc_kinked": "{count} left out at a kink",
         "gc_ok": "PASS: every relative error is within what the check's own error estimate allows (closest: {error} "
@@ -193,10 +200,15 @@ WORDS = {
                              "b[l] 为 (n[l],)，Z[l] 和 A[l] 为 (m, n[l])。每个矩阵都是原文对应矩阵的转置"
                              "（Z[l] = z_lᵀ，W[l] = w_lᵀ，dW[l] = dw_lᵀ），所以乘积顺序相反：Z[l] = A[l-1] W[l] + b[l]，"
                              "dW[l] = (1/m) A[l-1]ᵀ dZ[l]。dA 和 dZ 每个样本一行；dW 和 db 是平均代价 J 的梯度。"
-                             "公式编号指出每一行推广的是原文哪个公式。",
+                             "公式编号指出每一行推广的是原文哪个公式。用 --layout columns（layout=\"columns\"）"
+                             "可按原文的方向排列。",
+        "convention_columns": "约定：与原文相同，样本按列排列：x = a0 为 (n0, m)，w_l 为 (n[l], n[l-1])，b_l 为 "
+                              "(n[l], 1)，z_l 和 a_l 为 (n[l], m)，因此 z_l = w_l a_(l-1) + b_l，"
+                              "dw_l = (1/m) dz_l a_(l-1)ᵀ。da_l 和 dz_l 每个样本一列；dw_l 和 db_l 是平均代价 J 的梯度。"
+                              "公式编号指出每一行推广的是原文哪个公式。",
         "numbers": "数值保留 {digits} 位有效数字。每个参数梯度 g 旁给出数值梯度 g_num：步长 h、2h、4h 的中心差分 "
                    "D(h) = (J(θ + h) - J(θ - h)) / 2h 按 (4 D(h) - D(2h)) / 3 组合（理查森外推），"
-                   "h = {step}·max(|θ|, 该参数的尺度)（bpnn.core.gradcheck）；相对误差 "
+                   "h = {step} 乘以该参数的尺度（所乘输入的均方根的倒数，偏置为 1）（bpnn.core.gradcheck）；相对误差 "
                    "ε = ‖g - g_num‖ / (‖g‖ + ‖g_num‖)；以及由检验自身误差估计得出的允许值："
                    "步长 h 与 2h 之间的截断误差，加上 J 的舍入误差除以 h。",
         "parameters": "训练前的参数", "forward": "前向计算：{order}", "loss": "损失函数",
@@ -218,6 +230,7 @@ WORDS = {
         "update": "梯度下降，学习率 α = {learning_rate}",
         "update_rule": "每一步沿负梯度方向更新每个参数：{rule}。第 1 步使用上面的梯度；之后每一步在更新后的参数上重新计算梯度。",
         "rule_seed": "w ← w - α dw，b ← b - α db", "rule_layers": "W[l] ← W[l] - α dW[l]，b[l] ← b[l] - α db[l]",
+        "rule_columns": "w_l ← w_l - α dw_l，b_l ← b_l - α db_l",
         "step": "第 {k} 步", "new_cost": "新的代价", "sample": "样本",
         "slip_title": "错误写法 {slip} 的数值演算",
         "slip_no-1/m": "每个参数梯度都省略了平均代价 J 的 1/m：得到的是 m·J 的梯度，大了 m = {m} 倍：方向不变，"
@@ -240,7 +253,7 @@ WORDS = {
         "slip_missed": "对错误写法的梯度做梯度检验：通过；在这些尺寸下错误写法恰好给出正确的数值。",
         "symmetry": "所有权重初始为 0：每个隐藏单元算出相同的 a1，得到相同的梯度和相同的更新，因此每一步之后隐藏单元仍然"
                     "完全相同（小的随机初始权重正是为了打破这种对称性）。由于 w2 = 0，第一步的 dw1 也为 0。",
-        "norms": "各层权重梯度的大小（隐藏层激活函数 {activation}），从输入层往上：{norms}。每往下一层都要乘以 W[l]ᵀ 和 "
+        "norms": "各层权重梯度的大小（隐藏层激活函数 {activation}），从输入层往上：{norms}。每往下一层都要乘以 {weights}ᵀ 和 "
                  "g′(Z)：Sigmoid 的 g′ 不超过 1/4，梯度往输入层方向往往越来越小，这就是梯度消失；tanh（g′ 不超过 1）和 "
                  "relu（g′ 为 0 或 1）缩小得少一些。",
         "key": "答案", "your_turn": "此处留空：请用公式和前面的数值算出它。",
@@ -249,7 +262,7 @@ WORDS = {
                       "所以 da2 · σ′(z2) 就是 a2 - y（8-13）；(i) 表示求平均之前单个样本对梯度的贡献。",
         "walk_average": "代价 J 的梯度是 m = {m} 个样本贡献的平均值：",
         "gc_title": "梯度检验：{sizes} 网络（隐藏层 {activations}，输出层 {output}），损失函数 {loss}，{samples} 个样本；"
-                    "理查森外推的中心差分，步长 {step}·max(|θ|, 尺度)。",
+                    "理查森外推的中心差分，步长 {step}·（权重所乘输入的均方根的倒数；偏置为 1）。",
         "gc_row": "相对误差", "gc_allowed": "允许值", "gc_sep": "，",
         "gc_kinked": "{count} 个参数在折点处未参加检验",
         "gc_ok": "通过：所有相对误差都在检验自身误差估计所允许的范围内（最接近的是 {name}：{error}，允许值 {tolerance}）。",
