@@ -262,3 +262,14 @@ def test_info_shows_an_older_model_file_s_mape_fraction_in_percent(capsys):
     row = next(line for line in capsys.readouterr().out.splitlines() if line.strip("│| ").startswith("All"))
     cells = re.split(r"\s*[│|]\s*", row.strip("│| "))
     assert float(cells[5]) == pytest.approx(100 * stored, rel=5e-4)  # split, samples, MSE, RMSE, MAE, MAPE (%): 4 digits
+
+
+def test_info_records_the_rows_drop_missing_left_out(tmp_path, capsys):
+    frame = messy_csv(tmp_path / "messy.csv")
+    model = tmp_path / "m.bpnn"
+    assert main(["train", str(tmp_path / "messy.csv"), "--target", "y", "--exclude", "note", "--drop-missing",
+                 "--epochs", "5", "--out", str(model), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["info", str(model)]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if "dropped (--drop-missing)" in line)
+    assert f"{frame['temp'].isna().sum()} row(s) with missing values" in line
