@@ -103,6 +103,7 @@ def test_evaluate_reads_standard_input(folder):
     assert piped.returncode == 0, piped.stderr
     rows = [line for line in piped.stdout.decode().splitlines() if "│" in line]  # the metrics table's rows
     assert rows and rows == [line for line in from_file.stdout.decode().splitlines() if "│" in line]
+    assert "Metrics of m.bpnn on stdin" in piped.stdout.decode()  # named as the user knows it, not "-"
 
 
 def test_bad_input_on_stdin_is_named_stdin(folder):

@@ -127,27 +127,28 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from bpnn.tables import IMPUTE, check_columns, check_values, imputed_cells, read_table, understanding
 
     data = Path(args.data)
+    source = source_name(args.data)  # stdin for -
     check_not_inputs({"--report": args.report, "--plots": args.plots}, {"data file": data, "model": args.model})
     check_outputs({"--report": args.report}, {"--plots": args.plots})
     use_font(args.font)
     fitted = Fitted.from_file(args.model)
     frame = read_table(data, args.encoding, sheet=args.sheet, header_row=args.header_row)
     targets = args.target or fitted.target_names
-    check_columns(targets, frame, data.name, "target")
+    check_columns(targets, frame, source, "target")
     missing = missing_option(args)
     imputed = imputed_cells(frame, fitted.encoder, missing) if missing in IMPUTE else {}
     read = frame
-    frame = complete_rows(frame, fitted, targets, args, data.name)
-    check_values(frame[targets], data.name)
-    X = fitted.inputs(frame, data.name)
-    y = fitted.labels(frame, targets, data.name, use="evaluate on")
+    frame = complete_rows(frame, fitted, targets, args, source)
+    check_values(frame[targets], source)
+    X = fitted.inputs(frame, source)
+    y = fitted.labels(frame, targets, source, use="evaluate on")
     if fitted.task == "classification":
         classes = fitted.estimator.classes_
         results = {"All": (y, fitted.estimator.predict(X), fitted.estimator.predict_proba(X))}
     else:
         results = {"All": (y, fitted.estimator.predict(X))}
     metrics = split_metrics(fitted.task, results, classes.tolist() if fitted.task == "classification" else None)
-    title = f"Metrics of {Path(args.model).name} on {data.name}"
+    title = f"Metrics of {Path(args.model).name} on {source}"
     print_metrics(metrics, {"All": len(y)}, list(targets), title + (", per target" if len(targets) > 1 else ""))
     if fitted.task == "classification":
         names = list(map(str, classes))
@@ -157,7 +158,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         dropped = len(read) - len(frame)
         record = understanding(read, [*fitted.encoder.feature_names, *targets], (), imputed, range(dropped))
         run = describe_evaluation(fitted, results, metrics, {"title": f"bpnn evaluate {Path(args.model).name} on "
-                                                                      f"{data.name}", "source": data.name, "rows": len(y),
+                                                                      f"{source}", "source": source, "rows": len(y),
                                                              "targets": ", ".join(targets), "model": str(args.model)},
                                   targets, fitted.source, record, X)
         with staged({"--report": args.report}, {"--plots": args.plots}) as stage, stage.writing("--report", "--plots"):
