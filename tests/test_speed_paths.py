@@ -262,3 +262,41 @@ def test_categorical_cross_entropy_against_scipy_log_softmax(scale):
     assert softmax_cross_entropy(z, y, w, a, scratch) == pytest.approx(weighted, rel=0,
                                                                        abs=w[:, 0] @ bound + 2 * 20 * EPS * abs(weighted))
     np.testing.assert_array_equal(a, softmax.f(z))  # the fused pass computes the very same softmax
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("zeros_max", [0, 1 << 20], ids=["scalar_zero", "cached_zeros"])
+def test_relu_is_max_with_zero_bit_for_bit_either_way(dtype, zeros_max, monkeypatch):
+    """relu compares small pre-activations against a cached array of zeros (faster in NumPy than the scalar 0) and
+    large ones against the scalar: the same values either way, NaN, infinities and signed zeros included."""
+    from bpnn.core import activations
+
+    monkeypatch.setattr(activations, "ZEROS_MAX", zeros_max)
+    z = np.random.default_rng(4).standard_normal((9, 7)).astype(dtype)
+    z.flat[:6] = [np.nan, np.inf, -np.inf, 0.0, -0.0, np.finfo(dtype).tiny / 4]
+    relu = ACTIVATIONS["relu"]
+    expected = np.where(np.isnan(z), z, np.where(z > 0, z, 0)).astype(dtype)  # max(z, 0), NaN kept
+    for _ in range(2):  # the second call uses the cached zeros (or the scalar) again
+        out = np.empty_like(z)
+        got = relu.f(z, out=out)
+        assert got is out and got.dtype == dtype
+        np.testing.assert_array_equal(got, expected)
+        assert not np.signbit(got[~np.isnan(got)]).any()  # no -0.0 from max(-0.0, 0)
+    if zeros_max:
+        zeros = activations._zeros(z.shape, z.dtype)
+        assert not zeros.flags.writeable and not zeros.any()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_against_scipy(dtype):
+    from scipy.special import softmax as scipy_softmax
+
+    z = (np.random.default_rng(5).standard_normal((50, 10)) * 20).astype(dtype)
+    got = ACTIVATIONS["softmax"].f(z)
+    expected = scipy_softmax(z.astype(np.float64), axis=1)
+    # s = z - max rounds once, by up to ε/2 |s|, which e^s turns into a relative error of ε/2 |s|; exp adds ~1 ulp, the
+    # row sum of K = 10 terms at most K - 1 roundings and the division one: each entry within (K + 3 + |s|/2) ε relative
+    eps = np.finfo(dtype).eps
+    shifted = z.astype(np.float64) - z.max(axis=1, keepdims=True)
+    bound = (10 + 3 + np.abs(shifted) / 2) * eps * expected + np.finfo(dtype).tiny
+    assert np.all(np.abs(got - expected) <= bound), np.max(np.abs(got - expected) / bound)

@@ -17,6 +17,7 @@ too, the Poisson loss's natural output (delta ``a - y`` again).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ import numpy as np
 Array = np.ndarray
 
 LEAKY_SLOPE = 0.01  # leaky_relu's slope for z < 0
+ZEROS_MAX = 1 << 20  # largest pre-activation (elements) relu compares against a cached array of zeros
 ELU_ALPHA = 1.0  # elu's saturation value -alpha for z -> -inf
 
 
@@ -66,7 +68,18 @@ def _tanh_df(z: Array, a: Array, out: Array | None = None) -> Array:
 
 
 def _relu(z: Array, out: Array | None = None) -> Array:
-    return np.maximum(z, 0, out=out)  # relu(z) = max(z, 0)
+    # against an array of zeros: NumPy's maximum with two arrays runs about twice as fast as with the scalar 0
+    # (W3's 64x128 hidden layer: 4.6 -> 2.2 us in float64, 4.0 -> 1.4 us in float32)
+    zero = _zeros(z.shape, z.dtype) if z.size <= ZEROS_MAX else 0
+    return np.maximum(z, zero, out=out)  # relu(z) = max(z, 0)
+
+
+@functools.lru_cache(maxsize=8)
+def _zeros(shape: tuple, dtype: np.dtype) -> Array:
+    """A read-only array of zeros, one per shape: a training step's layers ask for the same few shapes."""
+    zeros = np.zeros(shape, dtype=dtype)
+    zeros.flags.writeable = False
+    return zeros
 
 
 def _relu_df(z: Array, a: Array, out: Array | None = None) -> Array:
@@ -130,8 +143,21 @@ def softmax(z: Array, out: Array | None = None) -> Array:
     """Row-wise softmax: samples are rows, classes are columns."""
     e = np.subtract(z, z.max(axis=1, keepdims=True), out=out)  # shift by the row max: e^z never overflows
     np.exp(e, out=e)
-    e /= e.sum(axis=1, keepdims=True)
+    e /= row_sums(e)  # softmax(z)_k = e^z_k / Σ_j e^z_j
     return e
+
+
+def row_sums(a: Array, out: Array | None = None) -> Array:
+    """Σ_k a_ik as an (m, 1) column, by a product with a column of ones: on short rows (a few classes) one BLAS
+    call is faster than ``a.sum(axis=1)`` (W3's 64x10 output: about 2.5 -> 1.8 us)."""
+    return np.matmul(a, _ones_column(a.shape[1], a.dtype), out=out)
+
+
+@functools.lru_cache(maxsize=8)
+def _ones_column(n: int, dtype: np.dtype) -> Array:
+    ones = np.ones((n, 1), dtype=dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 _RECORDS = [

@@ -52,9 +52,12 @@ def compiled(rule: str) -> Callable | None:
         return None
     import numba  # lazily: importing bpnn, or training a small network, never loads it
 
+    loop = _adam if rule == "adam" else _rmsprop
     # error_model="numpy": a division by zero gives inf/nan as in NumPy, and the loop stays vectorised
-    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-    return jit(_adam if rule == "adam" else _rmsprop)
+    try:
+        return numba.njit(cache=True, nogil=True, error_model="numpy")(loop)
+    except RuntimeError:  # no writable cache folder next to the package or in the user's cache: compile every process
+        return numba.njit(cache=False, nogil=True, error_model="numpy")(loop)
 
 
 def _adam(params: Array, grad: Array, m: Array, v: Array, b1: float, b2: float, one_minus_b1: float,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bpnn.core.activations import Activation, softplus
+from bpnn.core.activations import Activation, row_sums, softplus
 
 Array = np.ndarray
 
@@ -144,14 +144,17 @@ def softmax_cross_entropy(z: Array, y: Array, w: Array | float, a: Array, shifte
     and sums of the softmax, which ``softmax`` followed by ``per_sample_loss`` compute twice. ``shifted``
     (z's shape) is scratch. Plain formulas: A = softmax(Z); L_i = Σ_k y_ik (lse_i - z_ik), lse_i = log Σ_k e^z_ik.
     """
-    np.subtract(z, z.max(axis=1, keepdims=True), out=shifted)  # z - max_k z: e^z never overflows
+    # (ufunc methods and BLAS products rather than z.max()/a.sum(): fewer calls, each cheaper, on a step's short rows)
+    np.subtract(z, np.maximum.reduce(z, axis=1, keepdims=True), out=shifted)  # z - max_k z: e^z never overflows
     np.exp(shifted, out=a)
-    row_sums = a.sum(axis=1, keepdims=True)  # S_i = Σ_k e^(z_ik - max z_i)
-    a /= row_sums  # A = softmax(Z), as activations.softmax computes it
-    log_sums = np.log(row_sums, out=row_sums)  # lse_i - max z_i = log S_i
+    sums = row_sums(a)  # S_i = Σ_k e^(z_ik - max z_i)
+    a /= sums  # A = softmax(Z), as activations.softmax computes it
+    log_sums = np.log(sums, out=sums)  # lse_i - max z_i = log S_i
     per_unit = np.subtract(log_sums, shifted, out=shifted)  # lse_i - z_ik
-    per_unit *= y
-    return float(per_unit.sum() * w) if isinstance(w, float) else float((per_unit * w).sum())
+    if isinstance(w, float):
+        return float(np.vdot(per_unit, y)) * w  # Σ_i w L_i = w Σ_ik y_ik (lse_i - z_ik)
+    per_unit *= w
+    return float(np.vdot(per_unit, y))  # Σ_i w_i L_i = Σ_ik w_i y_ik (lse_i - z_ik)
 
 
 def output_delta(loss: Loss, output: Activation, y: Array, z: Array, a: Array, out: Array | None = None) -> Array:
