@@ -1,5 +1,6 @@
 """bpnn.selection.init_search: start weights searched by SciPy's differential evolution ("ga") and pymoo's particle
-swarm ("pso") against random restarts, every method at the same budget of epochs."""
+swarm ("pso") against screened random restarts and full trainings ("full"), every method at the same budget of
+epochs."""
 
 import math
 
@@ -42,22 +43,24 @@ def searched(data):
     X, y = data
     epochs, after = [], []
     results = search_starts("regression", adam(callbacks=[lambda epoch, history, network: epochs.append(epoch)]), X, y,
-                            ["restarts", "ga", "pso"], population=P, generations=G, screen_epochs=K,
+                            ["restarts", "ga", "pso", "full"], population=P, generations=G, screen_epochs=K,
                             report=lambda result: after.append(len(epochs)))
     return results, np.diff([0, *after])
 
 
 def test_every_method_runs_the_same_budget_of_epochs(searched):
     results, counted = searched
-    assert counted.tolist() == [BUDGET] * 3  # epochs the training callback saw during each method
-    for result in results:
+    assert counted.tolist() == [BUDGET] * 4  # epochs the training callback saw during each method
+    for result in results[:3]:
         s = result.summary()
         assert (s["candidates"], s["screening_epochs"], s["final_epochs"], s["epochs"], s["budget"]) == \
             (P * G, P * G * K, EPOCHS, BUDGET, BUDGET)
+    full = results[3]  # full trainings of 20 epochs until the 50 are spent, the last one cut to the 10 left
+    assert full.epochs.tolist() == [EPOCHS, EPOCHS, BUDGET - 2 * EPOCHS] and full.summary()["epochs"] == BUDGET
 
 
 def test_ga_and_pso_are_the_libraries_optimisers_and_keep_their_best(searched):
-    restarts, ga, pso = searched[0]
+    restarts, ga, pso, full = searched[0]
     assert ga.optimizer.nfev == len(ga.scores) == P * G  # SciPy counted every start vector screened
     assert ga.optimizer.nit == G - 1
     np.testing.assert_array_equal(ga.optimizer.x, ga.starts[ga.best])  # SciPy's best is the one trained fully
@@ -67,6 +70,7 @@ def test_ga_and_pso_are_the_libraries_optimisers_and_keep_their_best(searched):
     assert pso.optimizer.F[0] == pso.scores[pso.best]
     # the three start from the same draws; SciPy maps them to [0, 1] and back, which moves them by a few ulp
     np.testing.assert_array_equal(pso.starts[:P], restarts.starts[:P])
+    np.testing.assert_array_equal(full.starts, restarts.starts[:3])
     box = np.abs(restarts.starts).max()
     np.testing.assert_allclose(ga.starts[:P], restarts.starts[:P], rtol=0, atol=4 * np.finfo(float).eps * 2 * box)
     assert not np.allclose(ga.starts[P:], restarts.starts[P:])  # then they propose different vectors
@@ -76,16 +80,20 @@ def test_the_best_start_is_the_one_trained_fully(searched):
     for result in searched[0]:
         assert result.best == int(np.argmin(result.scores))
         final = result.estimator
-        assert type(final) is BPRegressor and final.history_.epochs == EPOCHS
-        # the full training repeats the screening's first K epochs bit for bit, so its loss after K epochs is the
-        # best start's screening score (the training loss at the last screened epoch)
-        assert final.history_.loss[K - 1] == result.scores[result.best]
+        assert type(final) is BPRegressor
+        if result.method == "full":  # the candidate's own network, kept as it was trained
+            assert final.history_.epochs == result.epochs[result.best]
+            assert final.history_.loss[-1] == result.scores[result.best]
+        else:  # the full training repeats the screening's first K epochs bit for bit, so its loss after K epochs is
+            # the best start's screening score (the training loss at the last screened epoch)
+            assert final.history_.epochs == EPOCHS
+            assert final.history_.loss[K - 1] == result.scores[result.best]
         assert final.trials_[0]["seed"] is None  # its start came from the search, not from a seed
 
 
 def test_a_seed_gives_bit_identical_searches(data, searched):
     X, y = data
-    again = search_starts("regression", adam(), X, y, ["restarts", "ga", "pso"], population=P, generations=G,
+    again = search_starts("regression", adam(), X, y, ["restarts", "ga", "pso", "full"], population=P, generations=G,
                           screen_epochs=K, jobs=2)  # and on two processes
     for first, second in zip(searched[0], again):
         np.testing.assert_array_equal(first.starts, second.starts)
@@ -125,7 +133,7 @@ def test_classifiers_are_searched_too():
 
 
 @pytest.mark.parametrize("call, words", [
-    (lambda: parse_methods("ga,de"), "takes restarts, ga, pso separated by commas; got 'ga,de'"),
+    (lambda: parse_methods("ga,de"), "takes restarts, ga, pso, full separated by commas; got 'ga,de'"),
     (lambda: search_starts("regression", adam(), *np.ones((2, 8, 1)), ["ga"], population=4),
      "population must be at least 5 for 'ga'"),
     (lambda: search_starts("regression", adam(n_init=2), *np.ones((2, 8, 1)), ["restarts"]), "set n_init=1"),

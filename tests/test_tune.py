@@ -133,7 +133,7 @@ def test_tune_and_the_start_weight_search_on_a_dask_cluster_equal_the_serial_run
 def test_bpnn_tune_init_search_compares_the_methods_and_saves_the_best(table, tmp_path, capsys, cluster):
     pytest.importorskip("pymoo", reason="the 'pso' method needs pymoo (pip install 'bpnn[search]')")
     search = ["tune", str(table), "--target", "y", "--hidden", "2", "5", "--epochs", "30", "--init-search",
-              "ga,pso,restarts", "--population", "5", "--generations", "2", "--screen-epochs", "3"]
+              "ga,pso,restarts,full", "--population", "5", "--generations", "2", "--screen-epochs", "3"]
     report = tmp_path / "r.html"
     assert main([*search, "--out", str(tmp_path / "here.bpnn"), "--report", str(report), "--jobs", "1"]) == 0
     printed = capsys.readouterr()
@@ -165,7 +165,7 @@ def test_bpnn_tune_init_search_compares_the_methods_and_saves_the_best(table, tm
     (["--restarts", "0"], "--restarts must be at least 1"),
     (["--jobs", "0"], "--jobs must be at least 1"),
     (["--division", "1,0,0"], "the --division gives none"),
-    (["--init-search", "ga,de"], "--init-search takes restarts, ga, pso separated by commas; got 'ga,de'"),
+    (["--init-search", "ga,de"], "--init-search takes restarts, ga, pso, full separated by commas; got 'ga,de'"),
     (["--init-search", "ga", "--population", "4"], "--population must be at least 5 with ga; got 4"),
     (["--init-search", "restarts", "--screen-epochs", "0"], "--screen-epochs must be at least 1"),
     (["--init-search", "restarts", "--ensemble"], "--init-search trains one network"),

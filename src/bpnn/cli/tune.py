@@ -47,10 +47,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     starts = tune.add_argument_group("searching the start weights of the chosen size, every method at the same "
                                      "budget of epochs")
     starts.add_argument("--init-search", metavar="METHODS",
-                        help="ga (SciPy's differential evolution), pso (pymoo's particle swarm) and/or restarts, "
+                        help="ga (SciPy's differential evolution), pso (pymoo's particle swarm), restarts and/or full, "
                              "separated by commas: each screens --population × --generations start vectors for "
-                             "--screen-epochs epochs, trains the best fully, and the table compares them; the network "
-                             "of the method with the lowest validation error is saved")
+                             "--screen-epochs epochs and trains the best fully (full: trains random starts fully until "
+                             "the same budget of epochs is spent); the table compares them and the network of the "
+                             "method with the lowest validation error is saved")
     starts.add_argument("--population", type=int, default=10, metavar="P", help="start vectors per generation "
                                                                                 "(default 10)")
     starts.add_argument("--generations", type=int, default=5, metavar="G", help="generations (default 5)")
@@ -250,11 +251,16 @@ def searched_run(dataset: object, settings: object, results: list, title: str) -
     header, table = comparison(results, dataset.task)
     run.settings["start weights"] = f"{winner.method} (--init-search {','.join(r.method for r in results)})"
     budget = results[0].budget
-    text = (f"Each method screened {results[0].summary()['candidates']} start vectors (proposed by "
-            f"{'; '.join(f'{r.method}: {INIT_SEARCHES[r.method].library}' for r in results)}), each trained "
-            f"{winner.screen_epochs} epochs at most and scored by its validation error, and trained the best one "
-            f"again for up to {estimator.max_iter} epochs: a budget of {budget} epochs for every method, the epochs "
-            f"each really ran in the table. Kept: the network of {winner.method}, the lowest validation error.")
+    screened = [r for r in results if r.retrained]
+    text = (f"A budget of {budget} epochs for every method, the epochs each really ran in the table. "
+            + (f"{', '.join(r.method for r in screened)} screened {screened[0].summary()['candidates']} start vectors "
+               f"each (proposed by {'; '.join(f'{r.method}: {INIT_SEARCHES[r.method].library}' for r in screened)}), "
+               f"trained {screened[0].screen_epochs} epochs at most and scored by the validation error, and trained "
+               f"the best one again for up to {estimator.max_iter} epochs. " if screened else "")
+            + "".join(f"full trained {r.summary()['candidates']} networks from the initialiser's draws for up to "
+                      f"{estimator.max_iter} epochs each until the budget was spent, and kept the one with the lowest "
+                      f"validation error. " for r in results if not r.retrained)
+            + f"Kept: the network of {winner.method}, the lowest validation error.")
     run.sections.insert(0, Section("Start weights: search against restarts at equal epochs", text, header, table))
     return fitted, run
 
@@ -267,7 +273,7 @@ def comparison(results: list, task: str) -> tuple[list[str], list[list]]:
 
     measure, to_measure = measure_of(results[0].estimator, task)
     tests = [name for name in TEST_FIGURES if name in (results[0].estimator.test_scores_ or {})]
-    header = ["method", "start vectors", "screening epochs", "final epochs", "epochs (budget)",
+    header = ["method", "start vectors", "candidates' epochs", "final epochs", "epochs (budget)",
               f"best screened {measure}", f"validation {measure}", *(TEST_FIGURES[name] for name in tests), "kept"]
     winner, rows = best_of(results), []
     for result in results:

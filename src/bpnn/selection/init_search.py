@@ -12,7 +12,7 @@ epochs: the network the method returns. The budget of every method is therefore 
 
 and each result counts the epochs it really ran (a stop rule may end a training earlier).
 
-The methods (:data:`INIT_SEARCHES`) differ only in which start vectors they propose:
+The screening methods (:data:`INIT_SEARCHES`) differ only in which start vectors they propose:
 
 - ``restarts``: draws of the estimator's initialiser, seeds as ``n_init`` draws them
   (:func:`bpnn.estimators.trials.trial_seeds`): what ``--restarts`` would start from.
@@ -21,6 +21,10 @@ The methods (:data:`INIT_SEARCHES`) differ only in which start vectors they prop
   ``generations - 1`` generations; deferred updating, so each generation is screened as one batch.
 - ``pso``: pymoo's particle swarm (``pymoo.algorithms.soo.nonconvex.pso.PSO``, the extra ``bpnn[search]``), its
   swarm starting at the same first draws, ``generations`` iterations.
+
+And plain restarts given the same total, for comparison: ``full`` trains networks in full (up to ``max_iter``
+epochs each) from the same draws, one after another, the last one cut to the epochs left, until the budget is
+spent, and keeps the one with the lowest score, as ``n_init`` does.
 
 Every start vector lies in a box around zero: each layer's weights and biases within the initialiser's range
 (:data:`SPREADS`: the limit of a uniform draw, three standard deviations of a normal one, β for Nguyen–Widrow);
@@ -119,17 +123,23 @@ def train_from(X: Array, y: Array, task: str, params: dict, start: Array) -> BPR
     return fit_quietly(_estimator(task, params, start), X, y)
 
 
-def screen(X: Array, y: Array, task: str, params: dict, start: Array) -> tuple[float, int]:
-    """(score, epochs run) of one start vector: trained ``params["max_iter"]`` epochs (the screening's) and
-    scored by :func:`bpnn.estimators.trials.criterion`; a start whose weights became non-finite scores inf."""
+def trained(X: Array, y: Array, task: str, params: dict, start: Array) -> tuple[object, float, int]:
+    """(fitted estimator or None, score, epochs run) of one start vector trained for ``params["max_iter"]`` epochs
+    and scored by :func:`bpnn.estimators.trials.criterion`; a start whose weights became non-finite scores inf and
+    gives no estimator."""
     est = _estimator(task, params, start)
     try:
         fit_quietly(est, X, y)
     except ValueError:
         if not hasattr(est, "network_") or np.isfinite(est.network_.params).all():
             raise
-        return math.inf, int(est.history_.epochs)
-    return criterion(est.trials_[0]), int(est.history_.epochs)
+        return None, math.inf, int(est.history_.epochs)
+    return est, criterion(est.trials_[0]), int(est.history_.epochs)
+
+
+def screen(X: Array, y: Array, task: str, params: dict, start: Array) -> tuple[float, int]:
+    """(score, epochs run) of one start vector trained ``params["max_iter"]`` epochs, the screening's."""
+    return trained(X, y, task, params, start)[1:]
 
 
 def as_plain(est: BPRegressor | BPClassifier) -> BPRegressor | BPClassifier:
@@ -248,21 +258,45 @@ def propose_pso(screening: Screening, first: Array, half: Array, generations: in
                     verbose=False)
 
 
+def propose_full(screening: Screening, first: Array, half: Array, generations: int, seed: int,
+                 more: Callable[[int], Array], budget: int = 0, max_iter: int = 0) -> BPRegressor | BPClassifier:
+    """Plain restarts given the same total: full trainings of up to ``max_iter`` epochs from the initialiser's draws,
+    one after another here (each depends on the epochs left), until ``budget`` epochs are spent (the last one cut
+    to the epochs left); returns the network with the lowest score (the first of equal ones)."""
+    spent, kept = 0, None
+    while spent < budget:
+        start = more(len(screening.scores) + 1)[-1]
+        est, score, epochs = trained(screening.X, screening.y, screening.task,
+                                     {**screening.params, "max_iter": min(max_iter, budget - spent)}, start)
+        if est is not None and (kept is None or score < min(screening.scores)):
+            kept = est
+        screening.starts.append(start)
+        screening.scores.append(score)
+        screening.epochs.append(epochs)
+        spent += max(epochs, 1)  # a training its stop rule ended before the first epoch counts one: the loop ends
+    if kept is None:
+        raise ValueError(f"every one of the {len(screening.scores)} full trainings diverged (non-finite weights)")
+    return kept
+
+
 @dataclass(frozen=True)
 class InitSearch:
     """One way of proposing start vectors: ``propose(screening, first population, half-widths, generations, seed,
     more)`` screens them through ``screening`` (``more(n)`` gives the first n initialiser draws) and returns the
-    optimiser's own result, or None."""
+    optimiser's own result, or None. ``screens``: False for ``full``, whose candidates are trained in full, the best
+    kept as it is (``propose`` then takes the budget and max_iter too)."""
 
     name: str
     library: str
     propose: Callable[..., object]
+    screens: bool = True
 
 
 INIT_SEARCHES: dict[str, InitSearch] = {record.name: record for record in (
     InitSearch("restarts", "the initialiser's draws", propose_restarts),
     InitSearch("ga", "scipy.optimize.differential_evolution", propose_ga),
     InitSearch("pso", "pymoo PSO", propose_pso),
+    InitSearch("full", "the initialiser's draws, trained in full", propose_full, screens=False),
 )}
 
 
@@ -279,7 +313,8 @@ def parse_methods(value: str, option: str = "--init-search") -> list[str]:
 @dataclass
 class SearchResult:
     """One method's search: every start vector screened (``starts``, in order, with its ``scores`` and
-    ``epochs``), the best one's index, and the network trained fully from it."""
+    ``epochs``), the best one's index, and the network trained fully from it (for ``full``, that candidate's own
+    network: ``retrained`` False)."""
 
     method: str
     starts: Array
@@ -291,6 +326,7 @@ class SearchResult:
     screen_epochs: int
     optimizer: object = None
     seconds: float = 0.0
+    retrained: bool = True
 
     @property
     def screening_epochs(self) -> int:
@@ -298,7 +334,7 @@ class SearchResult:
 
     @property
     def final_epochs(self) -> int:
-        return int(self.estimator.history_.epochs)
+        return int(self.estimator.history_.epochs) if self.retrained else 0
 
     def summary(self) -> dict:
         """The comparison's row: candidates screened, epochs (screening, final, all, the budget), the best screened
@@ -340,21 +376,32 @@ def search_starts(task: str, params: dict, X: object, y: object, methods: list[s
     seeds = trial_seeds(seed, population * generations)
 
     def more(n: int) -> Array:
+        """The initialiser's first n draws, clipped to the box."""
+        nonlocal seeds
+        if n > len(seeds):  # trial_seeds' draws are a prefix of a longer list's
+            seeds = trial_seeds(seed, max(n, 2 * len(seeds)))
         return draws(network, init, seeds[:n], half)
 
     first = more(population)
-    budget = population * generations * screen_epochs + int(params["max_iter"])
+    max_iter = int(params["max_iter"])
+    budget = population * generations * screen_epochs + max_iter
     results = []
     for name in methods:
         started = time.perf_counter()
+        record = INIT_SEARCHES[name]
         screening = Screening(X, y, task, {**params, "max_iter": screen_epochs}, jobs, client)
-        optimizer = INIT_SEARCHES[name].propose(screening, first, half, generations, seed, more)
+        if record.screens:
+            optimizer = record.propose(screening, first, half, generations, seed, more)
+            final = None
+        else:
+            optimizer, final = None, record.propose(screening, first, half, generations, seed, more, budget, max_iter)
         scores = np.array(screening.scores)
         best = int(np.argmin(scores))  # the first of equal scores
-        start = screening.starts[best]
-        final = train_from(X, y, task, params, start)  # the best start trained fully, here
+        if final is None:
+            final = train_from(X, y, task, params, screening.starts[best])  # the best start trained fully, here
         result = SearchResult(name, np.array(screening.starts), scores, np.array(screening.epochs), best,
-                              as_plain(final), budget, screen_epochs, optimizer, time.perf_counter() - started)
+                              as_plain(final), budget, screen_epochs, optimizer, time.perf_counter() - started,
+                              retrained=record.screens)
         results.append(result)
         if report is not None:
             report(result)
