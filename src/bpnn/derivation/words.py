@@ -182,6 +182,16 @@ WORDS = {
                         "--tolerance the check derives what its own error allows).",
         "gc_kinks": "Parameters left out at a kink: between the evaluations of their differences a relu-type unit "
                     "crosses Z = 0, where the differences average two slopes.",
+        "demo_title": "The derivation behind the training (bpnn explain)",
+        "demo_trace": "Every epoch above repeats one gradient-descent step: the forward pass, the loss 8-11 and "
+                      "backpropagation 8-12 … 8-19. Here is the first step from this run's own start weights on {m} of "
+                      "its training samples, each quantity with its formula and its numbers, each gradient beside "
+                      "its numerical check. The samples and start weights are written next to this report; this "
+                      "command prints the same trace (add --format latex for lecture notes, --worksheet to blank "
+                      "quantities): {command}",
+        "demo_other": "Every epoch repeats one gradient-descent step: the forward pass, the loss 8-11 and "
+                      "backpropagation 8-12 … 8-19. bpnn explain traces it for one sigmoid output; this command "
+                      "traces the same hidden layers on XOR, each quantity with its formula and its numbers: {command}",
     },
     "zh": {
         "title_seed": "反向传播算法：代入具体数值演算原文的两层网络",
@@ -272,6 +282,14 @@ WORDS = {
         "gc_bad_fixed": "未通过：{name} 的相对误差 {error} 不低于 --tolerance {tolerance}"
                         "（不给 --tolerance 时，检验按自身误差估计得出允许值）。",
         "gc_kinks": "在折点处未参加检验的参数：计算其差分时有 relu 类单元越过 Z = 0，差分取的是两侧斜率的平均。",
+        "demo_title": "训练背后的推导（bpnn explain）",
+        "demo_trace": "上面的每一轮训练都重复同一个梯度下降步骤：前向计算、损失函数 8-11 和反向传播 8-12 至 8-19。"
+                      "下面是本次训练从自身的初始权重出发、在 {m} 个训练样本上的第一步，每个量都给出公式和具体数值，"
+                      "每个梯度旁都有数值检验。这些样本和初始权重已写在本报告旁边；以下命令输出同样的演算"
+                      "（加 --format latex 得到讲义，加 --worksheet 留空练习）：{command}",
+        "demo_other": "每一轮训练都重复同一个梯度下降步骤：前向计算、损失函数 8-11 和反向传播 8-12 至 8-19。"
+                      "bpnn explain 演算单个 Sigmoid 输出的网络；以下命令在 XOR 上演算同样的隐藏层，"
+                      "每个量都给出公式和具体数值：{command}",
     },
 }
 

@@ -33,6 +33,7 @@ figure { margin: 1em 0 2em; }
 figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { color: #555; font-size: .9em; }
 .muted { color: #666; font-size: .9em; }
+pre { background: #f7f7f7; border: 1px solid #ddd; padding: .6em; overflow-x: auto; font-size: .85em; }
 """
 
 
@@ -59,6 +60,9 @@ class Report:
     def paragraph(self, text: str, muted: bool = False) -> None:
         opening = '<p class="muted">' if muted else "<p>"
         self.blocks.append(f"{opening}{html.escape(text)}</p>")
+
+    def preformatted(self, text: str) -> None:
+        self.blocks.append(f"<pre>{html.escape(text)}</pre>")
 
     def table(self, rows: Sequence[Sequence[object]], header: Sequence[str] = ()) -> None:
         head = "<tr>" + "".join(f"<th>{html.escape(str(h))}</th>" for h in header) + "</tr>" if header else ""
@@ -100,6 +104,7 @@ class Section:
     figure: str | None = None
     draw: Callable[[Path], Path] | None = None
     caption: str = ""
+    preformatted: str = ""  # text shown as it is, in a fixed-width block (bpnn explain's trace in bpnn demo)
 
 
 @dataclass
@@ -184,6 +189,8 @@ def run_report(run: Run, figures: Sequence[tuple[Path, str]]) -> Report:
         report.heading(section.title)
         if section.text:
             report.paragraph(section.text)
+        if section.preformatted:
+            report.preformatted(section.preformatted)
         if section.rows:
             report.table(section.rows, section.header)
         for path, caption in figures:
