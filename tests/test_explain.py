@@ -687,6 +687,11 @@ def test_weights_file_round_trips_the_numbers_exactly(tmp_path, capsys):
     for q, p in zip(trace.parameters, drawn.parameters):
         np.testing.assert_array_equal(q.value, p.value)
     assert trace.cost == drawn.cost
+    assert given == render(trace, "text", "en", digits=17)
+    # 17 significant digits print a float64 exactly: the weights as printed are the file's, bit for bit
+    printed, _ = parse(given, "text")
+    for got, p in zip(printed[:4], drawn.parameters):
+        np.testing.assert_array_equal(got, p.value)
     assert "Start weights and biases as given" in " ".join(given.split())
     # the layered form reads the same file layout: w3, b3 for a second hidden layer
     deeper = {"w1": [[0.1, -0.2], [0.3, 0.4]], "b1": [0, 0.5], "w2": [[1.0, -1.0]], "b2": [[0.25]],
@@ -710,13 +715,21 @@ def test_weights_file_refusals(content, message, tmp_path):
         run(["explain", "--weights", str(path)])
 
 
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
 @pytest.mark.parametrize("lang", LANGS)
-def test_layered_trace_prints_per_layer_gradient_norms(lang):
-    trace = explain(hidden=(4, 3, 3), activation="sigmoid")
+def test_layered_trace_prints_per_layer_gradient_norms(lang, activation):
+    trace = explain(hidden=(4, 3, 3), activation=activation)
     output = render(trace, "text", lang).replace("\n", " " if lang == "en" else "")
-    for q in trace.gradients:
-        if q.kind == "dW":
-            assert f"‖{q.name}‖ = {float(np.linalg.norm(q.value)):.3g}" in output
+    # the norms from the core alone: the network drawn as the seed draws it, its own gradient
+    X, y = xor()
+    net = Network([2, 4, 3, 3, 1], activation, "sigmoid")
+    rng = np.random.default_rng(0)
+    for W in net.weights:
+        W[...] = rng.standard_normal(W.shape[::-1]).T
+    dWs, _ = net.split(net.loss_and_grad(X, y.reshape(-1, 1).astype(float), BCE)[1])
+    for l, dW in enumerate(dWs, start=1):
+        assert f"‖dW[{l}]‖ = {float(np.linalg.norm(dW)):.3g}" in output
+    assert (activation + (" hidden units" if lang == "en" else "）")) in output
     assert {"en": "vanishing gradient", "zh": "梯度消失"}[lang] in output
     assert "vanishing" not in render(explain(), "text", "en")  # the seed form has one hidden layer
 
