@@ -336,7 +336,8 @@ def test_chinese_is_wrapped_by_display_width_never_inside_a_formula(hidden):
     for line in output.splitlines():
         if not line.startswith((" ", "== ")):  # prose (headings, matrices and formula lines are never wrapped)
             assert sum(2 if east_asian_width(c) in "WF" else 1 for c in line) <= 100 + 2, line
-        assert set(line) == {"="} or not re.search(r"( =|第)$", line.rstrip()), line
+        assert set(line) == {"="} or not re.search(r"( =|第|（)$", line.rstrip()), line  # nor after an opening bracket
+        assert not line.startswith(("，", "。", "；", "）")), line
         assert "： " not in line, line
     assert "学习率 α = 1，梯度下降 2 步" in output
     assert "在真实数字上" not in output and "以种子" not in output and "随机种子为 0" in output

@@ -36,6 +36,7 @@ def error_number(value: float) -> str:
 
 
 _CLOSING = set("，。；：、）》」』！？")  # full-width punctuation a line never starts with
+_OPENING = set("（《「『")  # and never ends with
 
 
 def _wide(c: str) -> bool:
@@ -50,7 +51,7 @@ def wrap_wide(text: str, width: int) -> str:
     for c in text:
         # a full-width character is a chunk of its own (closing punctuation joins the one before); a run of
         # narrow characters, with its spaces, is one chunk, together with the full-width text around its spaces
-        if chunks and (c in _CLOSING or not (_wide(c) or _wide(chunks[-1][-1]))):
+        if chunks and (c in _CLOSING or chunks[-1][-1] in _OPENING or not (_wide(c) or _wide(chunks[-1][-1]))):
             chunks[-1] += c
         elif chunks and not _wide(c) and chunks[-1][-1] != " " and c != " " and not _wide(chunks[-1][-1]):
             chunks[-1] += c

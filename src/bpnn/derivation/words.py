@@ -106,9 +106,10 @@ WORDS = {
         "numbers": "Numbers are rounded to {digits} significant digits. Beside each parameter gradient g: its numerical "
                    "estimate g_num, central differences D(h) = (J(θ + h) - J(θ - h)) / 2h at h, 2h and 4h combined "
                    "as (4 D(h) - D(2h)) / 3 (Richardson extrapolation), with h = {step} times the parameter's "
-                   "scale, 1/rms of the input it multiplies (1 for a bias) (bpnn.core.gradcheck); the relative "
-                   "error ε = ‖g - g_num‖ / (‖g‖ + ‖g_num‖); and the ε the check allows, from its own error "
-                   "estimate: the truncation seen between steps h and 2h, plus the rounding of J over h.",
+                   "scale (1/rms of the input it multiplies, 1 for a bias; D(h/2) checks that h is small enough; "
+                   "bpnn.core.gradcheck); the relative error ε = ‖g - g_num‖ / (‖g‖ + ‖g_num‖); and the ε the "
+                   "check allows, from its own error estimate: the truncation seen between steps h and 2h, plus the "
+                   "rounding of J over h.",
         "parameters": "Parameters before training", "forward": "Forward pass: {order}", "loss": "Loss",
         "backward": "Backward pass (backpropagation), in the textbook's order: {order}",
         "formula": "formula:", "seed": "textbook prints:", "computed": "computed:", "corrected": "corrected:",
@@ -218,7 +219,8 @@ WORDS = {
                               "公式编号指出每一行推广的是原文哪个公式。",
         "numbers": "数值保留 {digits} 位有效数字。每个参数梯度 g 旁给出数值梯度 g_num：步长 h、2h、4h 的中心差分 "
                    "D(h) = (J(θ + h) - J(θ - h)) / 2h 按 (4 D(h) - D(2h)) / 3 组合（理查森外推），"
-                   "h = {step} 乘以该参数的尺度（所乘输入的均方根的倒数，偏置为 1）（bpnn.core.gradcheck）；相对误差 "
+                   "h = {step} 乘以该参数的尺度，即所乘输入的均方根的倒数（偏置为 1）；D(h/2) 用来检验步长是否足够小"
+                   "（bpnn.core.gradcheck）；相对误差 "
                    "ε = ‖g - g_num‖ / (‖g‖ + ‖g_num‖)；以及由检验自身误差估计得出的允许值："
                    "步长 h 与 2h 之间的截断误差，加上 J 的舍入误差除以 h。",
         "parameters": "训练前的参数", "forward": "前向计算：{order}", "loss": "损失函数",
