@@ -76,6 +76,7 @@ COMMANDS = {
     "predict": ["predict", "model.bpnn", "small.csv"],
     "evaluate": ["evaluate", "model.bpnn", "labelled.csv"],
     "export": ["export", "model.bpnn", "--to", "python", "exported.py"],
+    "export to C": ["export", "model.bpnn", "--to", "c", "exported.c"],
     "forecast": ["forecast", "series.bpnn", "series.csv", "--steps", "5"],
     "info of a series model": ["info", "series.bpnn"],
 }
