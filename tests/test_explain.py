@@ -287,6 +287,29 @@ def test_textbook_scales_pass_the_check_and_no_kink_is_blamed(argv, lang, capsys
     output = " ".join(capsys.readouterr().out.split())
     assert {"en": "agree with the numerical ones", "zh": "与数值梯度一致"}[lang] in output
     assert "kink" not in output and "折点" not in output and "NOT" not in output
+    assert {"en": "too small", "zh": "太小"}[lang] not in output  # every gradient is resolved and checked
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_gradients_too_small_to_check_are_named_not_passed_off(lang, capsys):
+    """Three sigmoid layers at weights of 1e-3: the lowest layers' gradients (‖dW[1]‖ ≈ 2e-15, the vanishing
+    gradient) move J over a step by less than J's own rounding, so the check allows anything there. The trace says
+    so for exactly those arrays, and the verdict names a gradient it did check."""
+    trace = explain(hidden=(4, 3, 3), scale=1e-3)
+    unresolved = [q.name for q in trace.gradients if q.tolerance >= 1]
+    resolved = [q for q in trace.gradients if q.tolerance < 1]
+    assert unresolved and resolved and trace.worst.tolerance < 1
+    # "too small" in the plain sense: every gradient left unchecked is smaller than every gradient checked, and
+    # below 1e-11, where J (about 0.69, rounded to ε·J ≈ 1.5e-16) moves by < 1e-14 over a step of 7.4e-4
+    largest = max(np.linalg.norm(trace[name].value) for name in unresolved)
+    assert largest < min(np.linalg.norm(q.value) for q in resolved) and largest < 1e-11
+    output = " ".join(render(trace, "text", lang).split())
+    words = {"en": ("allowed: any (too small to check", "too small for central differences to check"),
+             "zh": ("允许值：不限（太小，无法检验", "太小，中心差分无法检验")}[lang]
+    assert output.count(words[0]) == len(unresolved)
+    assert f"{(', ' if lang == 'en' else '、').join(unresolved)}: {words[1]}".replace(": 太", "：太") in output
+    assert run(["gradcheck", "--hidden", "4,3,3", "--lang", lang]) == 0  # a fresh network: every array resolved
+    assert {"en": "any (", "zh": "不限"}[lang] not in capsys.readouterr().out
 
 
 # ---- the lesson: order, slips, words ------------------------------------------------------------------------

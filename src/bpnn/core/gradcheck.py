@@ -80,8 +80,10 @@ class GradCheck:
 
     @property
     def worst(self) -> str:
-        """The array with the largest error relative to what it is allowed."""
-        return max(self.errors, key=lambda name: self.errors[name] / max(self.tolerances.get(name, 1.0), 1e-300))
+        """The array with the largest error relative to what it is allowed, among those the check resolves (allowed
+        less than 1) if any."""
+        return max(self.errors, key=lambda name: (self.tolerances.get(name, 1.0) < 1,
+                                                  self.errors[name] / max(self.tolerances.get(name, 1.0), 1e-300)))
 
 
 def relative_error(analytic: Array, numeric: Array) -> float:

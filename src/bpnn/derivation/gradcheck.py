@@ -93,7 +93,8 @@ def render_gradcheck(check: GradCheck, network: Network, loss: str, samples: int
         allowed = tolerance if tolerance is not None else check.tolerances[name]
         line = f"  {shown[name]:<6} {str(shapes[name]):<{width}}  "
         if check.kinks.get(name, 0) < int(np.prod(shapes[name])):
-            line += f"{words['gc_row']} {error_number(error)}{words['gc_sep']}{words['gc_allowed']} {error_number(allowed)}"
+            line += f"{words['gc_row']} {error_number(error)}{words['gc_sep']}{words['gc_allowed']} " + (
+                error_number(allowed) if allowed < 1 else words["unresolved"])
         else:  # every parameter of the array left out: nothing was compared
             line += f"{words['gc_row']} —"
         if check.kinks.get(name):

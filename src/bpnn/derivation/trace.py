@@ -127,8 +127,9 @@ class Trace:
 
     @property
     def worst(self) -> Quantity:
-        """The gradient whose error is largest relative to what it is allowed."""
-        return max(self.gradients, key=lambda q: q.relative_error / max(q.tolerance, 1e-300))
+        """The gradient whose error is largest relative to what it is allowed, among those the check resolves
+        (allowed less than 1) if any."""
+        return max(self.gradients, key=lambda q: (q.tolerance < 1, q.relative_error / max(q.tolerance, 1e-300)))
 
 
 # ---- building a trace --------------------------------------------------------------------------------

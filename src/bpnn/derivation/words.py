@@ -127,6 +127,10 @@ WORDS = {
                  "differences a relu-type unit crosses its kink (Z = 0), where the differences average the slopes "
                  "on both sides and backpropagation takes one of them.",
         "largest": "largest relative error",
+        "unresolved": "any (too small to check: below the rounding of J over h)",
+        "unresolved_names": "{names}: too small for central differences to check. Their change of J over the step h "
+                            "is below the rounding of J itself, so any relative error up to 1 is allowed: the check "
+                            "neither confirms nor refutes them.",
         "saturated": "a2 rounds to exactly 0 or 1 in floating point here, so -y/a2 + (1 - y)/(1 - a2) divides by "
                      "zero. The next line, dz2 = a2 - y, never forms da2: backpropagation starts from dz2.",
         "update": "Gradient descent, learning rate α = {learning_rate}",
@@ -237,6 +241,9 @@ WORDS = {
         "kinks": "{names} 中有 {count} 个参数未参加检验：在计算其差分时，有 relu 类单元越过折点（Z = 0），差分取的是"
                  "两侧斜率的平均，而反向传播取其中一侧。",
         "largest": "最大相对误差",
+        "unresolved": "不限（太小，无法检验：低于 J 的舍入误差除以 h）",
+        "unresolved_names": "{names}：太小，中心差分无法检验。它们在步长 h 上引起的 J 的变化低于 J 本身的舍入误差，"
+                            "因此允许任何不超过 1 的相对误差：检验既不能证实也不能否定它们。",
         "saturated": "这里 a2 在浮点数中恰好等于 0 或 1，-y/a2 + (1 - y)/(1 - a2) 除以零。下一行的 dz2 = a2 - y 不经过 da2："
                      "反向传播从 dz2 开始计算。",
         "update": "梯度下降，学习率 α = {learning_rate}",
