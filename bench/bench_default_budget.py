@@ -35,6 +35,7 @@ with status 1 when any dataset fails.
 from __future__ import annotations
 
 import argparse
+import ast
 import inspect
 import math
 import sys
@@ -198,10 +199,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", nargs="*", default=list(DATASETS), choices=list(DATASETS))
     parser.add_argument("--out", type=Path, default=OUT, help="markdown file for the table ('-' for none)")
     parser.add_argument("--label", default="", help="a title for this run in the markdown file")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="any other bpnn parameter, VALUE a Python literal (repeatable): --set early_stopping=True")
     args = parser.parse_args(argv)
     install_prototypes(args.final_ratio)
     bpnn_params = {"learning_rate": args.learning_rate, "learning_rate_init": args.learning_rate_init,
                    "alpha": args.alpha}
+    for assignment in args.set:
+        name, _, value = assignment.partition("=")
+        bpnn_params[name.strip()] = ast.literal_eval(value.strip())
     setting = ", ".join(f"{k}={v!r}" for k, v in bpnn_params.items())
     if args.learning_rate == "budget":
         setting += f", final_ratio={args.final_ratio}"

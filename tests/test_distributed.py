@@ -238,6 +238,7 @@ def fit_both(client, solver, epochs, task):
                                      "regressor": (BPRegressor, DaskBPRegressor, regression)}[task]
     X_train, X_test, y_train, y_test = data()
     options = dict(hidden_layer_sizes=(8,), solver=solver, max_iter=epochs, random_state=0, learning_rate_init=0.02,
+                   early_stopping=False,
                    batch_size=32)
     remote = dask_class(client=client, **options).fit(da.from_array(X_train, chunks=750), da.from_array(y_train, chunks=500))
     local = local_class(**options).fit(X_train, y_train)

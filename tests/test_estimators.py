@@ -163,7 +163,8 @@ def test_seed_configuration_is_the_seed_network():
     # TwoLayerNet: start both from the same weights, train 40 epochs, compare every weight and the costs.
     X, y = make_classification(n_samples=60, n_features=3, n_informative=3, n_redundant=0, random_state=1)
     seed = TwoLayerNet(n_x=3, n_h=4, seed=0)
-    est = BPClassifier(hidden_layer_sizes=(4,), activation="sigmoid", solver="sgd", momentum=0.0, alpha=0.0,
+    est = BPClassifier(early_stopping=False,
+                       hidden_layer_sizes=(4,), activation="sigmoid", solver="sgd", momentum=0.0, alpha=0.0,
                        batch_size=60, shuffle=False, learning_rate="constant", learning_rate_init=0.5, max_iter=1,
                        warm_start=True, n_iter_no_change=100, random_state=0)
     with pytest.warns(ConvergenceWarning):
@@ -233,7 +234,7 @@ def test_integer_sample_weight_equals_repeated_rows(binary):
     # run to the minimum (α = 1 makes it isolated): the same J, so both fits end at it, within the distance the
     # stopping rules allow (see test_lbfgs.py)
     params = dict(hidden_layer_sizes=(6,), activation="tanh", solver="lbfgs", alpha=1.0, max_iter=1000, tol=1e-10,
-                  random_state=0, solver_options={"ftol": 0.0})
+                  random_state=0, solver_options={"ftol": 0.0}, early_stopping=False)
     weighted = BPClassifier(**params).fit(X, y, sample_weight=weights)
     repeated = BPClassifier(**params).fit(np.repeat(X, weights, axis=0), np.repeat(y, weights))
     Y, net = y[:, None].astype(float), weighted.network_
@@ -357,7 +358,8 @@ def test_partial_fit_reaches_the_accuracy_of_fit(iris):
 
 def test_warm_start_continues_the_curves(binary):
     X, y = binary
-    est = BPClassifier(hidden_layer_sizes=(8,), max_iter=5, warm_start=True, n_iter_no_change=100, random_state=0)
+    est = BPClassifier(early_stopping=False,
+                       hidden_layer_sizes=(8,), max_iter=5, warm_start=True, n_iter_no_change=100, random_state=0)
     with pytest.warns(ConvergenceWarning):
         est.fit(X, y)
         first = list(est.loss_curve_)
@@ -381,7 +383,8 @@ def test_every_solver_trains(solver):
 
 def test_solver_options_reach_the_full_batch_solver(binary):
     X, y = binary
-    est = BPClassifier(hidden_layer_sizes=(4,), solver="lbfgs", tol=0.0, max_fun=15000, solver_options={"max_fun": 5})
+    est = BPClassifier(early_stopping=False,
+                       hidden_layer_sizes=(4,), solver="lbfgs", tol=0.0, max_fun=15000, solver_options={"max_fun": 5})
     assert est.fit(X, y).history_.stop_reason == "maximum function evaluations"
 
 
@@ -407,7 +410,8 @@ def test_callbacks_and_verbose(binary, capsys):
         calls.append((epoch, len(history.loss), network.n_params))
         return epoch == 2
 
-    est = BPClassifier(hidden_layer_sizes=(4,), verbose=True, callbacks=[stop_at_third], random_state=0).fit(X, y)
+    est = BPClassifier(early_stopping=False,
+                       hidden_layer_sizes=(4,), verbose=True, callbacks=[stop_at_third], random_state=0).fit(X, y)
     assert est.n_iter_ == 3 and calls == [(0, 1, 33), (1, 2, 33), (2, 3, 33)]
     assert est.history_.stop_reason == "stopped by callback"
     assert capsys.readouterr().out.startswith("Iteration 1, loss = ")
@@ -415,7 +419,8 @@ def test_callbacks_and_verbose(binary, capsys):
 
 def test_adaptive_schedule_divides_the_rate_and_stops_when_tiny(binary):
     X, y = binary
-    est = BPClassifier(hidden_layer_sizes=(4,), solver="sgd", learning_rate="adaptive", learning_rate_init=0.1,
+    est = BPClassifier(early_stopping=False,
+                       hidden_layer_sizes=(4,), solver="sgd", learning_rate="adaptive", learning_rate_init=0.1,
                        n_iter_no_change=2, tol=1.0, max_iter=100, random_state=0).fit(X, y)
     rates = est.history_.learning_rate
     assert rates[0] == 0.1 and min(rates) < 1e-4 and est.n_iter_ < 100
@@ -457,7 +462,8 @@ def test_state_round_trip_is_bit_identical(iris):
     X_train, X_test, y_train, y_test = iris
     frame = pandas.DataFrame(X_train, columns=["a", "b", "c", "d"])
     labels = np.array(["setosa", "versicolor", "virginica"], dtype=object)[y_train]
-    est = BPClassifier(hidden_layer_sizes=(8, 4), activation=["tanh", "relu"], class_weight={"setosa": 2.0},
+    est = BPClassifier(early_stopping=False,
+                       hidden_layer_sizes=(8, 4), activation=["tanh", "relu"], class_weight={"setosa": 2.0},
                        max_iter=30, random_state=0, dtype="float32", callbacks=[print])
     with pytest.warns(ConvergenceWarning):
         est.fit(frame, labels, validation_data=(pandas.DataFrame(X_test, columns=list("abcd")), labels[:len(y_test)]))

@@ -27,10 +27,11 @@ IMPORT_LINE = "from sklearn.neural_network import MLPClassifier, MLPRegressor\n"
 SHIM = '''\
 from bpnn import BPClassifier as _BPClassifier, BPRegressor as _BPRegressor
 
-# scikit-learn's MLP defaults where bpnn's differ (bpnn: adaptive schedule, learning_rate_init=0.02, alpha=1e-3,
-# early stopping on the validation loss; scikit-learn's MLP always watches the validation score)
+# scikit-learn's MLP defaults where bpnn's differ (bpnn: adaptive schedule, learning_rate_init=0.01, alpha=1e-3,
+# early_stopping="refit", n_iter_no_change=20, early stopping on the validation loss; scikit-learn's MLP always
+# watches the validation score)
 SKLEARN_DEFAULTS = dict(learning_rate="constant", learning_rate_init=1e-3, alpha=1e-4, init="glorot_uniform",
-                        monitor="val_score")
+                        monitor="val_score", early_stopping=False, n_iter_no_change=10)
 
 
 def MLPClassifier(*args, **kwargs):

@@ -66,20 +66,27 @@ def _apply(X: object, estimator: BPEstimator, method: str) -> Array:
 
 
 def _with_client(base: type) -> Callable:
-    """``__init__`` of a Dask estimator: ``base``'s parameters plus ``client`` and ``local_steps``.
+    """``__init__`` of a Dask estimator: ``base``'s parameters plus ``client`` and ``local_steps``, with
+    early_stopping=False by default: the plain estimators' "refit" holds rows out of one array in memory, and a
+    cluster fit splits nothing across partitions (early stopping watches ``validation_data`` given to fit).
 
     scikit-learn reads parameter names from the signature, so the signature is ``base``'s with the two
     keywords added, and ``base.__init__`` stores the rest, unchanged, as scikit-learn requires.
     """
     def __init__(self: BPEstimator, *args: object, client: object = None, local_steps: int | None = None,
                  **params: object) -> None:
+        if len(args) <= position_of_early_stopping:
+            params.setdefault("early_stopping", False)  # a cluster fit holds no rows out (see the class docstring)
         base.__init__(self, *args, **params)
         self.client = client
         self.local_steps = local_steps
 
     keyword = inspect.Parameter.KEYWORD_ONLY
+    parameters = [parameter.replace(default=False) if name == "early_stopping" else parameter
+                  for name, parameter in inspect.signature(base.__init__).parameters.items()]
+    position_of_early_stopping = [parameter.name for parameter in parameters[1:]].index("early_stopping")
     __init__.__signature__ = inspect.signature(base.__init__).replace(parameters=[
-        *inspect.signature(base.__init__).parameters.values(),
+        *parameters,
         inspect.Parameter("client", keyword, default=None), inspect.Parameter("local_steps", keyword, default=None)])
     return __init__
 
@@ -230,7 +237,8 @@ class DaskBPClassifier(_DaskTraining, BPClassifier):
         Mini-batch solvers: the steps each partition takes between two averagings; None is one local
         epoch. Either way one round counts as one epoch of ``max_iter``.
 
-    Early stopping needs ``validation_data`` in memory; ``class_weight`` must be None or a dict.
+    early_stopping defaults to False; early stopping needs ``validation_data`` in memory; ``class_weight`` must
+    be None or a dict.
     Attributes: those of BPClassifier; :meth:`to_local` returns the plain fitted BPClassifier.
     """
 

@@ -9,6 +9,7 @@ classifier, the regressor, :mod:`bpnn.distributed`) call or override them.
 from __future__ import annotations
 
 import functools
+import math
 import types
 import warnings
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import _num_samples
 
 from bpnn.core.network import Network
 from bpnn.core.optimizers import GradientDescent
@@ -26,7 +28,7 @@ from bpnn.estimators import data as _data
 from bpnn.estimators import solving, state, trials
 from bpnn.estimators.data import TASKS, TrainingData, refuse_dask
 from bpnn.estimators.metrics import accuracy
-from bpnn.estimators.parameters import check_params, hidden_sizes
+from bpnn.estimators.parameters import MIN_REFIT_ROWS, check_params, hidden_sizes, refits
 from bpnn.estimators.record import FittedAttributes
 from bpnn.files.checkpoint import Checkpointing
 from bpnn.preprocessing import Division
@@ -80,6 +82,8 @@ class BPEstimator(FittedAttributes, BaseEstimator):
         run = Checkpointing() if run is None else run
         if not incremental and trials.several(self):  # n_init trials or an ensemble (bpnn.estimators.trials)
             return trials.fit_trials(self, X, y, sample_weight, validation_data, run)
+        if not incremental and refits(self, validation_data):
+            return self._fit_and_refit(X, y, sample_weight, classes, run)
         saved = run.load(self)
         reset = not hasattr(self, "network_") or not (incremental or self.warm_start) or saved is not None
         init_rng, split_rng, shuffle_rng = trials.streams(self)
@@ -112,6 +116,44 @@ class BPEstimator(FittedAttributes, BaseEstimator):
             warnings.warn(f"{self.solver}: maximum iterations ({self.max_iter}) reached and the optimization hasn't "
                           f"converged yet ({self.history_.message or self.history_.stop_reason}); raise max_iter "
                           f"or tol", ConvergenceWarning, stacklevel=3)
+        return self
+
+    def _fit_and_refit(self, X: object, y: object, sample_weight: object, classes: object,
+                       run: Checkpointing) -> BPEstimator:
+        """early_stopping="refit": train with validation_fraction held out and scikit-learn's stop rule to find
+        the best epoch E, then train again from the same start weights (the same random_state) on every row for
+        E epochs without a validation split. ``validation_history_`` keeps the held-out run's history (None when
+        too few rows would be held out to choose E: then the one training uses every row, as with False)."""
+        max_iter, early_stopping = self.max_iter, self.early_stopping
+        held_out_rows = math.ceil(self.validation_fraction * _num_samples(X))
+        held_out = None
+        if held_out_rows >= MIN_REFIT_ROWS and (run.path is not None or run.resume is not None):
+            raise ValueError('early_stopping="refit" trains twice (a held-out run chooses the epochs, then every row '
+                             "trains), and a checkpoint holds one training: set early_stopping=True (stop on the "
+                             "held-out rows) or False to fit with checkpoint or resume")
+        try:
+            if held_out_rows >= MIN_REFIT_ROWS:
+                self.early_stopping = True
+                self._fit(X, y, sample_weight, None, incremental=False, classes=classes)
+                held_out = self.history_
+                self.max_iter = held_out.epochs if held_out.best_epoch is None else held_out.best_epoch + 1
+            self.early_stopping = False
+            with warnings.catch_warnings():
+                if held_out is not None:  # stopping at max_iter is the point of this run, not a failure
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                self._fit(X, y, sample_weight, None, incremental=False, classes=classes,
+                          run=run if held_out is None else None)
+        finally:
+            self.max_iter, self.early_stopping = max_iter, early_stopping
+        self.validation_history_ = held_out
+        if held_out is None:
+            self.history_.message = (f"{self.history_.message}; " if self.history_.message else "") + (
+                f'early_stopping="refit" held out no rows: validation_fraction={self.validation_fraction:g} of '
+                f"{_num_samples(X)} rows is {held_out_rows}, fewer than the {MIN_REFIT_ROWS} that choose an epoch count")
+        elif self.history_.stop_reason == "maximum epochs":
+            self.history_.stop_reason = "refit"
+            self.history_.message = (f"trained {self.history_.epochs} epochs on every row: the best validation epoch "
+                                     f"of a run with validation_fraction={self.validation_fraction:g} held out")
         return self
 
     def _start_network(self, n_features: int, n_outputs: int, dtype: np.dtype, rng: np.random.Generator) -> None:
@@ -193,8 +235,9 @@ class PartialFitRefused(AttributeError, ValueError):
 
 class partial_fit_method:  # noqa: N801 - used as a decorator, like available_if
     """The partial_fit of BPClassifier and BPRegressor, there only where it can run: stepwise solvers, one network
-    (:func:`bpnn.estimators.trials.partial_fit_available`) and no early_stopping (scikit-learn refuses it with
-    ValueError; early stopping needs a validation split that one batch cannot give)."""
+    (:func:`bpnn.estimators.trials.partial_fit_available`) and not early_stopping=True (scikit-learn refuses it with
+    ValueError; early stopping needs a validation split that one batch cannot give). early_stopping="refit"
+    chooses the epochs of fit only; partial_fit trains on each batch as given."""
 
     def __init__(self, method: Callable) -> None:
         self.method = method
@@ -206,7 +249,8 @@ class partial_fit_method:  # noqa: N801 - used as a decorator, like available_if
         if not trials.partial_fit_available(est):
             raise AttributeError(f"This {type(est).__name__!r} has no attribute 'partial_fit' (solver={est.solver!r}"
                                  f"{', n_init or ensemble' if solver_name(est.solver) in solving.OPTIMIZERS else ''})")
-        if est.early_stopping:
+        if est.early_stopping is True or (est.early_stopping is not False and not isinstance(est.early_stopping, str)
+                                          and bool(est.early_stopping)):  # "refit" only shapes fit
             raise PartialFitRefused("partial_fit does not support early_stopping=True: it trains on each batch as "
                                     "given, without a validation split. Set early_stopping=False to train "
                                     "incrementally")

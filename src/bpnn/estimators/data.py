@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d, validate_data
 
-from bpnn.estimators.parameters import DIVISIONS
+from bpnn.estimators.parameters import DIVISIONS, holds_out_validation
 from bpnn.files import fitted
 from bpnn.preprocessing import Chain, Division, RemoveConstant, divide, make_scaler
 
@@ -122,7 +122,7 @@ def prepare_training_data(est: object, X: object, y: object, sample_weight: obje
         train, val, test = (np.intersect1d(part, weighed) for part in (division.train, division.val, division.test))
         if not train.size:
             raise ValueError("every training row of the division has sample_weight (times class_weight) zero")
-    elif validation_data is None and est.early_stopping and not incremental:
+    elif validation_data is None and holds_out_validation(est) and not incremental:
         (train, val), test = split_validation(est, weighed, Y, split_rng), weighed[:0]
     else:
         train, val, test = weighed, weighed[:0], weighed[:0]

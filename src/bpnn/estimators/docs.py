@@ -3,13 +3,17 @@ validation, stopping and checkpoints work (``DEFAULTS``) and the fitted attribut
 "Parameters" sections come from the parameter table (:func:`bpnn.estimators.parameters.parameter_docs`)."""
 
 DEFAULTS = """
-    Parameters shared with scikit-learn's MLP keep its names and meanings. Four defaults differ from
+    Parameters shared with scikit-learn's MLP keep its names and meanings. Six defaults differ from
     scikit-learn's, chosen on bench/bench_estimators.py (breast cancer, digits, iris, wine, diabetes; equal
-    hidden sizes, epochs and batch size) and bench/bench_default_budget.py (max_iter 200 against 1000):
-    learning_rate="adaptive" with learning_rate_init=0.02 (Adam starts 20 times faster; on a plateau of the
-    training loss the rate is divided by 5 instead of training stopping, so a larger max_iter is used rather
-    than wasted, and training ends once the rate is below 1e-6), alpha=1e-3 and init="glorot_uniform".
-    ``learning_rate="constant", learning_rate_init=1e-3, alpha=1e-4`` trains as scikit-learn does.
+    hidden sizes, epochs and batch size) and bench/bench_default_budget.py (max_iter 200 against 1000 on seven
+    data sets, bench/default_budget.md): learning_rate="adaptive" with learning_rate_init=0.01 (Adam starts
+    10 times faster; on a plateau of the training loss the rate is divided by 5 instead of training stopping,
+    so a larger max_iter is used rather than wasted, and training ends once the rate is below 1e-6),
+    n_iter_no_change=20, early_stopping="refit" (10 % of the rows held out choose the number of epochs, then
+    every row trains that many: a small noisy data set such as diabetes no longer overfits when max_iter grows,
+    and no row is lost to validation), alpha=1e-3 and init="glorot_uniform".
+    ``learning_rate="constant", learning_rate_init=1e-3, alpha=1e-4, early_stopping=False,
+    n_iter_no_change=10`` trains as scikit-learn does.
 
     MATLAB's workflow is a few arguments away; the defaults stay scikit-learn's (no scaling, no division).
     fitnet(10) with trainlm, mapminmax, dividerand 70/15/15 and max_fail 6, and patternnet(10) with trainscg::
@@ -23,12 +27,16 @@ DEFAULTS = """
     ``test_scores_`` the test set's figures.
 
     Validation and stopping. Validation rows come from one source: fit's ``validation_data``, a
-    ``division`` (its validation share), or ``early_stopping=True`` with ``validation_fraction`` (scikit-learn's
-    split, made only when neither of the others is given; a division with validation_data is an error).
-    The rule that watches them:
+    ``division`` (its validation share), or ``early_stopping=True`` or ``"refit"`` with ``validation_fraction``
+    (scikit-learn's split, made only when neither of the others is given; a division with validation_data is
+    an error). The rule that watches them:
 
     - ``early_stopping=True``: scikit-learn's rule, for every solver: stop when ``monitor`` has not
       improved by ``tol`` for ``n_iter_no_change`` epochs.
+    - ``early_stopping="refit"`` (the default) without a division or validation_data: the same rule on the
+      held-out rows gives the best epoch E; then the network trains again from the same start on every row
+      for E epochs (stop reason "refit"; ``validation_history_`` is the held-out run). With validation_data it
+      acts as True, with a division as False; below 20 held-out rows it holds nothing out.
     - otherwise MATLAB's rule, "validation stop": ``max_fail`` epochs in a row without a lower validation
       loss. The MATLAB solvers (lm, br, rprop, scg) apply it whenever there are validation rows; the others
       when the rows come from a ``division`` (with only ``validation_data`` they just score it, as
@@ -53,6 +61,9 @@ ATTRIBUTES = """
         The trained network (samples are rows; W[l] is (n_in, n_out)).
     history_ : bpnn.core.training.History
         Per-epoch loss, validation loss and score, learning rate, seconds, solver series, stop reason.
+    validation_history_ : bpnn.core.training.History or None
+        After early_stopping="refit": the held-out run that chose the epochs (its ``val_loss``, ``val_score``
+        and ``best_epoch``); None when it held nothing out. Absent after other fits.
     coefs_, intercepts_ : list of ndarray
         W[l] ``(n_in, n_out)`` and b[l] ``(n_out,)``, views into ``network_.params``; assigning a list of
         arrays of the fitted shapes writes them into the network.

@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from bpnn.core.training import History
 from bpnn.estimators.data import TASKS
+from bpnn.estimators.parameters import holds_out_validation
 
 Array = np.ndarray
 
@@ -111,9 +112,10 @@ class FittedAttributes:
 
     @property
     def best_loss_(self) -> float | None:
-        """The lowest training loss; None with early_stopping, which watches the validation set (scikit-learn's
-        meaning)."""
-        return None if getattr(self, "early_stopping", False) else min(self.history_.loss, default=None)
+        """The lowest training loss; None when early stopping watched a validation set (scikit-learn's meaning;
+        after early_stopping="refit" the final training has none, so it is the loss of that training)."""
+        watched = holds_out_validation(self) and bool(self.history_.val_loss)
+        return None if watched else min(self.history_.loss, default=None)
 
     @property
     def best_validation_score_(self) -> float | None:

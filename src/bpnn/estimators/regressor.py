@@ -33,10 +33,10 @@ class BPRegressor(RegressorMixin, BPEstimator):
     """
 
     def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
-                 alpha=1e-3, batch_size="auto", learning_rate="adaptive", learning_rate_init=0.02, power_t=0.5,
+                 alpha=1e-3, batch_size="auto", learning_rate="adaptive", learning_rate_init=0.01, power_t=0.5,
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
-                 momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, monitor="val_loss", init="glorot_uniform",
+                 momentum=0.9, nesterovs_momentum=True, early_stopping="refit", validation_fraction=0.1, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=20, max_fun=15000, monitor="val_loss", init="glorot_uniform",
                  dtype=None, callbacks=None, solver_options=None, max_fail=None, scaling=None, scaling_range=(-1.0, 1.0),
                  division=None, division_ratios=(0.7, 0.15, 0.15), division_indices=None, n_init=1,
                  ensemble=False, division_random_state=None):

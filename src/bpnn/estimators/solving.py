@@ -20,7 +20,7 @@ from bpnn.core.optimizers import SCHEDULE_ALIASES, GradientDescent, InverseScali
 from bpnn.core.solvers import get_solver, solver_name, solver_record
 from bpnn.core.training import EarlyStopping, History, train
 from bpnn.estimators.data import TASKS, TrainingData
-from bpnn.estimators.parameters import solver_options
+from bpnn.estimators.parameters import holds_out_validation, solver_options
 
 # stepwise solver -> the core optimizer built from the estimator's parameters
 OPTIMIZERS: dict[str, Callable[[object], GradientDescent]] = {
@@ -66,7 +66,7 @@ def stopping(est: object, data: TrainingData) -> EarlyStopping | None:
     None leaves stopping to the solver (the MATLAB solvers apply max_fail themselves)."""
     if data.validation is None:
         return None
-    if est.early_stopping:
+    if holds_out_validation(est):
         return EarlyStopping(est.monitor, patience=est.n_iter_no_change, min_delta=est.tol)
     record = solver_record(est.solver)
     takes_max_fail = record.full_batch and record.validation_stop
