@@ -148,7 +148,9 @@ def test_bpnn_tune_init_search_compares_the_methods_and_saves_the_best(table, tm
         assert cells[3].endswith(f"({budget})")
     kept = [name for name, cells in rows.items() if cells[-1] == "yes"]
     assert len(kept) == 1 and f"kept: the network of {kept[0]}" in printed.out
-    assert "Start weights: search against restarts" in report.read_text(encoding="utf-8")
+    html = report.read_text(encoding="utf-8")
+    assert "Start weights: search against restarts" in html and f"A budget of {budget} epochs for every method" in html
+    assert "trained the best one again for up to 30 epochs" in html and "for up to 30 epochs each until" in html
     # the same command with the trainings as tasks on a Dask cluster saves the same network, bit for bit
     assert main([*search, "--out", str(tmp_path / "there.bpnn"), "--quiet", "--scheduler",
                  cluster.scheduler.address]) == 0

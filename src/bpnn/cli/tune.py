@@ -256,9 +256,10 @@ def searched_run(dataset: object, settings: object, results: list, title: str) -
             + (f"{', '.join(r.method for r in screened)} screened {screened[0].summary()['candidates']} start vectors "
                f"each (proposed by {'; '.join(f'{r.method}: {INIT_SEARCHES[r.method].library}' for r in screened)}), "
                f"trained {screened[0].screen_epochs} epochs at most and scored by the validation error, and trained "
-               f"the best one again for up to {estimator.max_iter} epochs. " if screened else "")
+               f"the best one again for up to {winner.max_iter} epochs. " if screened else "")
             + "".join(f"full trained {r.summary()['candidates']} networks from the initialiser's draws for up to "
-                      f"{estimator.max_iter} epochs each until the budget was spent, and kept the one with the lowest "
+                      f"{r.max_iter} epochs each until the budget was spent (the last cut to the epochs left), and "
+                      f"kept the one with the lowest "
                       f"validation error. " for r in results if not r.retrained)
             + f"Kept: the network of {winner.method}, the lowest validation error.")
     run.sections.insert(0, Section("Start weights: search against restarts at equal epochs", text, header, table))

@@ -324,6 +324,7 @@ class SearchResult:
     estimator: BPRegressor | BPClassifier
     budget: int
     screen_epochs: int
+    max_iter: int  # the epochs a full training may run (the estimator's max_iter)
     optimizer: object = None
     seconds: float = 0.0
     retrained: bool = True
@@ -400,7 +401,7 @@ def search_starts(task: str, params: dict, X: object, y: object, methods: list[s
         if final is None:
             final = train_from(X, y, task, params, screening.starts[best])  # the best start trained fully, here
         result = SearchResult(name, np.array(screening.starts), scores, np.array(screening.epochs), best,
-                              as_plain(final), budget, screen_epochs, optimizer, time.perf_counter() - started,
+                              as_plain(final), budget, screen_epochs, max_iter, optimizer, time.perf_counter() - started,
                               retrained=record.screens)
         results.append(result)
         if report is not None:
