@@ -179,3 +179,16 @@ def test_bad_tune_options_are_one_line(table, tmp_path, capsys, options, words):
     err = capsys.readouterr().err
     assert code == 2 and words in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "m.bpnn").exists()
+
+
+def test_pso_without_pymoo_is_refused_before_any_training(table, tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *rest: None if name == "pymoo" else real(name, *rest))
+    code = main(["tune", str(table), "--target", "y", "--hidden", "2", "--init-search", "ga,pso",
+                 "--out", str(tmp_path / "m.bpnn")])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.err.strip() == ("bpnn: error: --init-search pso uses pymoo's particle swarm, which is "
+                                                  "not installed; pip install 'bpnn[search]' (or pymoo), or leave out pso")
+    assert "candidates" not in captured.err + captured.out and not (tmp_path / "m.bpnn").exists()

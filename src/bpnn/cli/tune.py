@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -183,6 +184,9 @@ def check_init_search(args: argparse.Namespace) -> list[str] | None:
         raise UsageError(str(error)) from None
     if args.ensemble:
         raise UsageError("--init-search trains one network from the best start weights; leave out --ensemble")
+    if "pso" in methods and importlib.util.find_spec("pymoo") is None:
+        raise UsageError("--init-search pso uses pymoo's particle swarm, which is not installed; "
+                         "pip install 'bpnn[search]' (or pymoo), or leave out pso")
     low = 5 if "ga" in methods else 1  # differential evolution mixes three other members into each
     if args.population < low:
         raise UsageError(f"--population must be at least {low}{' with ga' if low > 1 else ''}; got {args.population}")
