@@ -18,8 +18,6 @@ from bpnn.selection.init_search import (
     search_starts,
 )
 
-pytest.importorskip("pymoo", reason="the 'pso' method needs pymoo (pip install 'bpnn[search]')")
-
 P, G, K, EPOCHS = 5, 2, 3, 20  # population, generations, screening epochs, final max_iter
 BUDGET = P * G * K + EPOCHS  # 50 epochs for every method
 
@@ -40,6 +38,7 @@ def adam(**extra):
 
 @pytest.fixture(scope="module")
 def searched(data):
+    pytest.importorskip("pymoo", reason="the 'pso' method needs pymoo (pip install 'bpnn[search]')")
     X, y = data
     epochs, after = [], []
     results = search_starts("regression", adam(callbacks=[lambda epoch, history, network: epochs.append(epoch)]), X, y,
