@@ -80,13 +80,9 @@ def layer_formulas(l: int, L: int, activation: str, layout: str = "rows") -> dic
     shape (n[l-1], n[l])) or, ``layout="columns"``, as the textbook writes them (z_l, w_l of shape (n[l], n[l-1]))."""
     if layout == "columns":
         return _column_formulas(l, L, activation)
-    g_text, g_tex = ("σ", r"\sigma") if activation == "sigmoid" else (activation, rf"\operatorname{{{activation}}}")
-    g_name, g_name_tex = ("σ", r"\sigma") if l == L else (g_text, g_tex)  # the output is always sigmoid
-    derivative = f"dZ[{l}] = dA[{l}] ⊙ {g_text}′(Z[{l}])"
-    derivative_tex = rf"dZ^{{[{l}]}} = dA^{{[{l}]}} \odot {g_tex}'(Z^{{[{l}]}})"
-    if activation == "sigmoid":
-        derivative += f",  σ′(Z[{l}]) = A[{l}] ⊙ (1 - A[{l}])"
-        derivative_tex += rf", \quad \sigma'(Z^{{[{l}]}}) = A^{{[{l}]}} \odot (1 - A^{{[{l}]}})"
+    (g_text, g_tex), (g_name, g_name_tex) = _activation_symbols(l, L, activation)
+    derivative, derivative_tex = _chain_step(activation, (g_text, g_tex), (f"dZ[{l}]", f"dA[{l}]", f"Z[{l}]", f"A[{l}]"),
+                                             (rf"dZ^{{[{l}]}}", rf"dA^{{[{l}]}}", rf"Z^{{[{l}]}}", rf"A^{{[{l}]}}"))
     return {
         "Z": Formula(None, f"Z[{l}] = A[{l - 1}] W[{l}] + b[{l}]", rf"Z^{{[{l}]}} = A^{{[{l - 1}]}} W^{{[{l}]}} + b^{{[{l}]}}"),
         "A": Formula(None, f"A[{l}] = {g_name}(Z[{l}])", rf"A^{{[{l}]}} = {g_name_tex}(Z^{{[{l}]}})"),
@@ -105,16 +101,28 @@ def layer_formulas(l: int, L: int, activation: str, layout: str = "rows") -> dic
     }
 
 
+def _activation_symbols(l: int, L: int, activation: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    """(text, LaTeX) of the hidden activation g, and of layer l's own (the output layer's is always σ)."""
+    g = ("σ", r"\sigma") if activation == "sigmoid" else (activation, rf"\operatorname{{{activation}}}")
+    return g, (("σ", r"\sigma") if l == L else g)
+
+
+def _chain_step(activation: str, g: tuple[str, str], text: tuple[str, ...], tex: tuple[str, ...]) -> tuple[str, str]:
+    """dz = da ⊙ g′(z) in text and LaTeX for the symbols (dz, da, z, a); for σ also σ′(z) = a ⊙ (1 - a)."""
+    (dz, da, z, a), (dz_tex, da_tex, z_tex, a_tex) = text, tex
+    line, line_tex = f"{dz} = {da} ⊙ {g[0]}′({z})", rf"{dz_tex} = {da_tex} \odot {g[1]}'({z_tex})"
+    if activation == "sigmoid":
+        line += f",  σ′({z}) = {a} ⊙ (1 - {a})"
+        line_tex += rf", \quad \sigma'({z_tex}) = {a_tex} \odot (1 - {a_tex})"
+    return line, line_tex
+
+
 def _column_formulas(l: int, L: int, activation: str) -> dict[str, Formula]:
     """The textbook's notation for layer l of L: samples are columns, a0 = x, z_l = w_l a_{l-1} + b_l."""
-    g_text, g_tex = ("σ", r"\sigma") if activation == "sigmoid" else (activation, rf"\operatorname{{{activation}}}")
-    g_name, g_name_tex = ("σ", r"\sigma") if l == L else (g_text, g_tex)  # the output is always sigmoid
+    (g_text, g_tex), (g_name, g_name_tex) = _activation_symbols(l, L, activation)
     below, below_tex = ("x", "x") if l == 1 else (f"a{l - 1}", f"a_{{{l - 1}}}")  # a0 is the input x
-    derivative = f"dz{l} = da{l} ⊙ {g_text}′(z{l})"
-    derivative_tex = rf"dz_{{{l}}} = da_{{{l}}} \odot {g_tex}'(z_{{{l}}})"
-    if activation == "sigmoid":
-        derivative += f",  σ′(z{l}) = a{l} ⊙ (1 - a{l})"
-        derivative_tex += rf", \quad \sigma'(z_{{{l}}}) = a_{{{l}}} \odot (1 - a_{{{l}}})"
+    derivative, derivative_tex = _chain_step(activation, (g_text, g_tex), (f"dz{l}", f"da{l}", f"z{l}", f"a{l}"),
+                                             (rf"dz_{{{l}}}", rf"da_{{{l}}}", rf"z_{{{l}}}", rf"a_{{{l}}}"))
     return {
         "Z": Formula(None, f"z{l} = w{l} {below} + b{l}", rf"z_{{{l}}} = w_{{{l}}} {below_tex} + b_{{{l}}}"),
         "A": Formula(None, f"a{l} = {g_name}(z{l})", rf"a_{{{l}}} = {g_name_tex}(z_{{{l}}})"),
