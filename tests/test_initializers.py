@@ -41,7 +41,8 @@ def test_estimator_starts_from_nguyen_widrow():
 
     X = np.linspace(-1, 1, 41)[:, None]
     est = BPRegressor(hidden_layer_sizes=(5,), activation="tanh", solver="lm", init="nguyen_widrow", max_iter=1,
-                      scaling="mapminmax", random_state=0, solver_options={"mu_max": 1e-10})  # μ0 = 1e-3 > μ_max: no step is taken
+                      scaling="mapminmax", random_state=0,
+                      solver_options={"mu_max": 1e-10})  # μ0 = 1e-3 > μ_max: no step is taken
     est.fit(X, np.sin(np.pi * X[:, 0]))
     np.testing.assert_allclose(np.linalg.norm(est.coefs_[0], axis=0), nguyen_widrow_scale(1, 5), rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match="valid initializers"):
