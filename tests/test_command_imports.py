@@ -12,6 +12,7 @@ of classifiers and regressors, NAR/NARX forecasts) is saved, then its prediction
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -213,3 +214,13 @@ def test_predict_with_imputation_writes_the_estimators_probabilities(files, tmp_
     for column, label in enumerate(reference.estimator.classes_):
         np.testing.assert_array_equal(written[f"P(y={label})"].to_numpy(), proba[:, column])
     np.testing.assert_array_equal(written["y_predicted"].to_numpy(), reference.estimator.predict(X))
+
+
+def test_the_light_view_of_files_of_an_earlier_bpnn_predicts_as_the_estimator():
+    old = Path(__file__).parent / "data" / "before-restructure"  # format-1 files (tests/test_compat.py)
+    X = np.load(old / "classifier_X.npy")
+    classifier = fitted_of(read(old / "classifier.bpnn"))
+    np.testing.assert_array_equal(classifier.predict_proba(X), bpnn.load(old / "classifier.bpnn").predict_proba(X))
+    np.testing.assert_array_equal(classifier.predict(X), bpnn.load(old / "classifier.bpnn").predict(X))
+    regressor = fitted_of(read(old / "regressor.bpnn"))
+    np.testing.assert_array_equal(regressor.predict(X), bpnn.load(old / "regressor.bpnn").predict(X))
