@@ -25,16 +25,18 @@ _LAZY = {
     "save": "bpnn.files.modelfile",
     "load": "bpnn.files.modelfile",
     "explain": "bpnn.derivation",
+    "ExtrapolationWarning": "bpnn.files.fitted",
     "importance": "bpnn.selection.importance",
 }
-__all__ = ["BPClassifier", "BPRegressor", "NARXRegressor", "Network", "TwoLayerNet", "__version__", "explain",
-           "gradcheck", "importance", "load", "save", "train"]
+__all__ = ["BPClassifier", "BPRegressor", "ExtrapolationWarning", "NARXRegressor", "Network", "TwoLayerNet",
+           "__version__", "explain", "gradcheck", "importance", "load", "save", "train"]
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time the names load in __getattr__
     from bpnn._version import __version__
     from bpnn.core import Network, gradcheck, train
     from bpnn.derivation import explain
     from bpnn.estimators import BPClassifier, BPRegressor, NARXRegressor
+    from bpnn.files.fitted import ExtrapolationWarning
     from bpnn.files.modelfile import load, save
     from bpnn.seed import TwoLayerNet
     from bpnn.selection.importance import importance

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from bpnn.cli import demo, explain, export, forecast, importance, playground, predict, train, tune
@@ -47,11 +48,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    from bpnn.files.fitted import ExtrapolationWarning
     from bpnn.files.modelfile import ModelFileError
     from bpnn.tables import DataError
 
     try:
-        code = args.handler(args)
+        with warnings.catch_warnings():  # predict and evaluate name the columns beyond training themselves
+            warnings.simplefilter("ignore", ExtrapolationWarning)
+            code = args.handler(args)
         font_note()
         return code
     except (UsageError, DataError, ModelFileError) as error:

@@ -92,7 +92,6 @@ def run_predict(args: argparse.Namespace) -> int:
     notes = notes_of(frame, fitted.encoder.feature_names)
     frame = complete_rows(frame, fitted, [], args, source)
     X = fitted.inputs(frame, source)
-    outside = fitted.encoder.outside_range(frame, source)
     out = as_written(frame)  # the input's columns as the file wrote them, then the predictions
     if fitted.task == "classification":
         target = fitted.target_names[0]
@@ -108,12 +107,18 @@ def run_predict(args: argparse.Namespace) -> int:
             for target, column in zip(fitted.target_names, spread.reshape(len(frame), -1).T):
                 out[f"{target}_std"] = column
     print_notes(notes)
-    for warning in outside:  # one line per column: predicting beyond what the network was trained on
-        print(f"bpnn: warning: {warning}", file=sys.stderr)
+    warn_outside_range(fitted, frame, source)
     write_table(out, output)
     if output:
         print(f"wrote {len(out)} rows with predictions to {output}", file=sys.stderr)
     return 0
+
+
+def warn_outside_range(fitted: Fitted, frame, source: str) -> None:
+    """One warning line per numeric feature column of ``frame`` holding values beyond the model's training range
+    (none for models saved before the ranges were kept): predict and evaluate alike."""
+    for warning in fitted.encoder.outside_range(frame, source):
+        print(f"bpnn: warning: {warning}", file=sys.stderr)
 
 
 def source_name(data: str) -> str:
@@ -142,6 +147,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     check_values(frame[targets], source)
     X = fitted.inputs(frame, source)
     y = fitted.labels(frame, targets, source, use="evaluate on")
+    warn_outside_range(fitted, frame, source)
     if fitted.task == "classification":
         classes = fitted.estimator.classes_
         results = {"All": (y, fitted.estimator.predict(X), fitted.estimator.predict_proba(X))}

@@ -12,6 +12,8 @@ describe the data (``n_features_in_``, ``n_outputs_``, ``classes_``, ``class_wei
 from __future__ import annotations
 
 import math
+import sys
+import warnings
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -98,6 +100,7 @@ def prepare_training_data(est: object, X: object, y: object, sample_weight: obje
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
     check_incremental(est, incremental, reset)
+    est.feature_range_ = training_range(X, None if reset else getattr(est, "feature_range_", None))
     if not reset and not incremental and not est._numeric_target and y.ndim == 1:
         seen = np.unique(y)
         if not np.array_equal(seen, est.classes_):
@@ -153,10 +156,36 @@ def check_incremental(est: object, incremental: bool, reset: bool) -> None:
 
 
 def prepare_inputs(est: object, X: object) -> Array:
-    """X as the fitted network's inputs (validated, scaled, in its dtype)."""
+    """X as the fitted network's inputs (validated, scaled, in its dtype); an :class:`ExtrapolationWarning` when
+    it holds values outside the training range."""
     check_is_fitted(est)
     X = dense(validate_data(est, X, reset=False, dtype=FLOATS, accept_sparse=SPARSE))
+    warn_outside_range(est, X)
     return network_inputs(est, X, est.network_.dtype)
+
+
+def training_range(X: Array, before: Array | None) -> Array:
+    """(2, n_features): each feature's lowest and highest value in X, widened to hold ``before`` (the range of
+    earlier fits a warm start or partial_fit continues)."""
+    bounds = np.stack([X.min(axis=0), X.max(axis=0)]).astype(np.float64)
+    if before is not None and np.shape(before) == bounds.shape:
+        bounds = np.stack([np.minimum(bounds[0], before[0]), np.maximum(bounds[1], before[1])])
+    return bounds
+
+
+def warn_outside_range(est: object, X: Array) -> None:
+    """An :class:`ExtrapolationWarning` naming the features of X beyond ``feature_range_`` (none for models
+    fitted before it existed), pointing at the first caller outside bpnn."""
+    feature_range = getattr(est, "feature_range_", None)
+    if feature_range is None or X.size == 0:
+        return
+    message = fitted.outside_training_range(X, feature_range, getattr(est, "feature_names_in_", None))
+    if message is None:
+        return
+    frame, level = sys._getframe(1), 2  # this function's caller is stacklevel 2
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("bpnn."):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, fitted.ExtrapolationWarning, stacklevel=level)
 
 
 def prepare_validation(est: object, validation_data: tuple, dtype: np.dtype) -> tuple:

@@ -80,6 +80,10 @@ ATTRIBUTES = """
     x_scaler_, y_scaler_ : bpnn.preprocessing scaler or None
         The fitted scaling of inputs (a Chain: RemoveConstant, whose ``removed`` lists the constant columns
         dropped, then mapminmax or standard) and of regression targets; None without scaling.
+    feature_range_ : ndarray of shape (2, n_features_in_) or None
+        Each feature's lowest and highest value in the X given to fit (widened by warm-started fits and
+        partial_fit); predicting on values beyond it gives a ``bpnn.ExtrapolationWarning``. None for models
+        saved before it was kept.
     division_ : bpnn.preprocessing.Division or None
         Row numbers (into the X given to fit) of the ``train``, ``val`` and ``test`` sets of the division.
     test_scores_ : dict or None

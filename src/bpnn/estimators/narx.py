@@ -12,6 +12,8 @@ measured); ``forecast`` runs closed-loop: each prediction is fed back as the nex
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import r2_score
@@ -19,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from bpnn.estimators.base import keep_arguments
 from bpnn.estimators.regressor import BPRegressor
-from bpnn.files.fitted import series_state
+from bpnn.files.fitted import ExtrapolationWarning, series_state
 from bpnn.series import Lags, as_lags, as_series, closed_loop, lag_matrix
 
 Array = np.ndarray
@@ -194,12 +196,15 @@ class NARXRegressor(RegressorMixin, BaseEstimator):
         if Xa is None and X_future is not None:
             raise ValueError("X_future is for a NARX model's exogenous inputs; this model was fitted without X (NAR)")
         members = getattr(self.regressor_, "estimators_", None) or []
-        mean = closed_loop(self.regressor_.predict, lags, Y, X_all, steps)
+        with warnings.catch_warnings():  # the lags fed back are the model's own forecasts, not inputs to judge
+            warnings.simplefilter("ignore", ExtrapolationWarning)
+            mean = closed_loop(self.regressor_.predict, lags, Y, X_all, steps)
+            if return_std and members:
+                paths = np.stack([closed_loop(member.predict, lags, Y, X_all, steps) for member in members])
         if not return_std:
             return mean[:, 0] if self.n_targets_ == 1 else mean
         if not members:
             raise ValueError("return_std needs an ensemble (ensemble=True): the spread of its members' forecasts")
-        paths = np.stack([closed_loop(member.predict, lags, Y, X_all, steps) for member in members])
         std = paths.std(axis=0)
         return (mean[:, 0], std[:, 0]) if self.n_targets_ == 1 else (mean, std)
 

@@ -61,6 +61,8 @@ def to_state(est: object) -> tuple[dict, dict[str, Array]]:
     }
     arrays = {"params": network.params, **{f"history/{name}": np.asarray(getattr(history, name), dtype=np.float64)
                                            for name in HISTORY_SERIES}}
+    if getattr(est, "feature_range_", None) is not None:  # absent from models fitted before it existed
+        arrays["feature_range"] = est.feature_range_
     if est.division_ is not None:
         arrays.update({f"division/{name}": rows for name, rows in vars(est.division_).items()})
     arrays.update({f"history/extra/{name}": np.asarray(values, dtype=np.float64) for name, values in history.extra.items()})
@@ -95,6 +97,7 @@ def from_state(cls: type, meta: dict, arrays: dict[str, Array]) -> object:
     est.x_scaler_, est.y_scaler_ = (None if meta[name] is None else scaler_from_dict(meta[name])
                                     for name in ("x_scaling", "y_scaling"))
     est.test_scores_ = meta["test_scores"]
+    est.feature_range_ = arrays.get("feature_range")  # None in files written before it was kept: no warnings
     est.division_ = Division(*(arrays[f"division/{name}"] for name in ("train", "val", "test"))) \
         if "division/train" in arrays else None
     history = meta["history"]

@@ -20,13 +20,14 @@ Checkpoints (``checkpoint=``, ``resume=``) save and continue one network's train
 from __future__ import annotations
 
 import math
+import warnings
 from numbers import Integral
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from bpnn.estimators.data import random_streams
-from bpnn.files.fitted import labels_of_proba, mean_and_spread
+from bpnn.estimators.data import dense, random_streams, warn_outside_range
+from bpnn.files.fitted import ExtrapolationWarning, labels_of_proba, mean_and_spread
 
 Array = np.ndarray
 SEED_LIMIT = np.iinfo(np.int32).max
@@ -157,13 +158,23 @@ def ensemble_predict(est: object, X: object, return_std: bool) -> Array | tuple[
     if not members:
         raise ValueError("return_std=True gives the spread over the members of an ensemble; fit with ensemble=True "
                          "(and n_init > 1) first")
-    mean, std = mean_and_spread([member.predict(X) for member in members])
+    mean, std = mean_and_spread(member_outputs(est, members, X, "predict"))
     return (mean, std) if return_std else mean
 
 
 def ensemble_proba(est: object, X: object) -> Array:
     """A classifier ensemble's probabilities: the mean of its members' predict_proba."""
-    return np.mean([member.predict_proba(X) for member in members_of(est)], axis=0)
+    return np.mean(member_outputs(est, members_of(est), X, "predict_proba"), axis=0)
+
+
+def member_outputs(est: object, members: list, X: object, method: str) -> list[Array]:
+    """Each member's ``method``(X), with one ExtrapolationWarning for the ensemble rather than one per member (the
+    members were fitted on the same X, so they share its range)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExtrapolationWarning)
+        outputs = [getattr(member, method)(X) for member in members]
+    warn_outside_range(est, np.asarray(dense(X), dtype=np.float64))  # X passed the members' checks
+    return outputs
 
 
 def ensemble_labels(est: object, X: object) -> Array:

@@ -41,6 +41,34 @@ CLASSIFIER_TYPES = ("binary", "multiclass", "multilabel")
 REGRESSOR_TYPES = ("continuous", "poisson")
 
 
+class ExtrapolationWarning(UserWarning):
+    """Inputs outside the range of the data a model was fitted on: the network extrapolates there, where nothing
+    it learned constrains it. Silence it with ``warnings.simplefilter("ignore", bpnn.ExtrapolationWarning)``."""
+
+
+def outside_training_range(X: Array, feature_range: Array, names: object = None) -> str | None:
+    """None when every value of ``X`` (m, n) lies within ``feature_range`` (2, n: each feature's lowest and highest
+    training value, bounds included; NaN counts as inside), else one sentence naming each feature beyond it: its
+    index (and name), how many rows, the value farthest outside, its row, the range. Two vectorised comparisons
+    when nothing is outside."""
+    low, high = feature_range
+    below, above = X < low, X > high  # NaN compares False: never outside
+    if not (below.any() or above.any()):
+        return None
+    beyond = np.where(below, low - X, 0.0) + np.where(above, X - high, 0.0)  # how far outside, 0 inside
+    features = np.flatnonzero((below | above).any(axis=0))
+    parts = []
+    for j in features[:3]:
+        row = int(np.argmax(beyond[:, j]))
+        count = int((below[:, j] | above[:, j]).sum())
+        name = f"feature {j}" + ("" if names is None else f" ({names[j]!r})")
+        parts.append(f"{name}: {count} row(s), farthest X[{row}, {j}] = {X[row, j]:.6g}, training range "
+                     f"{low[j]:.6g} to {high[j]:.6g}")
+    more = f"; and {features.size - 3} more feature(s)" if features.size > 3 else ""
+    return (f"X has values outside the training range in {features.size} of {X.shape[1]} feature(s): "
+            f"{'; '.join(parts)}{more}. The network extrapolates there; treat those predictions with care")
+
+
 # ---- the steps, shared with the estimators ---------------------------------------------------------------
 def network_inputs(x_scaler: object | None, X: Array, dtype: np.dtype) -> Array:
     """Checked user inputs as the network's inputs: the fitted input scaling, then the network's dtype."""

@@ -61,12 +61,15 @@ was fitted on one); names come from ``feature_names``, then ``feature_names_in_`
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.metaestimators import available_if
+
+from bpnn.files.fitted import ExtrapolationWarning
 
 Array = np.ndarray
 
@@ -146,11 +149,14 @@ def output_names(estimator: object, target_names: Sequence[str] | None = None) -
 
 def outputs(model: TableModel, frame: object) -> Array:
     """The outputs MIV differentiates, ``(m, k)``: regression predictions in the target's units, or class
-    probabilities (the positive class's alone for two classes)."""
-    if is_classifier_model(model.estimator):
-        proba = np.asarray(model.predict_proba(frame), dtype=float)
-        return proba[:, 1:] if proba.shape[1] == 2 else proba
-    return np.asarray(model.predict(frame), dtype=float).reshape(len(frame), -1)
+    probabilities (the positive class's alone for two classes). x·(1±δ) steps past the training range at its ends
+    by design, so no ExtrapolationWarning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExtrapolationWarning)
+        if is_classifier_model(model.estimator):
+            proba = np.asarray(model.predict_proba(frame), dtype=float)
+            return proba[:, 1:] if proba.shape[1] == 2 else proba
+        return np.asarray(model.predict(frame), dtype=float).reshape(len(frame), -1)
 
 
 # ---- inputs -------------------------------------------------------------------------------------------
