@@ -217,7 +217,7 @@ def test_a_command_that_drew_boxes_says_so_once(fonts, tmp_path, capsys):
                  "--report", str(tmp_path / "r.html")]) == 0
     notes = [line for line in capsys.readouterr().err.splitlines() if "no font here" in line]
     assert notes == ["bpnn: note: no font here has the characters '温度', so the plots show them as boxes; pip install "
-                     "\"bpnn[cjk]\" (a Chinese font), or give bpnn train or evaluate --font with a font file that has them"]
+                     "\"bpnn[cjk]\" (a Chinese font), or give the command --font with a font file that has them"]
     plots.sans_serif_fonts.cache_clear()
     fonts.undo()  # the machine's and the package's fonts again: no note
     plots.sans_serif_fonts.cache_clear()

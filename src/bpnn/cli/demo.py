@@ -31,7 +31,7 @@ from bpnn.cli._common import (
     parse_sizes,
 )
 from bpnn.cli.fitting import Settings, fit_dataset
-from bpnn.cli.outputs import model_info, print_run, split_metrics, write_outputs
+from bpnn.cli.outputs import add_font_option, model_info, print_run, split_metrics, use_font, write_outputs
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     demo.add_argument("--out", default="bpnn-demo", help="output folder (default bpnn-demo)")
     demo.add_argument("--quiet", action="store_true", help="no progress display and no tables")
+    add_font_option(demo)
     demo.set_defaults(handler=run_demo)
 
     datasets = commands.add_parser("datasets", help="list the built-in data sets")
@@ -114,6 +115,7 @@ def run_demo(args: argparse.Namespace) -> int:
                                     hidden=True).name
     except ValueError as error:
         raise UsageError(f"--activation: {error}") from None
+    use_font(args.font)
     started = time.perf_counter()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

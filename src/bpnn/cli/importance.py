@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from bpnn.cli._common import UsageError, add_missing_options, check_outputs
+from bpnn.cli.outputs import add_font_option, use_font
 
 METHODS = ("miv", "permutation", "garson", "olden")
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
@@ -49,6 +50,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--encoding", help="text encoding of the data file")
     parser.add_argument("--quiet", action="store_true", help="no table in the terminal")
     add_missing_options(parser)
+    add_font_option(parser)
     parser.set_defaults(handler=run_importance)
 
 
@@ -64,6 +66,7 @@ def check_files(args: argparse.Namespace) -> None:
                          f"got {args.delta:g}")
     if args.repeats < 1:
         raise UsageError(f"--repeats must be at least 1; got {args.repeats}")
+    use_font(args.font)
 
 
 def run_importance(args: argparse.Namespace) -> int:

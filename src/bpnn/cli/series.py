@@ -184,6 +184,7 @@ def run_train_series(args: argparse.Namespace) -> int:
     import numpy as np
 
     from bpnn.cli.fitting import choose_init, default_epochs, resolved_max_fail, settings_of, solver_options_for
+    from bpnn.cli.outputs import use_font
     from bpnn.cli.restarts import counting_trials
     from bpnn.estimators import NARXRegressor
     from bpnn.estimators.parameters import in_cli_words
@@ -197,6 +198,7 @@ def run_train_series(args: argparse.Namespace) -> int:
     data = Path(args.data)
     out = Path(args.out) if args.out else Path(data.stem + ".bpnn")
     check_outputs({"--out": out}, {"--plots": args.plots})
+    use_font(args.font)
     delays = parse_lags(args.delays, "--delays", 1)
     exog_delays = parse_lags(args.exog_delays or "1:2", "--exog-delays", 0) if args.exog else []
     frame = read_table(data, args.encoding)

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from bpnn.cli._common import DEFAULT_HIDDEN, TASKS, UsageError, add_missing_options, check_outputs, missing_option, note_dropped
+from bpnn.cli.outputs import add_font_option, use_font
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -62,6 +63,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                                                      "with .bpnn, here)")
     tune.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
     tune.add_argument("--plots", metavar="DIR", help="write the figures as PNG files into DIR")
+    add_font_option(tune)
     tune.add_argument("--quiet", action="store_true", help="no progress lines and no tables")
     tune.set_defaults(handler=run_tune)
 
@@ -88,6 +90,7 @@ def run_tune(args: argparse.Namespace) -> int:
     data = Path(args.data)
     out = Path(args.out) if args.out else Path(data.stem + ".bpnn")
     check_outputs({"--out": out, "--report": args.report}, {"--plots": args.plots})
+    use_font(args.font)
     frame = read_table(data, args.encoding)
     dataset = prepare(frame, args.target, args.features, args.task, source=data.name, missing=missing_option(args))
     note_dropped(dataset.dropped, data.name)

@@ -105,7 +105,7 @@ def font_note() -> str | None:
     shown = "".join(list(missing_glyphs)[:12])
     missing_glyphs.clear()
     return (f"no font here has the characters {shown!r}, so the plots show them as boxes; pip install \"bpnn[cjk]\" "
-            f"(a Chinese font), or give bpnn train or evaluate --font with a font file that has them")
+            f"(a Chinese font), or give the command --font with a font file that has them")
 
 
 def with_fonts(plot: Callable) -> Callable:
