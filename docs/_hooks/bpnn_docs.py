@@ -273,8 +273,6 @@ def table(parser) -> str:
             names = ", ".join(action.option_strings) or action.dest
             argument = f"{names} {metavar}".strip()
             helptext = formatter._expand_help(action) if action.help else ""
-            if action.choices and not action.option_strings == [] and "{" not in argument and action.nargs != 0:
-                pass
             out.append(f"| `{argument.replace('|', '¦')}` | {escape(' '.join(helptext.split()))} |")
         out.append("")
     return "\n".join(out)
