@@ -25,7 +25,9 @@ def expected_failed_checks(estimator: BaseEstimator) -> dict[str, str]:
     own estimators."""
     expected = {}
     solver = solver_name(getattr(estimator, "solver", ""))  # MATLAB's names too: traingdx is sgd
-    if getattr(estimator, "early_stopping", False):
+    # early_stopping="refit" (the default) holds nothing out below 191 rows (validation_fraction=0.1), and
+    # scikit-learn's weighted data sets are smaller: it passes, so only True is expected to fail
+    if getattr(estimator, "early_stopping", False) is True:
         expected["check_sample_weight_equivalence_on_dense_data"] = SPLIT_BREAKS_REPEATS
         expected["check_sample_weight_equivalence_on_sparse_data"] = SPLIT_BREAKS_REPEATS  # sparse X is taken too
     if getattr(estimator, "learning_rate", None) == "invscaling" and solver in STEPWISE:
