@@ -95,8 +95,19 @@ def test_several_targets_get_metrics_and_regression_plots_each_in_table_units(tm
         # matplotlib bins at the edges it is given; ours are over the same errors (in another order: same min, max)
         np.testing.assert_allclose(lefts, edges[:-1], rtol=0, atol=8 * EPS * np.abs(errors).max())
         assert targets[j] in axes.get_xlabel() and targets[j] in axes.get_title()
-    # targets scaled by different factors: one curve over all of them stays in scaled units, and says so
-    assert figures["performance.png"].axes[0].get_ylabel() == "Mean squared error of the scaled targets"
+    # targets scaled by different factors: a performance panel per target in its own units. At the epoch whose
+    # weights the model keeps, each curve is scikit-learn's MSE of the saved model's predictions of that target
+    # (the bound as in the one-target test below: the sums, then the cancellation in y - ŷ)
+    performance, best = figures["performance.png"], info["training"]["best_epoch"] - 1
+    assert len(performance.axes) == 3
+    for j, (axes, name) in enumerate(zip(performance.axes, targets)):
+        assert axes.get_ylabel() == f"Mean squared error of {name} (its units²)"
+        curves = lines_by_label(axes)
+        for split in SPLITS:
+            index = rows[split]
+            mse = skm.mean_squared_error(y[index, j], predicted[index, j])
+            rel = (len(index) + 4) * EPS + 4 * EPS * np.abs(y[index, j]).max() / np.sqrt(mse)
+            assert curves[split][best, 1] == pytest.approx(mse, rel=rel)
     html = report.read_text("utf-8")
     assert "Metrics per target" in html and "MAPE (%)" in html and "<td>load_kN</td>" in html
 

@@ -27,7 +27,7 @@ from bpnn.cli._common import (
     parse_sizes,
 )
 from bpnn.cli.fitted import Fitted
-from bpnn.cli.outputs import describe_run, performance_measure
+from bpnn.cli.outputs import WeightsPerEpoch, describe_run, performance_measure
 from bpnn.cli.restarts import add_to_run, counting_trials
 from bpnn.core.solvers import SOLVER_ALIASES, SOLVERS, solver_name, solver_record
 
@@ -282,10 +282,13 @@ def make_estimator(task: str, settings: Settings, solver: str, epochs: int, call
     return estimator
 
 
-def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpointing: dict | None = None):
+def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpointing: dict | None = None,
+                figures: bool = True):
     """Train on a :class:`bpnn.tables.Dataset`; returns the :class:`Fitted` model and the :class:`bpnn.reports.html.Run`.
     ``checkpointing`` holds fit's checkpoint, checkpoint_every and resume; a first Ctrl-C then ends training
-    after the current batch (stop reason "interrupted"), a second one at once."""
+    after the current batch (stop reason "interrupted"), a second one at once. ``figures``: the run will be drawn
+    (several targets then keep each epoch's weights for a performance curve per target, one forward pass of every
+    row per epoch after training)."""
     import warnings
 
     import numpy as np
@@ -301,7 +304,8 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpoint
     solver = choose_solver(settings, dataset.task, dataset.X.shape[1], n_outputs)
     settings = replace(settings, max_fail=resolved_max_fail(settings, solver))  # shown and recorded as a number
     sizes = [dataset.X.shape[1], *settings.hidden, n_outputs]
-    check_memory(solver, settings.solver or solver, sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:])))
+    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    check_memory(solver, settings.solver or solver, n_params)
     epochs = settings.epochs or default_epochs(solver)
     measure, to_measure = performance_measure(dataset.task, n_outputs, settings.scaling != "none")
     progress = TrainingProgress(epochs, f"{solver} on {dataset.source}", quiet=quiet,
@@ -309,7 +313,11 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpoint
                                 to_measure=to_measure)
     several = settings.restarts > 1 or settings.ensemble
     callback = counting_trials(progress, settings.restarts) if several else progress.callback
-    estimator = make_estimator(dataset.task, settings, solver, epochs, [callback])
+    weights = None  # several targets: each epoch's weights, for a performance curve per target in its units
+    if figures and n_outputs > 1 and dataset.task == "regression" and not several and settings.scaling != "none" and (
+            epochs * n_params * 8 <= WeightsPerEpoch.BUDGET):
+        weights = WeightsPerEpoch()
+    estimator = make_estimator(dataset.task, settings, solver, epochs, [callback, *([weights] if weights else [])])
     checkpointing = dict(checkpointing or {})
     if several:  # a Ctrl-C ends the trials with those so far; no checkpoint (bpnn.cli.restarts refuses --checkpoint)
         checkpointing.pop("checkpoint", None)
@@ -335,7 +343,7 @@ def fit_dataset(dataset, settings: Settings, quiet: bool, title: str, checkpoint
     fitted = Fitted(estimator, dataset.encoder, dataset.task, dataset.target_names, dataset.source)
     division = estimator.division_
     rows = {name: part for name, part in zip(SPLITS, (division.train, division.val, division.test)) if part.size}
-    run = describe_run(fitted, dataset, rows, settings, solver, seconds, title)
+    run = describe_run(fitted, dataset, rows, settings, solver, seconds, title, weights)
     add_to_run(run, estimator, dataset.task)
     return fitted, run
 

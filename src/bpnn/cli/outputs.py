@@ -43,6 +43,49 @@ def curves_in_units(fitted, record: dict) -> tuple[str, dict]:
     return "Mean squared error of the scaled targets", {name: values.tolist() for name, values in curves.items()}
 
 
+class WeightsPerEpoch:
+    """A training callback that keeps a copy of the weights at the end of every epoch (from epoch 0 of each fit, so
+    early_stopping="refit"'s second training replaces the first): what :func:`curves_per_target` needs to give
+    several targets' performance each in its own units. A stop rule ends its epoch before the callbacks run, so
+    that epoch's weights are missing unless the model kept them."""
+
+    BUDGET = 64 * 2**20  # bytes of weights kept at most: epochs × parameters × 8
+
+    def __init__(self) -> None:
+        self.params: list = []
+
+    def __call__(self, epoch: int, history: object, network: object) -> None:
+        if epoch == 0:
+            self.params.clear()
+        self.params.append(network.params.copy())
+
+
+def curves_per_target(fitted, dataset, rows: dict, weights: WeightsPerEpoch | None) -> dict:
+    """target -> split -> the mean squared error at each epoch's weights, in the target's units (one forward pass
+    of every row per epoch); {} without the weights of the run's epochs (a resumed run, several trials)."""
+    import copy
+
+    import numpy as np
+
+    estimator, history = fitted.estimator, fitted.estimator.history_
+    params = [] if weights is None else list(weights.params)
+    if len(params) == history.epochs - 1 and history.best_epoch == history.epochs - 1:
+        params.append(estimator.network_.params)  # the epoch a stop rule ended: the weights the model keeps
+    if not params or len(params) not in (history.epochs - 1, history.epochs):
+        return {}
+    network = copy.deepcopy(estimator.network_)
+    X = estimator._prepare_inputs(dataset.X)  # scaled, in the network's dtype, once
+    Y = np.asarray(dataset.y, dtype=np.float64).reshape(len(X), -1)
+    mse = {name: [] for name in rows}
+    for epoch_params in params:
+        network.unpack(epoch_params)
+        squared = (estimator._original_units(network.predict(X)).astype(np.float64) - Y) ** 2
+        for name, index in rows.items():
+            mse[name].append(squared[index].mean(axis=0))  # (k,): each target's mean squared error
+    return {target: {name: [float(row[j]) for row in values] for name, values in mse.items()}
+            for j, target in enumerate(fitted.target_names)}
+
+
 def split_results(fitted, dataset, rows: dict) -> dict:
     """Per split (and "All" when there are several): (targets, outputs) for regression, (labels, predicted,
     probabilities) otherwise."""
@@ -70,9 +113,11 @@ def layer_labels(network) -> list[str]:
     return ["Input", *(f"Hidden {i + 1}\n{name}" for i, name in enumerate(names[:-1])), f"Output\n{names[-1]}"]
 
 
-def describe_run(fitted, dataset, rows: dict, settings, solver: str, seconds: float, title: str):
+def describe_run(fitted, dataset, rows: dict, settings, solver: str, seconds: float, title: str,
+                 weights: WeightsPerEpoch | None = None):
     """The :class:`bpnn.reports.html.Run` of a fit: ``fitted`` a :class:`bpnn.cli.fitted.Fitted`, ``settings``
-    the :class:`bpnn.cli.fitting.Settings` it was trained with."""
+    the :class:`bpnn.cli.fitting.Settings` it was trained with; ``weights`` those of each epoch, which give
+    several targets scaled by different factors a performance curve each in its own units."""
     import numpy as np
 
     from bpnn.reports.html import Run
@@ -82,6 +127,7 @@ def describe_run(fitted, dataset, rows: dict, settings, solver: str, seconds: fl
     results = split_results(fitted, dataset, rows)
     classes = estimator.classes_.tolist() if fitted.task == "classification" else None
     measure, curves = curves_in_units(fitted, record)
+    by_target = curves_per_target(fitted, dataset, rows, weights) if measure.endswith("scaled targets") else {}
     state = {name: record[name].tolist() for name in ("gradient", "mu", "val_fail", "gamma") if record.get(name) is not None}
     if len(set(history.learning_rate)) > 1:
         state["learning_rate"] = history.learning_rate
@@ -110,7 +156,7 @@ def describe_run(fitted, dataset, rows: dict, settings, solver: str, seconds: fl
         metrics=split_metrics(fitted.task, results, classes), counts={name: len(r[0]) for name, r in results.items()},
         results=results, state=state, classes=classes, feature_names=fitted.encoder.input_names,
         target_names=fitted.target_names, boundary=boundary and (boundary[0], np.asarray(boundary[1]), boundary[2]),
-        understanding=getattr(dataset, "understanding", {}))
+        understanding=getattr(dataset, "understanding", {}), target_curves=by_target)
 
 
 def print_run(run, quiet: bool) -> None:

@@ -177,7 +177,8 @@ def run_train(args: argparse.Namespace) -> int:
                      "checkpoint_info": {"train": kept}}
     # every output under a temporary name, renamed into place once all are written
     with staged({"--out": out, "--report": args.report}, {"--plots": args.plots}) as stage:
-        fitted, run = fit_dataset(dataset, settings, args.quiet, f"bpnn train {source}", checkpointing)
+        fitted, run = fit_dataset(dataset, settings, args.quiet, f"bpnn train {source}", checkpointing,
+                                  figures=bool(args.plots or args.report))
         if args.impute:  # the fill of missing values, which predict and the exports repeat
             run.settings["impute"] = args.impute
         print_notes(dataset.notes)  # after the options were accepted: a refused run says one line

@@ -137,6 +137,8 @@ class Run:
     boundary: tuple[Callable, object, object] | None = None
     sections: list = field(default_factory=list)  # Section: input importance and the like, after the figures
     understanding: dict = field(default_factory=dict)  # converted, excluded, imputed: bpnn.tables.understanding
+    target_curves: dict = field(default_factory=dict)  # target -> split -> MSE per epoch in its units (several
+    # targets scaled by different factors, whose pooled ``curves`` are in scaled units)
 
 
 def understanding_rows(record: dict) -> list[tuple[str, str]]:

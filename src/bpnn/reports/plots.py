@@ -166,31 +166,52 @@ def plot_performance(curves: dict[str, Sequence[float]], path: str | Path, best_
     """Performance per epoch by split (log scale when positive), the best epoch (0-based) marked on the
     validation curve (else the training curve), like MATLAB's plotperform."""
     figure = Figure(figsize=(7, 4.5), layout="constrained")
-    axes = figure.add_subplot()
+    performance_panel(figure.add_subplot(), curves, best_epoch, measure, stop_reason)
+    return save(figure, path)
+
+
+@with_fonts
+def plot_performance_by_target(curves: dict[str, dict[str, Sequence[float]]], path: str | Path,
+                               best_epoch: int | None = None, stop_reason: str = "", epochs: int | None = None) -> Path:
+    """One performance panel per target (``curves``: target -> split -> per-epoch mean squared error in that
+    target's units), as :func:`plot_performance` draws one: for targets scaled by different factors, whose pooled
+    scaled performance has no units. ``epochs``: the run's, when the curves end before it."""
+    figure, axes_list = grid(len(curves), width=5.2, height=4.0)
+    for axes, (name, by_split) in zip(axes_list, curves.items()):
+        performance_panel(axes, by_split, best_epoch, f"Mean squared error of {name} (its units²)", stop_reason, name,
+                          epochs)
+    return save(figure, path)
+
+
+def performance_panel(axes, curves: dict[str, Sequence[float]], best_epoch: int | None, measure: str,
+                      stop_reason: str, target: str = "", epochs: int | None = None) -> None:
+    """One performance plot on ``axes``; ``target`` names it in the title (one panel per target); ``epochs`` the
+    run's epochs (default: the longest curve's)."""
     for name, values in curves.items():
         axes.plot(np.arange(1, len(values) + 1), values, color=SPLIT_COLORS.get(name), label=name, linewidth=1.6)
     which = "Validation" if "Validation" in curves else "Training"
     reference = curves.get(which)
+    prefix = f"{target}: " if target else ""
     if best_epoch is not None and reference is not None and best_epoch < len(reference):
         axes.axvline(best_epoch + 1, color="black", linestyle=":", linewidth=1)
         axes.plot(best_epoch + 1, reference[best_epoch], "o", markersize=9, markerfacecolor="none",
                   markeredgecolor="black", markeredgewidth=1.5, label=f"Best (epoch {best_epoch + 1})")
         # MATLAB's title; what is measured, and in which units, is the axis label
-        axes.set_title(f"Best {which.lower()} performance is {reference[best_epoch]:.4g} at epoch {best_epoch + 1}")
+        axes.set_title(f"{prefix}Best {which.lower()} performance is {reference[best_epoch]:.4g} at epoch "
+                       f"{best_epoch + 1}", fontsize=None if not target else 10)
     else:
-        axes.set_title(f"{measure} per epoch")
+        axes.set_title(f"{prefix}{measure} per epoch")
     if all(len(values) and np.min(values) > 0 for values in curves.values()):
         axes.set_yscale("log")
         plain = FuncFormatter(lambda value, _: f"{value:g}")  # 0.2, 0.3 rather than 2×10⁻¹
         axes.yaxis.set_major_formatter(plain)
         low, high = min(np.min(v) for v in curves.values()), max(np.max(v) for v in curves.values())
         axes.yaxis.set_minor_formatter(plain if high < 10 * low else NullFormatter())  # label minor ticks within a decade
-    epochs = max((len(values) for values in curves.values()), default=0)
+    epochs = epochs or max((len(values) for values in curves.values()), default=0)
     axes.set_xlabel(f"Epoch ({epochs} in all{', stopped by ' + stop_reason if stop_reason else ''})")
     axes.set_ylabel(measure)
     axes.grid(True, which="both", alpha=0.3)
     axes.legend()
-    return save(figure, path)
 
 
 @with_fonts
@@ -425,7 +446,13 @@ def draw_run(run, folder: str | Path) -> list[tuple[Path, str]]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     drawn = []
-    if run.curves:  # a run of training (bpnn evaluate has none)
+    if run.target_curves:  # several targets scaled by different factors, each in its units
+        drawn.append((plot_performance_by_target(run.target_curves, folder / "performance.png", run.best_epoch,
+                                                 run.stop_reason, max(map(len, run.curves.values()), default=None)),
+                      "Mean squared error per epoch of each target in its own units, at the weights each epoch ended "
+                      "with; the circle marks the best epoch, whose weights the model keeps (the epoch a validation "
+                      "stop ended has no point: its weights were given up for the best ones)."))
+    elif run.curves:  # a run of training (bpnn evaluate has none)
         drawn.append((plot_performance(run.curves, folder / "performance.png", run.best_epoch, run.measure, run.stop_reason),
                       f"{run.measure} per epoch; the circle marks the best epoch, whose weights the model keeps."
                       + (" The targets were scaled by different factors, which one curve over all of them cannot undo; "
