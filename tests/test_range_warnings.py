@@ -183,3 +183,20 @@ def test_the_command_line_never_shows_the_python_warning(tmp_path, monkeypatch, 
         assert main(["importance", "m.bpnn", "far.csv", "--method", "permutation", "--repeats", "2", "--quiet"]) == 0
     assert not [w for w in caught if issubclass(w.category, bpnn.ExtrapolationWarning)]
     assert "ExtrapolationWarning" not in capsys.readouterr().err
+
+
+def test_a_dask_estimator_keeps_no_range_rather_than_its_first_rows():
+    da = pytest.importorskip("dask.array", reason="bpnn.distributed needs Dask (bpnn[dask])")
+    import dask
+
+    from bpnn.distributed import DaskBPRegressor
+
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0, 1, (200, 2))
+    with dask.config.set(scheduler="synchronous"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning of the short fit
+        model = DaskBPRegressor(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=5, random_state=0).fit(
+            da.from_array(X, chunks=50), X.sum(axis=1))
+        # its start saw 5 rows; their range would call most of the training data extrapolation
+        assert model.feature_range_ is None
+        assert extrapolation(lambda: model.predict(X)) == []

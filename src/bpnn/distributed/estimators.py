@@ -159,6 +159,7 @@ class _DaskTraining:
         X_head, y_head = compute(client, X_head, y_head)
         data = prepare_training_data(self, X_head, y_head, None, None, classes=self._class_labels(y, client), reset=True,
                                      incremental=True, split_rng=None)
+        self.feature_range_ = None  # the head's rows are no training range, and a cluster's rows are never gathered
         self._start_network(data.X.shape[1], data.Y.shape[1], data.X.dtype, init_rng)
 
     def _class_labels(self, y: object, client: object | None) -> Array | None:

@@ -100,7 +100,8 @@ def prepare_training_data(est: object, X: object, y: object, sample_weight: obje
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
     check_incremental(est, incremental, reset)
-    est.feature_range_ = training_range(X, None if reset else getattr(est, "feature_range_", None))
+    if reset or getattr(est, "feature_range_", None) is not None:  # None: unknown (an older model file), stays so
+        est.feature_range_ = training_range(X, None if reset else est.feature_range_)
     if not reset and not incremental and not est._numeric_target and y.ndim == 1:
         seen = np.unique(y)
         if not np.array_equal(seen, est.classes_):
@@ -168,7 +169,7 @@ def training_range(X: Array, before: Array | None) -> Array:
     """(2, n_features): each feature's lowest and highest value in X, widened to hold ``before`` (the range of
     earlier fits a warm start or partial_fit continues)."""
     bounds = np.stack([X.min(axis=0), X.max(axis=0)]).astype(np.float64)
-    if before is not None and np.shape(before) == bounds.shape:
+    if before is not None:
         bounds = np.stack([np.minimum(bounds[0], before[0]), np.maximum(bounds[1], before[1])])
     return bounds
 

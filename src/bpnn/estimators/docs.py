@@ -83,7 +83,7 @@ ATTRIBUTES = """
     feature_range_ : ndarray of shape (2, n_features_in_) or None
         Each feature's lowest and highest value in the X given to fit (widened by warm-started fits and
         partial_fit); predicting on values beyond it gives a ``bpnn.ExtrapolationWarning``. None for models
-        saved before it was kept.
+        saved before it was kept, and on a Dask cluster (whose rows are never gathered).
     division_ : bpnn.preprocessing.Division or None
         Row numbers (into the X given to fit) of the ``train``, ``val`` and ``test`` sets of the division.
     test_scores_ : dict or None

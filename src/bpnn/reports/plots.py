@@ -198,7 +198,7 @@ def performance_panel(axes, curves: dict[str, Sequence[float]], best_epoch: int 
                   markeredgecolor="black", markeredgewidth=1.5, label=f"Best (epoch {best_epoch + 1})")
         # MATLAB's title; what is measured, and in which units, is the axis label
         axes.set_title(f"{prefix}Best {which.lower()} performance is {reference[best_epoch]:.4g} at epoch "
-                       f"{best_epoch + 1}", fontsize=None if not target else 10)
+                       f"{best_epoch + 1}", **({"fontsize": 10} if target else {}))  # several panels: smaller
     else:
         axes.set_title(f"{prefix}{measure} per epoch")
     if all(len(values) and np.min(values) > 0 for values in curves.values()):
