@@ -141,6 +141,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     targets = args.target or fitted.target_names
     check_columns(targets, frame, source, "target")
     missing = missing_option(args)
+    if missing == "error" and fitted.impute:  # complete_rows fills blanks as the training's --impute did
+        missing = fitted.impute
     imputed = imputed_cells(frame, fitted.encoder, missing) if missing in IMPUTE else {}
     read = frame
     frame = complete_rows(frame, fitted, targets, args, source)

@@ -31,7 +31,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     tune.add_argument("--target", nargs="+", metavar="COL", required=True, help="target column(s)")
     tune.add_argument("--features", nargs="+", metavar="COL", help="feature columns (default: all other columns)")
     tune.add_argument("--task", choices=TASKS, help="override the detected task")
+    tune.add_argument("--exclude", nargs="+", metavar="COL", help="columns that are no input (identifiers, dates, "
+                                                                  "comments, other targets)")
     tune.add_argument("--encoding", help="text encoding of the file (default: UTF-8, else GBK)")
+    from bpnn.cli._common import add_table_options
+
+    add_table_options(tune)  # --sheet, --header-row: as bpnn train reads the file
     add_missing_options(tune)
     add_training_options(tune)
     tune.add_argument("--hidden", nargs="+", metavar="SIZES",
@@ -91,8 +96,9 @@ def run_tune(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path(data.stem + ".bpnn")
     check_outputs({"--out": out, "--report": args.report}, {"--plots": args.plots})
     use_font(args.font)
-    frame = read_table(data, args.encoding)
-    dataset = prepare(frame, args.target, args.features, args.task, source=data.name, missing=missing_option(args))
+    frame = read_table(data, args.encoding, sheet=args.sheet, header_row=args.header_row)
+    dataset = prepare(frame, args.target, args.features, args.task, source=data.name, missing=missing_option(args),
+                      exclude=args.exclude)
     note_dropped(dataset.dropped, data.name)
     check_division(len(dataset.X), settings.division, data.name)
     if dataset.task == "regression":
@@ -142,6 +148,9 @@ def run_tune(args: argparse.Namespace) -> int:
     finally:
         if client is not None:
             client.close()
+    from bpnn.cli._common import print_notes
+
+    print_notes(dataset.notes)  # what reading converted and filled, and the inputs, once the options were accepted
     summaries = [c.summary() for c in results]
     kept = "the ensemble mean" if settings.ensemble else "the one with the lowest validation error"
     text = (f"{len(results)} candidates judged by {held_out}: each fold's model trained {settings.restarts} time(s) from "
@@ -158,6 +167,8 @@ def run_tune(args: argparse.Namespace) -> int:
                                    title)
     run.settings["tuned over"] = " ".join(args.hidden or [f"{rule[0]}:{rule[1]}"])
     run.settings["judged by"] = held_out
+    if args.impute:  # the fill of missing values, which predict and the exports repeat (as bpnn train records it)
+        run.settings["impute"] = args.impute
     run.sections.insert(0, tuning_section(summaries, measure, best.label, rule, held_out, text))
     save(fitted.estimator, out, model_info(fitted, run))
     written = [out, *write_outputs(run, args.report, args.plots)]

@@ -47,6 +47,7 @@ from bpnn.core.initializers import get_initializer, nguyen_widrow_scale
 from bpnn.core.network import Network
 from bpnn.estimators import BPClassifier, BPRegressor
 from bpnn.estimators.data import random_streams
+from bpnn.estimators.parameters import MIN_REFIT_ROWS
 from bpnn.estimators.trials import as_seed, criterion, trial_seeds
 
 Array = np.ndarray
@@ -371,6 +372,12 @@ def search_starts(task: str, params: dict, X: object, y: object, methods: list[s
     seed = as_seed(params.get("random_state"))
     division_seed = params.get("division_random_state")
     params = {**params, "random_state": seed, "division_random_state": seed if division_seed is None else division_seed}
+    if params.get("early_stopping", "refit") == "refit" and params.get("division") is None:
+        # as with n_init: "refit" would train each start twice and score the second run, on every row, by its training
+        # loss (counting one run's epochs); True scores each start once on its held-out rows, False where "refit"
+        # would hold none out (fewer than MIN_REFIT_ROWS)
+        held_out = math.ceil(params.get("validation_fraction", 0.1) * len(X))
+        params["early_stopping"] = held_out >= MIN_REFIT_ROWS
     network = network_of(task, params, X, y)
     init = params.get("init", "glorot_uniform")
     half = half_widths(network, init)

@@ -91,6 +91,16 @@ def imputed_cells(frame, encoder: FeatureEncoder, strategy: str) -> dict:
     return record
 
 
+def imputed_note(imputed: dict, source: str) -> str:
+    """One note on what --impute filled (an :func:`imputed_cells` record, not empty): per column the cells and
+    the value they took."""
+    strategy = next(iter(imputed.values()))["strategy"]
+    cells = ", ".join(f"{fill['cells']} in {name!r} with " + (f"{fill['value']:.6g}" if isinstance(fill["value"], (
+        int, float, np.number)) else repr(fill["value"])) for name, fill in imputed.items())
+    what = {"mean": "mean", "median": "median"}.get(strategy, "most frequent value")
+    return f"{source}: filled the missing feature values ({cells}): the column's {what} (--impute {strategy})"
+
+
 def check_values(frame, source: str) -> None:
     """Empty columns, missing values, non-finite or huge numbers and text in a numeric column raise DataError."""
     check_problems(frame, [str(name) for name in frame.columns])
@@ -382,6 +392,8 @@ def prepare(frame, target: Sequence[str], features: Sequence[str] | None = None,
         frame, dropped = drop_missing(frame, features + target, source)
     encoder = FeatureEncoder.fit(frame, features)
     imputed = imputed_cells(frame, encoder, missing) if missing in IMPUTE else {}
+    if imputed:  # said when it happens, as --drop-missing's rows are, not only in bpnn info
+        notes.append(imputed_note(imputed, source))
     if missing in IMPUTE:
         frame = encoder.impute(frame, missing, source)
     check_values(frame[features + target], source)

@@ -208,13 +208,14 @@ def read_workbook(path: Path, sheet, header_row: int | None, notes: list, proble
     try:
         from openpyxl import load_workbook
 
-        book = load_workbook(path, read_only=True, data_only=True)
-        names = list(book.sheetnames)
-        name = choose_sheet(names, sheet, path)
-        worksheet = book[name]
-        worksheet.reset_dimensions()
-        rows = [list(row) for row in worksheet.iter_rows(values_only=True)]
-        book.close()
+        with open(path, "rb") as handle:  # a file object: openpyxl refuses a name without .xlsx (stdin's spool)
+            book = load_workbook(handle, read_only=True, data_only=True)
+            names = list(book.sheetnames)
+            name = choose_sheet(names, sheet, path)
+            worksheet = book[name]
+            worksheet.reset_dimensions()
+            rows = [list(row) for row in worksheet.iter_rows(values_only=True)]
+            book.close()
     except DataError:
         raise
     except Exception as error:  # the reader raises many types (zip, XML errors) for one cause: a damaged file

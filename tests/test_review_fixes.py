@@ -1,0 +1,156 @@
+"""Defects a new user's review found in the day's features, each with the behaviour it should have had: what
+--impute filled is said when it happens, bpnn tune reads a workbook's sheet and says what it converted and keeps
+its --impute for predict, the start-weight search scores each start once under the estimators' default
+early_stopping="refit", a workbook piped into standard input reads as the file does, and bpnn evaluate's report
+lists the training's imputation it repeated."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bpnn.cli import main
+from bpnn.files.modelfile import read
+
+N = 40
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def table(seed: int = 0) -> pd.DataFrame:
+    """Numbers, a text column and a target; blanks in x (rows 3 and 10 of the data) and in c (row 5)."""
+    rng = np.random.default_rng(seed)
+    x, z = rng.uniform(0, 10, N).round(3), rng.uniform(-1, 1, N).round(3)
+    c = rng.choice(["甲", "乙"], N)
+    frame = pd.DataFrame({"x": x, "z": z, "c": c, "y": (np.sin(x / 3) + z + (c == "甲")).round(4)})
+    frame.loc[[3, 10], "x"] = np.nan
+    frame.loc[5, "c"] = None
+    return frame
+
+
+# ---- --impute says what it filled at training, as --drop-missing says which rows it left out ----------------------
+@pytest.mark.parametrize("strategy", ["mean", "median", "most_frequent"])
+def test_train_with_impute_notes_the_cells_and_the_value_they_took(folder, capsys, strategy):
+    frame = table()
+    frame.to_csv("d.csv", index=False)
+    x = frame["x"].dropna().to_numpy()
+    counts = frame["c"].value_counts()
+    expected_x = {"mean": x.mean(), "median": np.median(x),
+                  "most_frequent": pd.Series(x).mode().min()}[strategy]  # ties: the smallest, as scikit-learn's
+    expected_c = sorted(counts[counts == counts.max()].index)[0]
+    assert main(["train", "d.csv", "--target", "y", "--impute", strategy, "--epochs", "5", "--quiet"]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if "filled the missing" in line]
+    assert len(notes) == 1
+    assert f"2 in 'x' with {expected_x:.6g}" in notes[0] and f"1 in 'c' with {expected_c!r}" in notes[0]
+    assert notes[0].endswith(f"(--impute {strategy})")
+    imputed = read(folder / "d.bpnn").info["understanding"]["imputed"]  # the same figures as bpnn info lists
+    assert imputed["x"]["cells"] == 2 and f"{imputed['x']['value']:.6g}" == f"{expected_x:.6g}"
+
+
+# ---- bpnn tune: the workbook's sheet, the notes, the exclusions, and --impute kept for predict -----------------------
+def test_tune_reads_a_sheet_below_a_title_says_what_it_did_and_predict_fills_as_it_did(folder, capsys):
+    frame = table(1)
+    frame.insert(0, "id", [f"row {i}" for i in range(N)])  # identifiers: no input
+    frame["z"] = [f"{v:,.1f}" for v in frame["z"] * 10000]  # thousands separators, as text
+    with pd.ExcelWriter("book.xlsx") as writer:
+        pd.DataFrame({"note": ["read me"]}).to_excel(writer, sheet_name="about", index=False)
+        frame.to_excel(writer, sheet_name="data", index=False, startrow=2)
+    import openpyxl
+
+    book = openpyxl.load_workbook("book.xlsx")
+    book["data"]["A1"] = "Plant data, 2024"
+    book.save("book.xlsx")
+    assert main(["tune", "book.xlsx", "--sheet", "data", "--exclude", "id", "--target", "y", "--impute", "mean",
+                 "--hidden", "2", "--epochs", "5", "--jobs", "1", "--quiet", "--out", "t.bpnn"]) == 0
+    err = capsys.readouterr().err
+    assert "the header is row 3, below the title row 1" in err
+    assert "column 'z' holds numbers written with thousands separators" in err
+    assert f"2 in 'x' with {frame['x'].mean():.6g}" in err
+    contents = read(folder / "t.bpnn")
+    assert [c["name"] for c in contents.info["features"]["columns"]] == ["x", "z", "c"]
+    assert contents.info["settings"]["impute"] == "mean"
+    new = pd.DataFrame({"x": [np.nan, 2.0], "z": [0.5, -0.5], "c": ["甲", "乙"]})
+    new.to_csv("new.csv", index=False)
+    new.fillna({"x": frame["x"].mean()}).to_csv("filled.csv", index=False)
+    assert main(["predict", "t.bpnn", "new.csv", "-o", "p.csv"]) == 0  # no --impute: tune's, with a note
+    assert "as bpnn train --impute mean did" in capsys.readouterr().err
+    assert main(["predict", "t.bpnn", "filled.csv", "-o", "f.csv"]) == 0
+    np.testing.assert_array_equal(pd.read_csv("p.csv")["y_predicted"], pd.read_csv("f.csv")["y_predicted"])
+
+
+# ---- the start-weight search under early_stopping="refit", the estimators' default ---------------------------------
+def test_search_under_the_default_refit_scores_each_start_once_on_held_out_rows():
+    from bpnn.selection.init_search import search_starts
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (250, 3))  # 25 rows held out by validation_fraction=0.1: "refit" would hold them out
+    y = np.sin(3 * X[:, 0]) + X[:, 1] * X[:, 2]
+    params = dict(hidden_layer_sizes=(4,), solver="lm", max_iter=30, random_state=0)  # early_stopping: the default
+    P, G, K = 5, 2, 3
+    default = search_starts("regression", params, X, y, ["restarts", "full"], population=P, generations=G,
+                            screen_epochs=K)
+    explicit = search_starts("regression", {**params, "early_stopping": True}, X, y, ["restarts", "full"],
+                             population=P, generations=G, screen_epochs=K)
+    for a, b in zip(default, explicit):  # one training per start, judged on its held-out rows, as n_init's trials
+        np.testing.assert_array_equal(a.scores, b.scores)
+        np.testing.assert_array_equal(a.estimator.network_.pack(), b.estimator.network_.pack())
+        assert a.summary()["val_loss"] is not None
+        assert a.summary()["epochs"] <= a.budget == P * G * K + 30
+    assert default[1].summary()["epochs"] == default[1].budget  # full spends the budget; each epoch counted once
+
+
+def test_search_under_refit_with_too_few_rows_to_hold_out_trains_on_every_row():
+    from bpnn.selection.init_search import search_starts
+
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-1, 1, (60, 2))  # 6 rows would be held out: fewer than 20, so "refit" holds none out
+    y = X[:, 0] - X[:, 1] ** 2
+    params = dict(hidden_layer_sizes=(3,), solver="lm", max_iter=10, random_state=0)
+    default = search_starts("regression", params, X, y, ["restarts"], population=3, generations=1, screen_epochs=2)
+    plain = search_starts("regression", {**params, "early_stopping": False}, X, y, ["restarts"], population=3,
+                          generations=1, screen_epochs=2)
+    np.testing.assert_array_equal(default[0].scores, plain[0].scores)
+    assert default[0].summary()["val_loss"] is None and math.isfinite(default[0].scores.min())
+
+
+# ---- a workbook on standard input -----------------------------------------------------------------------------------
+def bpnn(*argv: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bpnn", *argv], input=stdin, capture_output=True, timeout=300)
+
+
+def test_a_workbook_piped_into_standard_input_reads_as_the_file_does(folder):
+    frame = table(2).dropna()
+    with pd.ExcelWriter("book.xlsx") as writer:
+        pd.DataFrame({"note": ["read me"]}).to_excel(writer, sheet_name="about", index=False)
+        frame.to_excel(writer, sheet_name="data", index=False)
+    assert main(["train", "book.xlsx", "--sheet", "data", "--target", "y", "--epochs", "5", "--quiet",
+                 "--out", "m.bpnn"]) == 0
+    by_name = bpnn("predict", "m.bpnn", "book.xlsx", "--sheet", "data", "-o", "-")
+    piped = bpnn("predict", "m.bpnn", "-", "--sheet", "data", "-o", "-", stdin=(folder / "book.xlsx").read_bytes())
+    assert by_name.returncode == piped.returncode == 0, piped.stderr.decode()
+    assert piped.stdout == by_name.stdout and len(piped.stdout.splitlines()) == len(frame) + 1
+    first_sheet = bpnn("predict", "m.bpnn", "-", stdin=(folder / "book.xlsx").read_bytes())
+    assert first_sheet.returncode == 2 and b"Traceback" not in first_sheet.stderr
+    assert first_sheet.stderr.decode().strip().splitlines() == [
+        "bpnn: error: stdin: the first sheet, 'about', holds no table (sheets: about, data); choose the sheet with "
+        "--sheet, such as --sheet data"]
+
+
+# ---- bpnn evaluate --report lists the imputation it repeated from training -----------------------------------------
+def test_evaluate_report_lists_the_cells_filled_as_training_did(folder):
+    frame = table(3)
+    frame.to_csv("d.csv", index=False)
+    assert main(["train", "d.csv", "--target", "y", "--impute", "median", "--epochs", "5", "--quiet"]) == 0
+    assert main(["evaluate", "d.bpnn", "d.csv", "--report", "r.html"]) == 0  # no --impute: the training's
+    html = (folder / "r.html").read_text(encoding="utf-8")
+    median = np.median(frame["x"].dropna())
+    assert f"x: imputed</td><td>2 missing cell(s) filled with the median, {median:g} (--impute median)" in html
