@@ -154,3 +154,16 @@ def test_evaluate_report_lists_the_cells_filled_as_training_did(folder):
     html = (folder / "r.html").read_text(encoding="utf-8")
     median = np.median(frame["x"].dropna())
     assert f"x: imputed</td><td>2 missing cell(s) filled with the median, {median:g} (--impute median)" in html
+
+
+# ---- the report's settings name MATLAB's trainParam flags that were given ------------------------------------------
+def test_the_report_settings_list_the_trainparam_flags_given(folder):
+    frame = table(4).dropna()
+    frame.to_csv("d.csv", index=False)
+    assert main(["train", "d.csv", "--target", "y", "--solver", "lm", "--goal", "0.25", "--min-grad", "0.001",
+                 "--mu", "0.01", "--quiet", "--report", "r.html"]) == 0
+    html = (folder / "r.html").read_text(encoding="utf-8")
+    for row in ("goal (--goal)</td><td>0.25", "min_grad (--min-grad)</td><td>0.001", "mu (--mu)</td><td>0.01"):
+        assert row in html
+    assert main(["train", "d.csv", "--target", "y", "--solver", "lm", "--quiet", "--report", "plain.html"]) == 0
+    assert "(--goal)" not in (folder / "plain.html").read_text(encoding="utf-8")  # defaults are not listed as given

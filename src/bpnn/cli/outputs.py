@@ -145,6 +145,8 @@ def describe_run(fitted, dataset, rows: dict, settings, solver: str, seconds: fl
                   "epochs (maximum)": estimator.max_iter, "division": ",".join(f"{r:g}" for r in settings.division),
                   "scaling": settings.scaling, "validation checks (max_fail)": settings.max_fail, "alpha": settings.alpha,
                   **({"learning rate": settings.learning_rate} if not SOLVERS[solver].full_batch else {}),
+                  # MATLAB's trainParam given (--goal, --min-grad, --mu, ...): they change where training stops
+                  **{f"{name} (--{name.replace('_', '-')})": value for name, value in settings.solver_options.items()},
                   "seed": settings.seed, "training time (s)": round(seconds, 3)},
         model={"layers": " → ".join(map(str, network.layer_sizes)), "parameters": network.n_params,
                "activations": ", ".join(g.name for g in network.activations), "dtype": network.dtype.name,
