@@ -167,3 +167,25 @@ def test_the_report_settings_list_the_trainparam_flags_given(folder):
         assert row in html
     assert main(["train", "d.csv", "--target", "y", "--solver", "lm", "--quiet", "--report", "plain.html"]) == 0
     assert "(--goal)" not in (folder / "plain.html").read_text(encoding="utf-8")  # defaults are not listed as given
+
+
+# ---- --font NAME: a font installed after matplotlib cached its list of fonts -----------------------------------------
+def test_a_font_installed_after_matplotlib_listed_its_fonts_is_found_by_name(monkeypatch):
+    from matplotlib import font_manager
+
+    from bpnn.reports import plots
+
+    system = sorted(font_manager.findSystemFonts())
+    if not system:
+        pytest.skip("no system font files on this machine (matplotlib's findSystemFonts lists none)")
+    name = font_manager.FontProperties(fname=system[0]).get_name()  # the family matplotlib gives the file
+    stale = [entry for entry in font_manager.fontManager.ttflist if entry.name != name]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)  # as a cache written before it was installed
+    monkeypatch.setattr(plots, "chosen_fonts", [])
+    try:
+        assert plots.use_font(name) == name
+        assert plots.chosen_fonts == [name] and name in {entry.name for entry in font_manager.fontManager.ttflist}
+        with pytest.raises(ValueError, match="no installed font is named 'No Such Font'"):
+            plots.use_font("No Such Font")
+    finally:
+        plots.sans_serif_fonts.cache_clear()

@@ -89,6 +89,9 @@ def use_font(font: str) -> str:
             raise ValueError(f"{font} is no font file matplotlib can read; give a .ttf, .otf or .ttc file") from None
     else:
         installed = sorted({entry.name for entry in font_manager.fontManager.ttflist})
+        if font not in installed:  # perhaps installed after matplotlib cached its list of fonts
+            add_system_fonts()
+            installed = sorted({entry.name for entry in font_manager.fontManager.ttflist})
         if font not in installed:
             raise ValueError(f"no installed font is named {font!r}; give a font file (.ttf, .otf, .ttc) or one of "
                              f"{', '.join(installed)}")
@@ -96,6 +99,18 @@ def use_font(font: str) -> str:
     chosen_fonts[:] = [family]
     sans_serif_fonts.cache_clear()
     return family
+
+
+def add_system_fonts() -> None:
+    """Adds to matplotlib's list the system's font files it does not hold: it lists them once and keeps the list in
+    its cache, so a font installed later (a CJK font, often) is unknown to it by name."""
+    known = {entry.fname for entry in font_manager.fontManager.ttflist}
+    for path in font_manager.findSystemFonts():
+        if path not in known:
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # a file FreeType cannot read: not a font to offer
+                continue
 
 
 def font_note() -> str | None:
