@@ -189,3 +189,13 @@ def test_a_font_installed_after_matplotlib_listed_its_fonts_is_found_by_name(mon
             plots.use_font("No Such Font")
     finally:
         plots.sans_serif_fonts.cache_clear()
+
+
+# ---- the stop in MATLAB's words, bpnn's own name beside it only where it differs -------------------------------------
+def test_stop_words_name_validation_stop_once_and_keep_bpnns_name_where_it_differs():
+    from bpnn.cli.outputs import stop_words
+
+    assert stop_words("validation stop") == "Validation stop"  # was "Validation stop (validation stop)"
+    assert stop_words("goal met") == "Performance goal met (goal met)"
+    assert stop_words("maximum epochs") == "Maximum epoch reached (maximum epochs)"
+    assert stop_words("") == "stopped by the epoch limit"

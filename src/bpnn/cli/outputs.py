@@ -188,8 +188,9 @@ def stop_words(reason: str) -> str:
     """Why training stopped, in MATLAB's words where MATLAB has the rule ("Performance goal met (goal met)")."""
     from bpnn.core.record import MATLAB_STOP_WORDS
 
-    if reason in MATLAB_STOP_WORDS:
-        return f"{MATLAB_STOP_WORDS[reason]} ({reason})"
+    if reason in MATLAB_STOP_WORDS:  # bpnn's own name beside MATLAB's where they differ ("Validation stop" once)
+        words = MATLAB_STOP_WORDS[reason]
+        return words if words.lower() == reason else f"{words} ({reason})"
     return f"stopped by {reason or 'the epoch limit'}"
 
 
