@@ -462,11 +462,14 @@ def draw_run(run, folder: str | Path) -> list[tuple[Path, str]]:
     folder.mkdir(parents=True, exist_ok=True)
     drawn = []
     if run.target_curves:  # several targets scaled by different factors, each in its units
+        epochs = max(map(len, run.curves.values()), default=None)
+        short = epochs is not None and max(len(v) for c in run.target_curves.values() for v in c.values()) < epochs
         drawn.append((plot_performance_by_target(run.target_curves, folder / "performance.png", run.best_epoch,
-                                                 run.stop_reason, max(map(len, run.curves.values()), default=None)),
+                                                 run.stop_reason, epochs),
                       "Mean squared error per epoch of each target in its own units, at the weights each epoch ended "
-                      "with; the circle marks the best epoch, whose weights the model keeps (the epoch a validation "
-                      "stop ended has no point: its weights were given up for the best ones)."))
+                      "with; the circle marks the best epoch, whose weights the model keeps"
+                      + (f" (the last epoch, which ended on {run.stop_reason}, has no point: its weights were given up "
+                         f"for the best ones)." if short else ".")))
     elif run.curves:  # a run of training (bpnn evaluate has none)
         drawn.append((plot_performance(run.curves, folder / "performance.png", run.best_epoch, run.measure, run.stop_reason),
                       f"{run.measure} per epoch; the circle marks the best epoch, whose weights the model keeps."
