@@ -82,7 +82,8 @@ def test_a_given_encoding_is_used_and_a_wrong_one_named(tmp_path):
     path.write_bytes("größe,t\n1,2\n".encode("latin-1"))
     assert list(read_table(path, encoding="latin-1").columns) == ["größe", "t"]
     with pytest.raises(DataError, match="byte 2 \\(row 1: b'\\\\xf6'\\) cannot be decoded as utf-8; save the file as "
-                                        "UTF-8 or give its encoding with --encoding, such as --encoding latin-1"):
+                                        "UTF-8 or give its encoding with --encoding, such as --encoding gbk \\(Chinese\\) "
+                                        "or --encoding latin-1 \\(Western European\\)"):
         read_table(path, encoding="utf-8")
     with pytest.raises(DataError, match="unknown encoding 'klingon'"):
         read_table(path, encoding="klingon")

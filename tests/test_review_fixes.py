@@ -199,3 +199,21 @@ def test_stop_words_name_validation_stop_once_and_keep_bpnns_name_where_it_diffe
     assert stop_words("goal met") == "Performance goal met (goal met)"
     assert stop_words("maximum epochs") == "Maximum epoch reached (maximum epochs)"
     assert stop_words("") == "stopped by the epoch limit"
+
+
+# ---- a wrong --encoding: the message offers the encodings a user means ------------------------------------------
+def test_a_wrong_encoding_is_answered_with_the_encodings_the_file_may_be_in(folder, capsys):
+    frame = table(5).dropna().rename(columns={"x": "温度"})
+    frame.to_csv("gbk.csv", index=False, encoding="gbk")
+    frame.to_csv("utf8.csv", index=False, encoding="utf-8")
+    assert main(["train", "gbk.csv", "--target", "y", "--encoding", "utf-8", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()  # was: "such as --encoding latin-1", for a Chinese file
+    assert len(err) == 1 and err[0].endswith("cannot be decoded as utf-8; save the file as UTF-8 or give its encoding "
+                                             "with --encoding, such as --encoding gbk (Chinese) or --encoding latin-1 "
+                                             "(Western European)")
+    assert main(["train", "utf8.csv", "--target", "y", "--encoding", "ascii", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].endswith("cannot be decoded as ascii; it reads as utf-8: leave --encoding out, or "
+                                             "give --encoding utf-8")
+    assert not (folder / "gbk.bpnn").exists() and not (folder / "utf8.bpnn").exists()
+    assert main(["train", "gbk.csv", "--target", "y", "--encoding", "gbk", "--epochs", "3", "--quiet"]) == 0

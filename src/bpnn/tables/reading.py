@@ -71,11 +71,23 @@ def decode(raw: bytes, path: str | Path, encoding: str | None = None) -> str:
     except UnicodeDecodeError as error:
         row = raw[:error.start].count(b"\n") + 1
         tried = encoding or ("UTF-16" if names == ("utf-16",) else "UTF-8 or GBK")
+        # UTF-8 that decodes is UTF-8 (GBK decodes most bytes, so its success says little)
+        fix = ("it reads as utf-8: leave --encoding out, or give --encoding utf-8" if encoding and readable(raw, "utf-8")
+               else "save the file as UTF-8 or give its encoding with --encoding, such as --encoding gbk (Chinese) or "
+                    "--encoding latin-1 (Western European)")
         raise DataError(f"{path}: byte {error.start} (row {row}: {raw[error.start:error.end]!r}) cannot be decoded as "
-                        f"{tried}; save the file as UTF-8 or give its encoding with --encoding, such as --encoding "
-                        f"latin-1") from None
+                        f"{tried}; {fix}") from None
     except LookupError:
         raise DataError(f"unknown encoding {encoding!r}; give a Python codec name such as utf-8 or gbk") from None
+
+
+def readable(raw: bytes, encoding: str) -> bool:
+    """Whether ``raw`` decodes as ``encoding``."""
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def sniff_delimiter(text: str) -> str:
