@@ -217,3 +217,21 @@ def test_a_wrong_encoding_is_answered_with_the_encodings_the_file_may_be_in(fold
                                              "give --encoding utf-8")
     assert not (folder / "gbk.bpnn").exists() and not (folder / "utf8.bpnn").exists()
     assert main(["train", "gbk.csv", "--target", "y", "--encoding", "gbk", "--epochs", "3", "--quiet"]) == 0
+
+
+# ---- a refused table gets one line, even where the training's --impute would have filled its blanks -----------------
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+def test_bad_rows_are_one_line_without_the_fill_note_before_it(folder, capsys, command):
+    frame = table(6)
+    frame.to_csv("d.csv", index=False)
+    assert main(["train", "d.csv", "--target", "y", "--impute", "mean", "--epochs", "3", "--quiet"]) == 0
+    bad = frame.astype(object)
+    bad.loc[7, "z"] = "abc"  # and x keeps its blanks, which the training's --impute would fill
+    bad.to_csv("bad.csv", index=False)
+    capsys.readouterr()
+    assert main([command, "d.bpnn", "bad.csv"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["bpnn: error: bad.csv: column 'z' is numeric but row 9 holds the text 'abc'; correct or remove "
+                   "that value"]
+    assert main([command, "d.bpnn", "d.csv"]) == 0  # accepted rows: the note comes
+    assert "as bpnn train --impute mean did" in capsys.readouterr().err

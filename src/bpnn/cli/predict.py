@@ -55,10 +55,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     info.set_defaults(handler=run_info)
 
 
-def complete_rows(frame, fitted: Fitted, targets: Sequence[str], args: argparse.Namespace, source: str):
+def complete_rows(frame, fitted: Fitted, targets: Sequence[str], args: argparse.Namespace, source: str,
+                  notes: list | None = None):
     """``frame`` with missing values in the model's feature columns (and ``targets``) handled as --impute or
-    --drop-missing say; without either, as the training's --impute did (with a note), else they stay, for the
-    value checks to report."""
+    --drop-missing say; without either, as the training's --impute did (with a note, appended to ``notes`` for
+    the caller to print once the rows were accepted, else printed), else they stay, for the value checks to
+    report."""
     from bpnn.tables import check_columns, drop_missing
 
     check_columns(fitted.encoder.feature_names, frame, source, "feature", "the model")
@@ -67,9 +69,10 @@ def complete_rows(frame, fitted: Fitted, targets: Sequence[str], args: argparse.
     if missing == "error" and fitted.impute and blanks.any():
         missing = fitted.impute
         cells = ", ".join(f"{count} in {name!r}" for name, count in blanks.items() if count)
-        print_notes([f"{source}: filled the missing feature values ({cells}) with the training data's "
-                     f"{missing.replace('_', ' ')}, as bpnn train --impute {missing} did; give --drop-missing to leave "
-                     f"those rows out"])
+        note = (f"{source}: filled the missing feature values ({cells}) with the training data's "
+                f"{missing.replace('_', ' ')}, as bpnn train --impute {missing} did; give --drop-missing to leave "
+                f"those rows out")
+        print_notes([note]) if notes is None else notes.append(note)
     if missing == "drop":
         frame, dropped = drop_missing(frame, [*fitted.encoder.feature_names, *targets], source)
         note_dropped(dropped, source)
@@ -90,7 +93,7 @@ def run_predict(args: argparse.Namespace) -> int:
     source = source_name(args.data)
     frame = read_table(data, args.encoding, sheet=args.sheet, header_row=args.header_row)
     notes = notes_of(frame, fitted.encoder.feature_names)
-    frame = complete_rows(frame, fitted, [], args, source)
+    frame = complete_rows(frame, fitted, [], args, source, notes)  # notes printed once the rows were accepted
     X = fitted.inputs(frame, source)
     out = as_written(frame)  # the input's columns as the file wrote them, then the predictions
     if fitted.task == "classification":
@@ -145,10 +148,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
         missing = fitted.impute
     imputed = imputed_cells(frame, fitted.encoder, missing) if missing in IMPUTE else {}
     read = frame
-    frame = complete_rows(frame, fitted, targets, args, source)
+    notes: list[str] = []
+    frame = complete_rows(frame, fitted, targets, args, source, notes)
     check_values(frame[targets], source)
     X = fitted.inputs(frame, source)
     y = fitted.labels(frame, targets, source, use="evaluate on")
+    print_notes(notes)  # once the rows were accepted: a refused run says one line
     warn_outside_range(fitted, frame, source)
     if fitted.task == "classification":
         classes = fitted.estimator.classes_
