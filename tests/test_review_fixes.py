@@ -235,3 +235,14 @@ def test_bad_rows_are_one_line_without_the_fill_note_before_it(folder, capsys, c
                    "that value"]
     assert main([command, "d.bpnn", "d.csv"]) == 0  # accepted rows: the note comes
     assert "as bpnn train --impute mean did" in capsys.readouterr().err
+
+
+# ---- bpnn tune --init-search: the report's validation checks as the solver's number, as bpnn train shows them ------
+@pytest.mark.parametrize("solver, checks", [("lm", 6), ("br", 0)])  # MATLAB's max_fail: 6, and 0 for trainbr
+def test_init_search_report_shows_the_validation_checks_of_the_solver(folder, solver, checks):
+    table(7).dropna().to_csv("d.csv", index=False)
+    assert main(["tune", "d.csv", "--target", "y", "--hidden", "2", "--solver", solver, "--epochs", "5", "--jobs", "1",
+                 "--init-search", "restarts", "--population", "2", "--generations", "1", "--screen-epochs", "2",
+                 "--quiet", "--report", "r.html"]) == 0
+    html = (folder / "r.html").read_text(encoding="utf-8")
+    assert f"validation checks (max_fail)</td><td>{checks}</td>" in html

@@ -265,6 +265,9 @@ def searched_run(dataset: object, settings: object, results: list, title: str) -
     fitted = Fitted(estimator, dataset.encoder, dataset.task, dataset.target_names, dataset.source)
     division = estimator.division_
     rows = {name: part for name, part in zip(SPLITS, (division.train, division.val, division.test)) if part.size}
+    from bpnn.cli.fitting import resolved_max_fail
+
+    settings = dataclasses.replace(settings, max_fail=resolved_max_fail(settings, estimator.solver))  # a number, as train
     run = describe_run(fitted, dataset, rows, settings, estimator.solver, winner.seconds, title)
     header, table = comparison(results, dataset.task)
     run.settings["start weights"] = f"{winner.method} (--init-search {','.join(r.method for r in results)})"
