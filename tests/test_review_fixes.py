@@ -179,8 +179,9 @@ def test_a_font_installed_after_matplotlib_listed_its_fonts_is_found_by_name(mon
     if not system:
         pytest.skip("no system font files on this machine (matplotlib's findSystemFonts lists none)")
     name = font_manager.FontProperties(fname=system[0]).get_name()  # the family matplotlib gives the file
-    stale = [entry for entry in font_manager.fontManager.ttflist if entry.name != name]
-    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)  # as a cache written before it was installed
+    # as a cache written before the file was installed: neither its faces nor another file of that family
+    stale = [entry for entry in font_manager.fontManager.ttflist if entry.name != name and entry.fname != system[0]]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
     monkeypatch.setattr(plots, "chosen_fonts", [])
     try:
         assert plots.use_font(name) == name
@@ -246,3 +247,16 @@ def test_init_search_report_shows_the_validation_checks_of_the_solver(folder, so
                  "--quiet", "--report", "r.html"]) == 0
     html = (folder / "r.html").read_text(encoding="utf-8")
     assert f"validation checks (max_fail)</td><td>{checks}</td>" in html
+
+
+# ---- bpnn tune never writes over the table it reads ----------------------------------------------------------------
+@pytest.mark.parametrize("option", ["--out", "--report", "--plots"])
+def test_tune_refuses_to_write_over_its_data_file(folder, capsys, option):
+    table(8).dropna().to_csv("d.csv", index=False)
+    before = (folder / "d.csv").read_bytes()
+    assert main(["tune", "d.csv", "--target", "y", "--hidden", "2", "--epochs", "3", "--jobs", "1", "--quiet",
+                 option, "d.csv"]) == 2  # it trained and then wrote the model (or report) over d.csv
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"bpnn: error: {option} d.csv is the data file this command reads; writing it would destroy the input: give "
+        f"another file name"]
+    assert (folder / "d.csv").read_bytes() == before

@@ -94,6 +94,9 @@ def run_tune(args: argparse.Namespace) -> int:
     settings = settings_of(argparse.Namespace(**{**vars(args), "hidden": DEFAULT_HIDDEN, "scheduler": None}))
     data = Path(args.data)
     out = Path(args.out) if args.out else Path(data.stem + ".bpnn")
+    from bpnn.cli.staging import check_not_inputs, staged
+
+    check_not_inputs({"--out": out, "--report": args.report, "--plots": args.plots}, {"data file": data})
     check_outputs({"--out": out, "--report": args.report}, {"--plots": args.plots})
     use_font(args.font)
     frame = read_table(data, args.encoding, sheet=args.sheet, header_row=args.header_row)
@@ -170,8 +173,12 @@ def run_tune(args: argparse.Namespace) -> int:
     if args.impute:  # the fill of missing values, which predict and the exports repeat (as bpnn train records it)
         run.settings["impute"] = args.impute
     run.sections.insert(0, tuning_section(summaries, measure, best.label, rule, held_out, text))
-    save(fitted.estimator, out, model_info(fitted, run))
-    written = [out, *write_outputs(run, args.report, args.plots)]
+    # every output under a temporary name, renamed into place once all are written (as bpnn train writes them)
+    with staged({"--out": out, "--report": args.report}, {"--plots": args.plots}) as stage:
+        with stage.writing("--out"):
+            save(fitted.estimator, stage["--out"], model_info(fitted, run))
+        with stage.writing("--report", "--plots"):
+            written = [out, *map(stage.final_path, write_outputs(run, stage["--report"], stage["--plots"]))]
     if not args.quiet:
         section = run.sections[0]
         print_table(section.header, section.rows, title=f"Candidates ({measure}, {held_out})")
