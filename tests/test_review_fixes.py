@@ -260,3 +260,15 @@ def test_tune_refuses_to_write_over_its_data_file(folder, capsys, option):
         f"bpnn: error: {option} d.csv is the data file this command reads; writing it would destroy the input: give "
         f"another file name"]
     assert (folder / "d.csv").read_bytes() == before
+
+
+# ---- bpnn explain never writes its text over the samples or weights it reads -------------------------------------
+def test_explain_refuses_to_write_over_its_data_or_weights(folder, capsys):
+    (folder / "xor.csv").write_text("x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n", encoding="utf-8")
+    before = (folder / "xor.csv").read_bytes()
+    assert main(["explain", "xor.csv", "-o", "xor.csv"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "bpnn: error: -o xor.csv is the data file this command reads; writing it would destroy the input: give another "
+        "file name"]
+    assert (folder / "xor.csv").read_bytes() == before
+    assert main(["explain", "xor.csv", "-o", "trace.txt"]) == 0 and "z1" in (folder / "trace.txt").read_text("utf-8")

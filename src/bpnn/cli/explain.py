@@ -102,9 +102,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_explain(args: argparse.Namespace) -> int:
+    from bpnn.cli.staging import check_not_inputs
     from bpnn.datasets import GENERATED
     from bpnn.derivation import explain
 
+    check_not_inputs({"-o": args.output}, {"data file": None if args.data in GENERATED else args.data,
+                                           "weights file": args.weights})  # never written over
     hidden = parse_sizes(args.hidden, "--hidden", "4,3")
     if args.depth is not None:
         if args.depth < 1:
