@@ -272,3 +272,20 @@ def test_explain_refuses_to_write_over_its_data_or_weights(folder, capsys):
         "file name"]
     assert (folder / "xor.csv").read_bytes() == before
     assert main(["explain", "xor.csv", "-o", "trace.txt"]) == 0 and "z1" in (folder / "trace.txt").read_text("utf-8")
+
+
+# ---- bpnn forecast never writes its forecast over the series it reads --------------------------------------------
+def test_forecast_refuses_to_write_over_its_series(folder, capsys):
+    t = np.arange(60)
+    pd.DataFrame({"load": np.round(np.sin(t / 5) + 0.01 * t, 4)}).to_csv("s.csv", index=False)
+    assert main(["train", "s.csv", "--target", "load", "--delays", "1:2", "--epochs", "5", "--quiet",
+                 "--out", "s.bpnn"]) == 0
+    before = (folder / "s.csv").read_bytes()
+    capsys.readouterr()
+    assert main(["forecast", "s.bpnn", "s.csv", "--steps", "3", "-o", "s.csv"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "bpnn: error: -o s.csv is the data file this command reads; writing it would destroy the input: give another "
+        "file name"]
+    assert (folder / "s.csv").read_bytes() == before
+    assert main(["forecast", "s.bpnn", "s.csv", "--steps", "3", "-o", "f.csv"]) == 0
+    assert len(pd.read_csv(folder / "f.csv")) == 63  # the 60 rows and 3 forecast steps

@@ -47,8 +47,11 @@ def run_forecast(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from bpnn.cli.series import read_series
+    from bpnn.cli.staging import check_not_inputs
     from bpnn.tables import DataError, as_written, read_table
 
+    output = None if args.output == "-" else args.output
+    check_not_inputs({"-o": output}, {"data file": None if args.data == "-" else args.data, "model": args.model})
     check_outputs({"-o": args.output}, {})
     if args.steps < 1:
         raise UsageError(f"--steps must be a positive number of time steps; got {args.steps}")
