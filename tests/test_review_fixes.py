@@ -289,3 +289,18 @@ def test_forecast_refuses_to_write_over_its_series(folder, capsys):
     assert (folder / "s.csv").read_bytes() == before
     assert main(["forecast", "s.bpnn", "s.csv", "--steps", "3", "-o", "f.csv"]) == 0
     assert len(pd.read_csv(folder / "f.csv")) == 63  # the 60 rows and 3 forecast steps
+
+
+# ---- evaluate --target: the training's targets in another order are refused, not set against the wrong outputs ----
+def test_evaluate_refuses_the_training_targets_in_another_order(folder, capsys):
+    rng = np.random.default_rng(9)
+    x = rng.uniform(0, 1, (N, 2))
+    pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "small": x[:, 0] / 100, "large": 1000 * x[:, 1]}).to_csv("d.csv",
+                                                                                                    index=False)
+    assert main(["train", "d.csv", "--target", "small", "large", "--epochs", "20", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "d.bpnn", "d.csv", "--target", "large", "small"]) == 2  # was: R² of -10⁸ and no error
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "bpnn: error: --target large small names the training targets in another order; the model's outputs are "
+        "small large: give them in that order, or leave --target out"]
+    assert main(["evaluate", "d.bpnn", "d.csv", "--target", "small", "large"]) == 0

@@ -93,6 +93,10 @@ class Fitted:
         elif (y.shape[1] if y.ndim == 2 else 1) != n_outputs:
             raise UsageError(f"{source}: {len(targets)} target column(s) {', '.join(targets)} for a model of "
                              f"{n_outputs} output(s); give --target with the training targets in order")
+        elif list(targets) != list(self.target_names) and sorted(targets) == sorted(self.target_names):
+            # the training's names in another order would set each output against another target's column
+            raise UsageError(f"--target {' '.join(targets)} names the training targets in another order; the model's "
+                             f"outputs are {' '.join(self.target_names)}: give them in that order, or leave --target out")
         return y
 
 def training_impute(info: dict) -> str | None:
