@@ -304,3 +304,18 @@ def test_evaluate_refuses_the_training_targets_in_another_order(folder, capsys):
         "bpnn: error: --target large small names the training targets in another order; the model's outputs are "
         "small large: give them in that order, or leave --target out"]
     assert main(["evaluate", "d.bpnn", "d.csv", "--target", "small", "large"]) == 0
+
+
+# ---- bpnn evaluate says what reading converted, as bpnn predict does ----------------------------------------------
+def test_evaluate_notes_what_reading_converted(folder, capsys):
+    frame = table(10).dropna()
+    frame["when"] = pd.date_range("2024-01-01", periods=len(frame), freq="D").strftime("%Y-%m-%d")
+    frame["z"] = [f"{v:,.1f}" for v in frame["z"] * 10000]
+    frame.to_csv("d.csv", index=False)
+    assert main(["train", "d.csv", "--target", "y", "--epochs", "3", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "d.bpnn", "d.csv"]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("bpnn: note:")]
+    assert "bpnn: note: d.csv: column 'when' holds dates, used as days since 1970-01-01 (row 2: '2024-01-01' → 19723)" \
+        in notes  # 2024-01-01 is 19723 days after 1970-01-01
+    assert any("column 'z' holds numbers written with thousands separators" in note for note in notes)

@@ -148,7 +148,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         missing = fitted.impute
     imputed = imputed_cells(frame, fitted.encoder, missing) if missing in IMPUTE else {}
     read = frame
-    notes: list[str] = []
+    used = {*fitted.encoder.feature_names, *targets}  # what reading converted in them, as bpnn predict notes it
+    notes = [note for column, note in frame.attrs.get("notes") or [] if column is None or column in used]
     frame = complete_rows(frame, fitted, targets, args, source, notes)
     check_values(frame[targets], source)
     X = fitted.inputs(frame, source)
