@@ -8,7 +8,7 @@ from sklearn import metrics as skm
 from bpnn.reports.metrics import (
     classification_metrics,
     confusion_matrix,
-    mape_notes,
+    metric_notes,
     regression_metrics,
     roc_auc,
     roc_curve,
@@ -137,7 +137,7 @@ def test_mape_leaves_out_rows_whose_target_is_zero():
     np.testing.assert_allclose(result["mape_percent"], expected, rtol=8 * EPS)
     assert result["mape_zero_rows"] == [2, 1]
     assert np.isnan(regression_metrics([0.0, 0.0], [1.0, 0.0])["mape_percent"])  # no row to take a percentage of
-    assert mape_notes({"Test": result}, ["load", "温度"]) == [
+    assert metric_notes({"Test": result}, ["load", "温度"]) == [
         "MAPE (%) of load, Test: left out the 2 row(s) whose target is 0 (a percentage of 0 is undefined)",
         "MAPE (%) of 温度, Test: left out the 1 row(s) whose target is 0 (a percentage of 0 is undefined)"]
 
@@ -157,10 +157,30 @@ def test_metrics_table_has_a_row_per_target_and_reads_older_model_files():
     assert rows == [["Test", 20, 0.5, 0.7, 0.4, 6.25, 0.9, 0.95]]
 
 
-def test_regression_metrics_of_a_constant_target_follow_sklearn():
+def test_regression_metrics_of_a_constant_target_are_undefined():
+    # SStot = Σ (y - ȳ)² = 0: R² = 1 - SSres/SStot and R = Σ(y - ȳ)(ŷ - ŷ̄) / √(SStot·…) both divide by 0.
+    # scikit-learn's r2_score says 1 (exact fit) or 0 by default; with force_finite=False it gives nan or -inf.
+    # bpnn shows both R² and R as undefined (nan, a dash in tables) with one note, rather than an R² of 0 that reads
+    # as "as good as the mean" beside any error.
     y = np.full(4, 2.0)
-    assert regression_metrics(y, y)["r2"] == skm.r2_score(y, y) == 1.0
-    assert regression_metrics(y, y + [0, 1, 0, 0])["r2"] == skm.r2_score(y, y + [0, 1, 0, 0]) == 0.0
+    for y_hat in (y, y + [0, 1, 0, 0]):
+        result = regression_metrics(y, y_hat)
+        with np.errstate(divide="ignore", invalid="ignore"):  # scikit-learn's own 0/0 and 1/0
+            assert not np.isfinite(skm.r2_score(y, y_hat, force_finite=False))
+        assert np.isnan(result["r2"]) and np.isnan(result["r"]) and result["constant_target"] is True
+    assert regression_metrics(y, y + [0, 1, 0, 0])["mse"] == 0.25  # the error is still measured: 1²/4
+    # one of two targets constant: only its R² and R are undefined, the other's match scikit-learn
+    two = np.c_[y, [1.0, 2.0, 3.0, 5.0]]
+    fitted = two + [[0.5, 0.1], [0.0, -0.2], [0.0, 0.3], [0.0, 0.0]]
+    result = regression_metrics(two, fitted)
+    assert np.isnan(result["r2"][0]) and np.isnan(result["r"][0]) and result["constant_target"] == [True, False]
+    assert result["r2"][1] == pytest.approx(skm.r2_score(two[:, 1], fitted[:, 1]), rel=8 * EPS)
+    header, rows = table({"All": result}, {"All": 4}, ["flat", "y"])
+    assert rows[0][header.index("R²")] is None and rows[0][header.index("R")] is None  # printed as a dash
+    assert rows[1][header.index("R²")] == result["r2"][1]
+    assert metric_notes({"All": result}, ["flat", "y"]) == [
+        "R² and R of flat, All: undefined (shown as –), the target is the same in every row and both divide by its "
+        "spread; MSE, RMSE and MAE measure the error"]
 
 
 def test_regression_metrics_hand_worked():

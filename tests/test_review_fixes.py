@@ -319,3 +319,30 @@ def test_evaluate_notes_what_reading_converted(folder, capsys):
     assert "bpnn: note: d.csv: column 'when' holds dates, used as days since 1970-01-01 (row 2: '2024-01-01' → 19723)" \
         in notes  # 2024-01-01 is 19723 days after 1970-01-01
     assert any("column 'z' holds numbers written with thousands separators" in note for note in notes)
+
+
+# ---- a constant target: R² and R both undefined, shown as dashes with one note (was R² 0 beside R nan) -------------
+def test_evaluate_against_a_constant_target_shows_r2_and_r_undefined_with_one_note(folder, capsys):
+    frame = table(11).dropna()
+    frame.to_csv("d.csv", index=False)
+    assert main(["train", "d.csv", "--target", "y", "--epochs", "3", "--quiet"]) == 0
+    frame.assign(y=0.0).to_csv("zero.csv", index=False)
+    capsys.readouterr()
+    assert main(["evaluate", "d.bpnn", "zero.csv"]) == 0
+    out, err = capsys.readouterr()
+    header = next(line for line in out.splitlines() if "R²" in line)
+    row = next(line for line in out.splitlines() if "All" in line)
+    cells = dict(zip((c.strip() for c in header.strip("┃ ").split("┃")), (c.strip() for c in row.strip("│ ").split("│"))))
+    assert cells["R²"] == cells["R"] == cells["MAPE (%)"] == "–"  # every row's target is 0
+    assert float(cells["MSE"]) > 0  # the error is still measured
+    assert err.count("R² and R of y, All: undefined (shown as –), the target is the same in every row") == 1
+
+
+def test_the_regression_plot_of_a_constant_target_says_r_is_undefined(tmp_path, monkeypatch):
+    from bpnn.reports import plots
+
+    titles = []
+    monkeypatch.setattr(plots, "save", lambda figure, path: titles.extend(a.get_title() for a in figure.axes) or path)
+    plots.plot_regression({"All": (np.zeros(5), np.arange(5.0)), "Test": (np.arange(3.0), [0.0, 1.0, 2.0])},
+                          tmp_path / "r.png")
+    assert titles == ["All: R undefined", "Test: R = 1.00000"]  # ŷ = y exactly: R = 1

@@ -173,14 +173,14 @@ def print_run(run, quiet: bool) -> None:
 
 def print_metrics(metrics: dict, counts: dict, targets: list, title: str) -> None:
     """The metrics table, one row per split (and target, with several), in the table's units; then a note for
-    each MAPE that left out rows whose target is 0."""
+    each constant target (R² and R undefined) and each MAPE that left out rows whose target is 0."""
     import sys
 
-    from bpnn.reports.metrics import mape_notes, table
+    from bpnn.reports.metrics import metric_notes, table
     from bpnn.reports.progress import print_table
 
     print_table(*table(metrics, counts, targets), title=title)
-    for note in mape_notes(metrics, targets):
+    for note in metric_notes(metrics, targets):
         print(f"bpnn: note: {note}", file=sys.stderr)
 
 

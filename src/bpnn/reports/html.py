@@ -159,7 +159,7 @@ def understanding_rows(record: dict) -> list[tuple[str, str]]:
 
 def run_report(run: Run, figures: Sequence[tuple[Path, str]]) -> Report:
     """The HTML report of a training run with its drawn ``figures`` (path, caption)."""
-    from bpnn.reports.metrics import mape_notes, table
+    from bpnn.reports.metrics import metric_notes, table
 
     report = Report(run.title, f"{run.task}, data: {run.data.get('source', '')}")
     report.heading("Data")
@@ -180,7 +180,7 @@ def run_report(run: Run, figures: Sequence[tuple[Path, str]]) -> Report:
                                                    "ranges would describe none of them)" if len(run.target_names) > 1
                                                    else "") + "; MAPE in percent, over the rows whose target is not 0.")
     report.table(*reversed(table(run.metrics, run.counts, run.target_names)))
-    for note in mape_notes(run.metrics, run.target_names):
+    for note in metric_notes(run.metrics, run.target_names):
         report.paragraph(note + ".", muted=True)
     own = {section.figure: section for section in run.sections if section.figure}
     report.heading("Figures")

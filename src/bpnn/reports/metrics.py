@@ -7,7 +7,9 @@ does with ``zero_division=0``. Regression targets are ``(m,)`` or ``(m, k)``; ev
 regression metric is of one target at a time (targets of different ranges pooled give figures that describe none
 of them: a pooled R of 0.98 beside per-target R of -0.5, -0.4 and 0.8), so with ``k`` targets each metric is a list
 of ``k`` values, one per target in order. MAPE is in percent (5.0 = 5 %) over the rows whose target is not 0 (a
-percentage of 0 is undefined); ``mape_zero_rows`` counts the rows left out.
+percentage of 0 is undefined); ``mape_zero_rows`` counts the rows left out. R² and R of a constant target are nan
+(both divide by the target's spread, which is 0), where scikit-learn's ``r2_score`` says 0 (or 1 for an exact fit):
+a 0 reads as "as good as predicting the mean" beside any error; ``constant_target`` says which targets were constant.
 """
 
 from __future__ import annotations
@@ -94,8 +96,7 @@ def regression_metrics(y_true: Array, y_pred: Array) -> dict:
     residual = np.sum(error**2, axis=0)  # SSres = Σ (y - ŷ)²
     t, p = y_true - y_true.mean(axis=0), y_pred - y_pred.mean(axis=0)  # deviations from the means
     total = np.sum(t * t, axis=0)  # SStot = Σ (y - ȳ)²
-    constant_r2 = np.where(residual > 0, 0.0, 1.0)  # a constant target: 1 when fitted exactly, else 0 (as scikit-learn)
-    r2 = np.where(total > 0, 1 - residual / np.where(total > 0, total, 1), constant_r2)  # R² = 1 - SSres/SStot
+    r2 = 1 - np.divide(residual, total, out=np.full(total.shape, np.nan), where=total > 0)  # R² = 1 - SSres/SStot
     spread = np.sqrt(total * np.sum(p * p, axis=0))
     r = np.divide(np.sum(t * p, axis=0), spread, out=np.full(spread.shape, np.nan), where=spread > 0)  # Pearson R
     counted = y_true != 0  # MAPE leaves out the rows whose target is 0
@@ -104,14 +105,23 @@ def regression_metrics(y_true: Array, y_pred: Array) -> dict:
     mape = np.divide(100 * np.sum(relative, axis=0, where=counted), n_counted, out=np.full(n_counted.shape, np.nan),
                      where=n_counted > 0)  # MAPE = 100/m' Σ |y - ŷ|/|y| over the m' rows with y ≠ 0, in %
     figures = {"mse": mse, "rmse": np.sqrt(mse), "mae": np.mean(np.abs(error), axis=0),  # RMSE = √MSE, MAE = 1/m Σ |y - ŷ|
-               "mape_percent": mape, "r2": r2, "r": r, "mape_zero_rows": len(y_true) - n_counted}
+               "mape_percent": mape, "r2": r2, "r": r, "mape_zero_rows": len(y_true) - n_counted,
+               "constant_target": total == 0}
     one = y_true.shape[1] == 1
     return {name: (values[0].item() if one else values.tolist()) for name, values in figures.items()}
 
 
-def mape_notes(by_split: dict[str, dict], targets: Sequence[str] = ()) -> list[str]:
-    """One note per split and target whose MAPE left out rows with a target of 0."""
+def metric_notes(by_split: dict[str, dict], targets: Sequence[str] = ()) -> list[str]:
+    """One note per split and target whose target was constant (R² and R undefined), then one per split and target
+    whose MAPE left out rows with a target of 0."""
     notes = []
+    for split, metrics in by_split.items():
+        constant = metrics.get("constant_target")
+        for j, flag in enumerate(constant if isinstance(constant, list) else [constant]):
+            if flag:
+                name = f" of {targets[j]}" if j < len(targets) else ""
+                notes.append(f"R² and R{name}, {split}: undefined (shown as –), the target is the same in every "
+                             f"row and both divide by its spread; MSE, RMSE and MAE measure the error")
     for split, metrics in by_split.items():
         zeros = metrics.get("mape_zero_rows")
         for j, count in enumerate(zeros if isinstance(zeros, list) else [zeros]):
@@ -147,9 +157,14 @@ def table(by_split: dict[str, dict], counts: dict[str, int] | None = None,
     for split, metrics in by_split.items():
         count = [counts.get(split)] if counts else []
         if not k:
-            rows.append([split, *count, *(metrics.get(name) for name in names)])
+            rows.append([split, *count, *(defined(metrics.get(name)) for name in names)])
             continue
         for j, label in enumerate(labels):
             values = [metrics.get(name) for name in names]
-            rows.append([split, label, *count, *(v[j] if isinstance(v, list) else v for v in values)])
+            rows.append([split, label, *count, *(defined(v[j] if isinstance(v, list) else v) for v in values)])
     return header, rows
+
+
+def defined(value: object) -> object:
+    """A table's cell: an undefined figure (nan: R of a constant target, MAPE with no nonzero target) as None, a dash."""
+    return None if isinstance(value, float) and np.isnan(value) else value

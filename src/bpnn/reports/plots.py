@@ -290,7 +290,8 @@ def plot_regression(splits: dict[str, tuple[Array, Array]], path: str | Path, ta
         axes.plot(t, y, "o", markersize=4, markerfacecolor="none", markeredgecolor="black", alpha=0.7, label="Data")
         axes.plot(line, slope * line + intercept, color=color, linewidth=2, label="Fit")
         axes.plot(line, line, ":", color="gray", label="Y = T")
-        axes.set_title(f"{names[j] + ', ' if k > 1 else ''}{name}: R = {regression_metrics(t, y)['r']:.5f}")
+        r = regression_metrics(t, y)["r"]
+        axes.set_title(f"{names[j] + ', ' if k > 1 else ''}{name}: " + ("R undefined" if np.isnan(r) else f"R = {r:.5f}"))
         axes.set_xlabel(f"Target {names[j]}")
         axes.set_ylabel(f"Output ≈ {slope:.3g}·Target {'+' if intercept >= 0 else '−'} {abs(intercept):.3g}")
         axes.set_aspect("equal", adjustable="datalim")
