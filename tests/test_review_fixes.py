@@ -346,3 +346,15 @@ def test_the_regression_plot_of_a_constant_target_says_r_is_undefined(tmp_path, 
     plots.plot_regression({"All": (np.zeros(5), np.arange(5.0)), "Test": (np.arange(3.0), [0.0, 1.0, 2.0])},
                           tmp_path / "r.png")
     assert titles == ["All: R undefined", "Test: R = 1.00000"]  # ŷ = y exactly: R = 1
+
+
+# ---- bpnn tune --help offers no --goal, which tune refused ("--goal applies to bpnn train") ------------------------
+def test_tune_help_offers_no_goal_and_train_keeps_it(folder, capsys):
+    for command, offered in (("tune", False), ("train", True)):
+        assert main([command, "--help"]) == 0
+        help_text = capsys.readouterr().out
+        assert ("--goal" in help_text) is offered
+        assert "--min-grad MIN_GRAD" in help_text  # the other trainParam flags stay offered to both
+    table(12).dropna().to_csv("d.csv", index=False)
+    assert main(["tune", "d.csv", "--target", "y", "--goal", "0.1"]) == 2
+    assert "unrecognized arguments: --goal 0.1" in capsys.readouterr().err

@@ -60,10 +60,12 @@ SOLVER_FLAGS: tuple[SolverFlag, ...] = (
 )
 
 
-def add_solver_flags(group: argparse._ArgumentGroup) -> None:
-    """--goal, --min-grad, --mu, --mu-dec, --mu-inc, --mu-max: MATLAB's trainParam of the full-batch solvers."""
+def add_solver_flags(group: argparse._ArgumentGroup, goal: bool = True) -> None:
+    """--goal, --min-grad, --mu, --mu-dec, --mu-inc, --mu-max: MATLAB's trainParam of the full-batch solvers; without
+    ``goal`` (bpnn tune, which judges each candidate by its validation error) no --goal."""
     for flag in SOLVER_FLAGS:
-        group.add_argument(flag.flag, type=float, metavar=flag.option.upper(), help=flag.help)
+        if goal or flag.option != "goal":
+            group.add_argument(flag.flag, type=float, metavar=flag.option.upper(), help=flag.help)
 
 
 def solver_flags_of(args: argparse.Namespace) -> dict:
@@ -257,7 +259,7 @@ def default_epochs(solver: str) -> int:
 def make_estimator(task: str, settings: Settings, solver: str, epochs: int, callbacks: list):
     """The estimator of MATLAB's workflow: scaling, random division and max_fail validation stop are its own.
     --goal adds a :class:`Goal` to ``callbacks`` (a list: the training of bpnn train, not the parameters tune
-    hands around, which refuses --goal)."""
+    hands around: bpnn tune has no --goal)."""
     from bpnn.estimators import BPClassifier, BPRegressor
 
     goal = None

@@ -94,7 +94,8 @@ def add_arguments(train: argparse.ArgumentParser) -> None:
                                                                      "64 MB blocks of CSV, Parquet's own)")
 
 
-def add_training_options(parser: argparse.ArgumentParser) -> None:
+def add_training_options(parser: argparse.ArgumentParser, goal: bool = True) -> None:
+    """The network and training options bpnn train and bpnn tune share; --goal only with ``goal`` (bpnn train)."""
     group = parser.add_argument_group("network and training")
     group.add_argument("--hidden", default=DEFAULT_HIDDEN,
                        help=f"hidden layer sizes, e.g. 10 or 20,10 (default {DEFAULT_HIDDEN})")
@@ -120,8 +121,8 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--init", help=f"weight initialisation: nguyen_widrow (MATLAB's initnw), glorot_uniform, he_uniform, "
                                       f"… (default nguyen_widrow for {', '.join(MATLAB)} with mapminmax, else glorot_uniform)")
     add_restart_options(group)
-    add_solver_flags(parser.add_argument_group("MATLAB's trainParam of lm, br, rprop and scg (--goal, --min-grad) "
-                                               "and of lm and br (--mu ...)"))
+    add_solver_flags(parser.add_argument_group(f"MATLAB's trainParam of lm, br, rprop and scg ({'--goal, ' * goal}"
+                                               f"--min-grad) and of lm and br (--mu ...)"), goal)
 
 
 def defaults() -> dict:

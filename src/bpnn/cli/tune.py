@@ -38,7 +38,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     add_table_options(tune)  # --sheet, --header-row: as bpnn train reads the file
     add_missing_options(tune)
-    add_training_options(tune)
+    add_training_options(tune, goal=False)  # each candidate is judged by its validation error, not stopped at a goal
     tune.add_argument("--hidden", nargs="+", metavar="SIZES",
                       help="candidates, separated by spaces: A:B[:STEP] (every one-layer size from A to B), 10 (one "
                            "layer), 20,10 (two layers) (default: the rule √(n+m)+a's range, a = 1…10)")
