@@ -15,6 +15,7 @@ from bpnn.core import (
     DivergenceWarning,
     EarlyStopping,
     Network,
+    Verdict,
     get_activation,
     get_loss,
     gradcheck,
@@ -23,7 +24,7 @@ from bpnn.core import (
     train,
 )
 from bpnn.core.activations import HIDDEN_ACTIVATIONS
-from bpnn.core.gradcheck import numerical_gradient
+from bpnn.core.gradcheck import numerical_gradient, verdict
 from bpnn.datasets import moons
 from test_lm import EPS, cost_rounding, gradient_rounding
 
@@ -223,6 +224,48 @@ def test_gradcheck_fixed_tolerance_replaces_the_derived_one():
     check = gradcheck(net, X, Y, "binary_cross_entropy")
     assert check.passed() and not check.passed(1e-300)
     assert check.failing(1e-300) == list(check.errors)
+
+
+def test_gradcheck_says_unresolved_where_it_cannot_catch_a_wrong_gradient():
+    """float32 at weights of 1e-4 (J ≈ log 2, m = 8): dJ/dW[1] carries the factor W[2] ≈ 1e-4, and its float32
+    estimate errs, measured against float64 backprop at the same weights, by more than the whole gradient. The
+    check allows any error there, so W[1] is "unresolved", never "agree", with the right gradient and with one m
+    times too large alike; passed() holds (nothing disagrees) and strict=True / resolved say what is missing.
+    The same weights in float64 are resolved everywhere, and the m-times slip there disagrees."""
+    net, X, Y = drawn(1, "sigmoid", 1e-4, dtype=np.float32)
+    m = X.shape[0]
+    check = gradcheck(net, X, Y, "binary_cross_entropy")
+    exact = Network(net.layer_sizes, "sigmoid", "sigmoid")
+    exact.unpack(net.params.astype(np.float64))
+    _, g = exact.loss_and_grad(X, Y, "binary_cross_entropy")
+
+    def W1(flat):  # the W[1] block of a flat vector, as a view
+        return net.split(flat)[0][0]
+
+    assert np.linalg.norm(W1(check.numeric) - W1(g)) > np.linalg.norm(W1(g))  # float32 cannot see this gradient
+    assert check.verdicts["W[1]"] == Verdict.UNRESOLVED == "unresolved" and "W[1]" in check.unresolved
+    assert check.verdicts["W[2]"] is Verdict.AGREE
+    assert check.passed() and not check.resolved and not check.passed(strict=True)
+    assert check.worst in ("W[2]", "b[2]")  # the worst among the arrays the check resolves
+
+    wrong = check.analytic.copy()
+    W1(wrong)[...] *= m  # the 1/m of the mean left out of dW[1] only
+    slipped = gradcheck(net, X, Y, "binary_cross_entropy", analytic=wrong)
+    assert slipped.verdicts["W[1]"] is Verdict.UNRESOLVED  # not caught, and not passed off as agreeing
+    assert slipped.passed() and not slipped.passed(strict=True)
+    everywhere = gradcheck(net, X, Y, "binary_cross_entropy", analytic=check.analytic * m)
+    assert everywhere.verdicts["W[2]"] is Verdict.DISAGREE and not everywhere.passed()
+    assert everywhere.verdicts["W[1]"] is not Verdict.AGREE
+
+    resolved = gradcheck(exact, X, Y, "binary_cross_entropy")
+    assert set(resolved.verdicts.values()) == {Verdict.AGREE} and resolved.resolved and resolved.passed(strict=True)
+    wrong = resolved.analytic.copy()
+    W1(wrong)[...] *= m
+    caught = gradcheck(exact, X, Y, "binary_cross_entropy", analytic=wrong)
+    assert caught.verdicts == {**resolved.verdicts, "W[1]": Verdict.DISAGREE} and caught.failing() == ["W[1]"]
+    W1(wrong)[0, 0] = np.nan  # not a number disagrees, though its threshold then allows anything
+    assert gradcheck(exact, X, Y, "binary_cross_entropy", analytic=wrong).verdicts["W[1]"] is Verdict.DISAGREE
+    assert verdict(0.0, 0.0, compared=False) is Verdict.UNRESOLVED  # a kink left out every parameter: nothing compared
 
 
 def test_softmax_needs_categorical_cross_entropy():

@@ -299,6 +299,10 @@ def test_gradients_too_small_to_check_are_named_not_passed_off(lang, capsys):
     unresolved = [q.name for q in trace.gradients if q.tolerance >= 1]
     resolved = [q for q in trace.gradients if q.tolerance < 1]
     assert unresolved and resolved and trace.worst.tolerance < 1
+    # the core's verdict says the same: exactly those arrays unresolved, the rest agree; passed, though not resolved
+    assert [q.name for q in trace.gradients if q.verdict == "unresolved"] == unresolved
+    assert {q.verdict for q in resolved} == {"agree"} and trace.passed
+    assert sorted("d" + name for name in trace.check.unresolved) == sorted(unresolved) and not trace.check.resolved
     # "too small" in the plain sense: every gradient left unchecked is smaller than every gradient checked, and
     # below 1e-11, where J (about 0.69, rounded to ε·J ≈ 1.5e-16) moves by < 1e-14 over a step of 7.4e-4
     largest = max(np.linalg.norm(trace[name].value) for name in unresolved)
@@ -541,6 +545,8 @@ def test_slip_no_1_over_m_is_m_times_the_gradient():
         # ‖m g - g‖ / (‖m g‖ + ‖g‖) = (m - 1)/(m + 1) = 3/5 for m = 4, as g_num ≈ g to 1e-10
         assert rows[name].relative_error == pytest.approx((m - 1) / (m + 1), rel=1e-8)
     assert trace.slip.failing == ["dw2", "db2", "dw1", "db1"] and trace.slip.caught
+    assert set(trace.slip.check.verdicts.values()) == {"disagree"}  # the core's verdict, which failing reads
+    assert {q.name: q.verdict for q in trace.gradients} == dict.fromkeys(["dw2", "db2", "dw1", "db1"], "agree")
 
 
 def test_slip_no_transpose_runs_when_n_h_equals_m_and_is_wrong():

@@ -23,6 +23,11 @@ plus the rounding of the analytic gradient itself (:func:`gradient_rounding`). T
 comparing absolute errors gives the check its floor where a gradient is tiny (a fixed relative threshold
 such as 1e-7 fails a correct gradient of 3e-6 whenever the cost's rounding, ε·|J|/h, reaches 3e-13).
 
+Each array gets a :class:`Verdict`: "disagree" beyond that threshold; "unresolved" where the threshold reaches
+‖g‖ + ‖g_num‖ (the gradient moves J over a step by less than J's own rounding, so any g, even m times too large,
+would be within it; or a kink left out every parameter); "agree" otherwise. ``GradCheck.passed()`` means no
+array disagrees; ``GradCheck.resolved`` that, besides, none is unresolved (``passed(strict=True)``).
+
 A parameter's step is divided by 8 (up to ``SHRINKS`` times) while its evaluations move a relu-type or elu
 unit across Z = 0, or while D(h/2), D(h), D(2h), D(4h) are not yet in the h² regime and rounding does not
 hide them: there each difference of successive D is 4 times the one before, 4·(1 + O(h²)); 3 to 16/3 is
@@ -38,6 +43,7 @@ parameters, like for any that never reach the h² regime, adds |D(2h) - D(h)| + 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 import numpy as np
 
@@ -57,6 +63,23 @@ def relative_step(dtype: object = np.float64) -> float:
     return float(np.finfo(dtype).eps) ** 0.2
 
 
+class Verdict(str, Enum):
+    """What the check says of one array (a str: ``Verdict.AGREE == "agree"``)."""
+
+    AGREE = "agree"  # ‖g - g_num‖ within what the check's error allows, and that is below ‖g‖ + ‖g_num‖
+    DISAGREE = "disagree"  # ‖g - g_num‖ beyond what the check's error allows (or not a number)
+    UNRESOLVED = "unresolved"  # what it allows reaches ‖g‖ + ‖g_num‖, or nothing was compared: no g could fail
+
+
+def verdict(error: float, tolerance: float, compared: bool = True) -> Verdict:
+    """The verdict on one array from its relative error and the relative error the check allows it (1 when what
+    it allows reaches ‖g‖ + ‖g_num‖: a relative error is at most 1, so then every g passes); ``compared`` is false
+    when a kink left out all its parameters."""
+    if not error <= tolerance:  # NaN disagrees
+        return Verdict.DISAGREE
+    return Verdict.UNRESOLVED if tolerance >= 1 or not compared else Verdict.AGREE
+
+
 @dataclass
 class GradCheck:
     analytic: Array
@@ -67,22 +90,39 @@ class GradCheck:
     kinks: dict = field(default_factory=dict)  # name -> parameters left out: their steps cross a relu-type kink
     bound: Array | None = None  # per parameter, the bound on |g_num - dJ/dθ| (truncation + rounding)
     steps: Array | None = None  # per parameter, h
+    verdicts: dict = field(default_factory=dict)  # name -> Verdict (by default, from errors and tolerances)
+
+    def __post_init__(self) -> None:
+        for name, error in self.errors.items():
+            self.verdicts.setdefault(name, verdict(error, self.tolerances.get(name, 1.0)))
 
     def failing(self, tolerance: float | None = None) -> list[str]:
-        """The arrays whose error exceeds ``tolerance``, or, by default, what the check's own error allows."""
+        """The arrays whose error exceeds ``tolerance``, or, by default, those the check says disagree."""
         if tolerance is not None:
             return [name for name, error in self.errors.items() if not error < tolerance]
-        return [name for name, error in self.errors.items() if not error <= self.tolerances[name]]
+        return [name for name, v in self.verdicts.items() if v is Verdict.DISAGREE]
 
-    def passed(self, tolerance: float | None = None) -> bool:
-        """No array fails (see :meth:`failing`); a given ``tolerance`` replaces the derived thresholds."""
-        return not self.failing(tolerance)
+    @property
+    def unresolved(self) -> list[str]:
+        """The arrays the check cannot resolve: their gradient is below the cost's rounding over a step (or a
+        kink left out every parameter), so it would pass any g there, a wrong one included."""
+        return [name for name, v in self.verdicts.items() if v is Verdict.UNRESOLVED]
+
+    @property
+    def resolved(self) -> bool:
+        """Every array resolved: none is "unresolved", so :meth:`passed` speaks for all of them."""
+        return not self.unresolved
+
+    def passed(self, tolerance: float | None = None, strict: bool = False) -> bool:
+        """No array fails (see :meth:`failing`): none disagrees. An unresolved array passes, as it could not fail;
+        ``strict=True`` asks, besides, that every array be resolved (:attr:`resolved`). A given ``tolerance``
+        replaces the derived thresholds."""
+        return not self.failing(tolerance) and (self.resolved or not strict)
 
     @property
     def worst(self) -> str:
-        """The array with the largest error relative to what it is allowed, among those the check resolves (allowed
-        less than 1) if any."""
-        return max(self.errors, key=lambda name: (self.tolerances.get(name, 1.0) < 1,
+        """The array with the largest error relative to what it is allowed, among those the check resolves if any."""
+        return max(self.errors, key=lambda name: (self.verdicts[name] is not Verdict.UNRESOLVED,
                                                   self.errors[name] / max(self.tolerances.get(name, 1.0), 1e-300)))
 
 
@@ -252,7 +292,7 @@ def gradcheck(network: Network, X: Array, Y: Array, loss: Loss | str, sample_wei
     allowed = SAFETY * (bound + gradient_rounding(network, X, Y, loss, sample_weight, alpha))
     checked = (~kinked).astype(np.float64)
     parts = [network.split(v) for v in (analytic, numeric, allowed, checked)]
-    errors, tolerances, kinks = {}, {}, {}
+    errors, tolerances, kinks, verdicts = {}, {}, {}, {}
     tiny = np.finfo(np.float64).tiny
     for l in range(network.n_layers):
         for kind, index in (("W", 0), ("b", 1)):
@@ -264,4 +304,5 @@ def gradcheck(network: Network, X: Array, Y: Array, loss: Loss | str, sample_wei
             allowed = float(np.linalg.norm(limit[keep]))
             tolerances[name] = allowed / scale if allowed < scale else 1.0  # ε <= 1 always: 1 allows anything
             kinks[name] = int(np.count_nonzero(~keep))
-    return GradCheck(analytic, numeric, errors, max(errors.values()), tolerances, kinks, bound, steps)
+            verdicts[name] = verdict(errors[name], tolerances[name], compared=bool(keep.any()))
+    return GradCheck(analytic, numeric, errors, max(errors.values()), tolerances, kinks, bound, steps, verdicts)

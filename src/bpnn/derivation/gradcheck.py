@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bpnn.core.gradcheck import GradCheck, gradcheck, relative_step
+from bpnn.core.gradcheck import GradCheck, Verdict, gradcheck, relative_step
 from bpnn.core.losses import LOSSES, get_loss
 from bpnn.core.network import Network
 from bpnn.derivation.rendering import error_number
@@ -93,8 +93,9 @@ def render_gradcheck(check: GradCheck, network: Network, loss: str, samples: int
         allowed = tolerance if tolerance is not None else check.tolerances[name]
         line = f"  {shown[name]:<6} {str(shapes[name]):<{width}}  "
         if check.kinks.get(name, 0) < int(np.prod(shapes[name])):
+            too_small = tolerance is None and check.verdicts[name] is Verdict.UNRESOLVED  # below J's rounding over h
             line += f"{words['gc_row']} {error_number(error)}{words['gc_sep']}{words['gc_allowed']} " + (
-                error_number(allowed) if allowed < 1 else words["unresolved"])
+                words["unresolved"] if too_small else error_number(allowed))
         else:  # every parameter of the array left out: nothing was compared
             line += f"{words['gc_row']} —"
         if check.kinks.get(name):

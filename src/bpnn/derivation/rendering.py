@@ -340,7 +340,7 @@ def write_verdict(writer, trace: Trace, words: dict) -> None:
     writer.para(words[verdict].format(name=worst.name, error=error_number(worst.relative_error),
                                       tolerance=error_number(worst.tolerance)))
     writer.scalar(words["largest"], "ε", error_number(trace.max_relative_error))
-    unresolved = [q.name for q in trace.gradients if q.tolerance >= 1]
+    unresolved = [q.name for q in trace.gradients if q.too_small]
     if unresolved:
         writer.para(words["unresolved_names"].format(names=words["list_sep"].join(unresolved)))
     kinks = {q.name: q.kinks for q in trace.gradients if q.kinks}
@@ -434,7 +434,7 @@ def _write_quantity(writer, quantity: Quantity, words: dict, lang: str, key: boo
         writer.note(words["numeric"], "")
         writer.matrix(quantity.numeric, quantity.sample_axis)
         writer.scalar(words["error"], "ε", error_number(quantity.relative_error))
-        writer.note(words["allowed"], error_number(quantity.tolerance) if quantity.tolerance < 1 else words["unresolved"])
+        writer.note(words["allowed"], words["unresolved"] if quantity.too_small else error_number(quantity.tolerance))
 
 
 def _symbols_rows(l: int | None) -> dict[str, str]:

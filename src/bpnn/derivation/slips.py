@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bpnn.core.activations import sigmoid
-from bpnn.core.gradcheck import GradCheck, gradcheck
+from bpnn.core.gradcheck import GradCheck, Verdict, gradcheck
 from bpnn.derivation.formulas import Formula
 
 Array = np.ndarray
@@ -128,5 +128,5 @@ def compute_slip(name: str, net, x: Array, y: Array, cache: dict, grads: dict, t
             if q.name in usable:
                 key = KEYS[q.name]
                 q.relative_error, q.tolerance = slip.check.errors[key], slip.check.tolerances[key]
-        slip.failing = [q.name for q in rows if q.name in usable and q.relative_error > q.tolerance]
+        slip.failing = [q.name for q in rows if q.name in usable and slip.check.verdicts[KEYS[q.name]] is Verdict.DISAGREE]
     return slip

@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bpnn.core.activations import get_activation
-from bpnn.core.gradcheck import GradCheck, gradcheck, relative_step
+from bpnn.core.gradcheck import GradCheck, Verdict, gradcheck, relative_step
 from bpnn.core.losses import get_loss, output_delta, per_sample_loss
 from bpnn.core.network import Network
 from bpnn.datasets import GENERATED
@@ -69,10 +69,17 @@ class Quantity:
     relative_error: float | None = None  # ‖g - g_num‖ / (‖g‖ + ‖g_num‖)
     tolerance: float | None = None  # the relative error the check's own error estimate allows
     kinks: int = 0  # parameters left out of the check: their steps cross a relu-type kink
+    verdict: Verdict | None = None  # the core check's verdict on the array: agree, disagree or unresolved
 
     @property
     def shape(self) -> tuple[int, ...]:
         return self.value.shape
+
+    @property
+    def too_small(self) -> bool:
+        """Unresolved by the check with parameters compared: below J's rounding over a step (an array a kink left
+        out entirely is unresolved too, and named with the kinks)."""
+        return self.verdict is Verdict.UNRESOLVED and self.kinks < self.value.size
 
 
 @dataclass
@@ -122,14 +129,15 @@ class Trace:
 
     @property
     def passed(self) -> bool:
-        """Every parameter gradient within what the check's own error allows."""
-        return all(q.relative_error <= q.tolerance for q in self.gradients)
+        """No parameter gradient disagrees (the core check's verdicts; an unresolved one could not)."""
+        return all(q.verdict is not Verdict.DISAGREE for q in self.gradients)
 
     @property
     def worst(self) -> Quantity:
         """The gradient whose error is largest relative to what it is allowed, among those the check resolves
-        (allowed less than 1) if any."""
-        return max(self.gradients, key=lambda q: (q.tolerance < 1, q.relative_error / max(q.tolerance, 1e-300)))
+        if any."""
+        return max(self.gradients, key=lambda q: (q.verdict is not Verdict.UNRESOLVED,
+                                                  q.relative_error / max(q.tolerance, 1e-300)))
 
 
 # ---- building a trace --------------------------------------------------------------------------------
@@ -257,7 +265,8 @@ def _seed_trace(X: Array, Y: Array, settings: dict, weights: list | None = None)
         if name in numeric:
             key = arrays[name]
             backward.append(_quantity(name, value, f, numeric=numeric[name], relative_error=check.errors[key],
-                                      tolerance=check.tolerances[key], kinks=check.kinks[key]))
+                                      tolerance=check.tolerances[key], kinks=check.kinks[key],
+                                      verdict=check.verdicts[key]))
         else:
             backward.append(_quantity(name, value, f, sample_axis=1))
         if name in ("da2", "da1"):  # σ′(z) = a(1 - a), the factor 8-13 and 8-17 multiply by
@@ -349,7 +358,8 @@ def _layer_trace(X: Array, Y: Array, settings: dict, weights: list | None = None
         for kind, value, numeric in (("dW", dWs[l - 1], numeric_W[l - 1]), ("db", dbs[l - 1], numeric_b[l - 1])):
             key = f"{kind[1]}[{l}]"
             backward.append(quantity(kind, l, value, numeric=numeric, relative_error=check.errors[key],
-                                     tolerance=check.tolerances[key], kinks=check.kinks[key]))
+                                     tolerance=check.tolerances[key], kinks=check.kinks[key],
+                                     verdict=check.verdicts[key]))
         if l > 1:
             dA = dZ @ net.weights[l - 1].T  # dA[l-1] = dZ[l] W[l]ᵀ   (8-16)
             dZ = dA * net.activations[l - 2].df(cache.Z[l - 1], cache.A[l - 1])  # dZ[l-1] = dA[l-1] ⊙ g'(Z[l-1])  (8-17)
