@@ -358,3 +358,28 @@ def test_tune_help_offers_no_goal_and_train_keeps_it(folder, capsys):
     table(12).dropna().to_csv("d.csv", index=False)
     assert main(["tune", "d.csv", "--target", "y", "--goal", "0.1"]) == 2
     assert "unrecognized arguments: --goal 0.1" in capsys.readouterr().err
+
+
+# ---- bpnn predict keeps the input columns as the file wrote them: a blank it filled for the model stays blank ------
+@pytest.mark.parametrize("given", [[], ["--impute", "mean"]])  # the training's --impute repeated, or given again
+def test_predict_output_keeps_a_filled_blank_blank_and_predicts_with_the_fill(folder, capsys, given):
+    from bpnn.cli.fitted import Fitted
+
+    frame = table(13).assign(c=lambda f: f["c"].fillna("甲"))  # blanks in x only (data rows 4 and 11)
+    frame.to_csv("d.csv", index=False)
+    assert main(["train", "d.csv", "--target", "y", "--impute", "mean", "--epochs", "5", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["predict", "d.bpnn", "d.csv", "-o", "out.csv", *given]) == 0
+    noted = "filled the missing feature values (2 in 'x')" in capsys.readouterr().err
+    assert noted == (not given)  # the note of the training's fill stays; a fill asked for is not noted
+    written = pd.read_csv("out.csv", dtype=str, keep_default_na=False)
+    assert written.loc[[3, 10], "x"].tolist() == ["", ""]  # was the mean, 5.0…, in place of the user's blank
+    original = pd.read_csv("d.csv", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(written[original.columns], original)  # every input cell as the file wrote it
+    fill = read(folder / "d.bpnn").info["understanding"]["imputed"]["x"]["value"]
+    mean = frame["x"].mean()  # pandas' mean of the 38 present cells: the sum's rounding, a few ulp of it
+    assert fill == pytest.approx(mean, rel=8 * np.finfo(float).eps)
+    fitted = Fitted.from_file("d.bpnn")
+    expected = fitted.estimator.predict(fitted.inputs(frame.fillna({"x": fill}), "d.csv"))
+    predicted = np.array([float(cell) for cell in written["y_predicted"]])  # float(): the shortest repr read exactly
+    np.testing.assert_array_equal(predicted, expected)  # the filled rows are predicted with the fill value

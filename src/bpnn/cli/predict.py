@@ -93,9 +93,11 @@ def run_predict(args: argparse.Namespace) -> int:
     source = source_name(args.data)
     frame = read_table(data, args.encoding, sheet=args.sheet, header_row=args.header_row)
     notes = notes_of(frame, fitted.encoder.feature_names)
+    read = frame
     frame = complete_rows(frame, fitted, [], args, source, notes)  # notes printed once the rows were accepted
     X = fitted.inputs(frame, source)
-    out = as_written(frame)  # the input's columns as the file wrote them, then the predictions
+    out = as_written(read).loc[frame.index]  # the rows kept, their columns as the file wrote them (a filled blank
+    # stays blank: the fill is the model's input, not the user's data), then the predictions
     if fitted.task == "classification":
         target = fitted.target_names[0]
         out[f"{target}_predicted"] = fitted.estimator.predict(X)
