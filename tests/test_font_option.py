@@ -3,6 +3,10 @@ take it through the one shared option, check it before any work and draw with it
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -57,3 +61,48 @@ def test_importance_draws_with_the_font_file_given(folder, fonts, capsys):
     assert main(["importance", "m.bpnn", "d.csv", "--plot", "bars.png", "--quiet", "--font", serif]) == 0
     assert plots.chosen_fonts == ["DejaVu Serif"] and plots.sans_serif_fonts()[0] == "DejaVu Serif"
     assert (folder / "bars.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def bold_only_font(folder) -> str:
+    """matplotlib's own DejaVu Sans Bold under a family name of its own, so that family has weight 700 only (as the
+    Noto CJK .ttc files of one weight each have): made with fontTools, which matplotlib itself requires."""
+    from fontTools.ttLib import TTFont
+    from matplotlib import font_manager
+
+    font = TTFont(font_manager.findfont("DejaVu Sans:bold", fallback_to_default=False))
+    assert font["OS/2"].usWeightClass == 700
+    for record in font["name"].names:
+        if record.nameID in (1, 4, 6, 16):  # family, full name, PostScript name, typographic family
+            record.string = "BpnnBoldOnly" if record.nameID == 6 else "Bpnn Bold Only"
+    font.save(folder / "bold-only.ttf")
+    return str(folder / "bold-only.ttf")
+
+
+def test_a_bold_only_font_is_one_note_not_matplotlibs_fallback_warning_per_text_size(folder, fonts, capsys, caplog):
+    fonts.setattr(plots, "weight_fallbacks", {})
+    assert main(["train", "d.csv", "--target", "y", "--epochs", "5", "--quiet", "--out", "m.bpnn"]) == 0
+    capsys.readouterr()
+    with caplog.at_level("DEBUG", logger="matplotlib.font_manager"):  # what matplotlib would have logged
+        assert main(["evaluate", "m.bpnn", "d.csv", "--plots", "figures", "--font", bold_only_font(folder)]) == 0
+    assert not [r for r in caplog.records if "Failed to find font weight" in r.getMessage()]
+    notes = [line for line in capsys.readouterr().err.splitlines() if "weight" in line]
+    assert notes == ["bpnn: note: the plots' fonts: Bpnn Bold Only has no normal weight, so its text is drawn in "
+                     "weight 700"]
+    assert plots.chosen_fonts == ["Bpnn Bold Only"] and len(list((folder / "figures").glob("*.png"))) >= 3
+    assert plots.weight_note() is None  # said once
+
+
+NOTO_BOLD = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc"
+
+
+@pytest.mark.skipif(not Path(NOTO_BOLD).is_file(), reason=f"{NOTO_BOLD} is not installed here (fonts-noto-cjk)")
+def test_the_noto_serif_cjk_bold_collection_of_the_review_is_one_note_on_stderr(folder):
+    # the review's case, as a user runs it: stderr held "findfont: Failed to find font weight normal for Noto Serif
+    # CJK JP, now using 700." five times
+    assert main(["train", "d.csv", "--target", "y", "--epochs", "5", "--quiet", "--out", "m.bpnn"]) == 0
+    run = subprocess.run([sys.executable, "-m", "bpnn", "evaluate", "m.bpnn", "d.csv", "--plots", "figures", "--font",
+                          NOTO_BOLD], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "findfont" not in run.stderr
+    assert [line for line in run.stderr.splitlines() if "weight" in line] == [
+        "bpnn: note: the plots' fonts: Noto Serif CJK JP has no normal weight, so its text is drawn in weight 700"]

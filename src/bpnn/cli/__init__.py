@@ -93,10 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def font_note() -> None:
-    """After a command that drew figures: one note naming the characters no font had (they show as boxes)."""
+    """After a command that drew figures: one note naming the characters no font had (they show as boxes), one
+    naming a font drawn in another weight than asked (a bold-only --font)."""
     plots = sys.modules.get("bpnn.reports.plots")  # loaded only by a command that drew
-    if plots is not None and (note := plots.font_note()):
-        print(f"bpnn: note: {note}", file=sys.stderr)
+    for note in (plots.font_note(), plots.weight_note()) if plots is not None else ():
+        if note:
+            print(f"bpnn: note: {note}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import re
 import warnings
 from collections.abc import Callable, Sequence
@@ -47,6 +48,7 @@ SHIPPED_FONTS = (("mplfonts", "fonts/NotoSansCJKsc-Regular.otf"),)
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 chosen_fonts: list[str] = []  # the family of use_font (--font), tried first
 missing_glyphs: dict[str, None] = {}  # characters no font had, in the order met (for font_note)
+weight_fallbacks: dict[str, tuple[object, object]] = {}  # family: (weight asked, weight drawn), when the family lacked it
 
 
 def shipped_fonts() -> list[str]:
@@ -123,16 +125,46 @@ def font_note() -> str | None:
             f"(a Chinese font), or give the command --font with a font file that has them")
 
 
+def weight_note() -> str | None:
+    """One note naming the fonts drawn in another weight than asked since the last call (a bold-only --font), else
+    None."""
+    if not weight_fallbacks:
+        return None
+    shown = "; ".join(f"{family} has no {asked} weight, so its text is drawn in weight {used}"
+                      for family, (asked, used) in weight_fallbacks.items())
+    weight_fallbacks.clear()
+    return f"the plots' fonts: {shown}"
+
+
+class WeightFallbacks(logging.Filter):
+    """Takes matplotlib's "findfont: Failed to find font weight normal for F, now using 700." off its log (once for
+    every text size drawn) into ``weight_fallbacks``, for :func:`weight_note` to say once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("findfont: Failed to find font weight"):
+            return True
+        asked, family, used = record.args  # matplotlib's arguments: the weight asked, the family, the weight used
+        weight_fallbacks.setdefault(str(family), (asked, used))
+        return False
+
+
 def with_fonts(plot: Callable) -> Callable:
     """Draw with DejaVu Sans and the CJK fonts found as fallbacks (text properties are fixed when a text is
     created, so the whole drawing runs in this setting); a glyph no font has is drawn as a box and noted in
-    ``missing_glyphs`` (see :func:`font_note`), not left to a warning the user never sees."""
+    ``missing_glyphs`` (see :func:`font_note`), and a weight a font lacks in ``weight_fallbacks`` (see
+    :func:`weight_note`), not left to warnings the user never sees or sees once for every text size."""
 
     @functools.wraps(plot)
     def drawn(*args: object, **kwargs: object) -> object:
-        with matplotlib.rc_context({"font.family": sans_serif_fonts()}), warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            result = plot(*args, **kwargs)
+        log, fallbacks = logging.getLogger(font_manager.__name__), WeightFallbacks()
+        log.addFilter(fallbacks)
+        try:
+            with (matplotlib.rc_context({"font.family": sans_serif_fonts()}),
+                  warnings.catch_warnings(record=True) as caught):
+                warnings.simplefilter("always")
+                result = plot(*args, **kwargs)
+        finally:
+            log.removeFilter(fallbacks)
         for warning in caught:
             glyph = re.match(r"Glyph (\d+) .* missing from", str(warning.message))  # the number is the code point
             if glyph is None:
