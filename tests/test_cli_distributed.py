@@ -60,3 +60,42 @@ def test_help_imports_no_dask_pandas_or_sklearn():
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed', 'pandas', 'sklearn'}))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "--scheduler" in result.stdout and result.stdout.strip().endswith("[]")
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on: one the system just handed out, closed again."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", [["train"], ["tune", "--hidden", "2"]])
+def test_an_address_where_no_scheduler_answers_is_one_line_within_seconds(table, tmp_path, capsys, command):
+    import time
+
+    from bpnn.distributed.cluster import CONNECT_SECONDS
+
+    path, _ = table
+    address = f"tcp://127.0.0.1:{closed_port()}"
+    started = time.perf_counter()
+    assert main([command[0], str(path), *command[1:], "--target", "label", "--scheduler", address,
+                 "--out", str(tmp_path / "m.bpnn")]) == 2
+    elapsed = time.perf_counter() - started
+    # was 30 s, Dask's default connect timeout; now CONNECT_SECONDS, plus reading the table and Dask's import
+    assert elapsed < CONNECT_SECONDS + 10
+    assert capsys.readouterr().err.splitlines() == [
+        f"bpnn: error: --scheduler {address}: no Dask scheduler answered there within {CONNECT_SECONDS} s; start one "
+        f"(dask scheduler --port PORT) and give its address, or use local:4 to start 4 local workers"]
+    assert not (tmp_path / "m.bpnn").exists()
+
+
+def test_an_address_where_a_scheduler_runs_connects():
+    from distributed import LocalCluster
+
+    from bpnn.distributed import client_from_scheduler
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster:
+        with client_from_scheduler(cluster.scheduler_address) as client:
+            assert client.submit(sum, [1, 2, 3]).result() == 6

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import dask
 
+CONNECT_SECONDS = 5  # how long to wait for a scheduler to answer: one on a network answers in milliseconds, and Dask
+# retries a refused connection until its timeout (30 s by default), so a wrong address waited half a minute
+
 
 def default_client(client: object | None = None) -> object | None:
     """``client`` itself, else the default Dask client if one exists, else None (Dask's own scheduler)."""
@@ -32,7 +35,8 @@ def compute(client: object | None, *collections: object) -> tuple:
 def client_from_scheduler(spec: str) -> object:
     """A Dask client from the command line's ``--scheduler``: ``local:N`` starts a LocalCluster of N
     single-threaded worker processes (closed with the client); ``tcp://HOST:PORT`` (or any Dask address
-    with a protocol) connects to a running scheduler."""
+    with a protocol) connects to a running scheduler, ValueError in one line when none answers within
+    ``CONNECT_SECONDS``."""
     from distributed import Client
 
     kind, _, value = spec.partition(":")
@@ -41,7 +45,12 @@ def client_from_scheduler(spec: str) -> object:
             raise ValueError(f"--scheduler {spec!r}: give the number of workers as local:N with N >= 1, e.g. local:4")
         return Client(n_workers=int(value), threads_per_worker=1, processes=True, dashboard_address=":0")
     if "://" in spec:
-        return Client(spec)
+        try:
+            return Client(spec, timeout=CONNECT_SECONDS)
+        except OSError:  # refused, unreachable or silent: Dask says "Timed out trying to connect" for each
+            raise ValueError(f"--scheduler {spec}: no Dask scheduler answered there within {CONNECT_SECONDS} s; start "
+                             f"one (dask scheduler --port PORT) and give its address, or use local:4 to start 4 local "
+                             f"workers") from None
     raise ValueError(f"--scheduler {spec!r} is neither local:N nor a scheduler address; "
                      f"use local:4 to start 4 local workers or tcp://HOST:PORT to join a running cluster")
 
