@@ -24,3 +24,13 @@ def one_blas_thread():
         return
     with threadpool_limits(1):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_written_into_the_working_directory():
+    """Tests write into their tmp_path, never where pytest runs (a default output path such as ``bpnn train
+    d.csv`` writing d.bpnn into the current folder once left files in the checkout): fail the session otherwise."""
+    before = set(os.listdir("."))
+    yield
+    new = sorted(set(os.listdir(".")) - before - {".pytest_cache", "__pycache__"})
+    assert not new, f"the tests wrote {new} into {os.getcwd()}; give those commands a path under tmp_path"

@@ -214,13 +214,14 @@ def test_a_command_that_drew_boxes_says_so_once(fonts, tmp_path, capsys):
     fonts.setattr(plots, "CJK_FONTS", ())
     fonts.setattr(plots, "SHIPPED_FONTS", ())
     assert main(["train", str(data), "--target", "温度", "--epochs", "5", "--quiet", "--plots", str(tmp_path / "p"),
-                 "--report", str(tmp_path / "r.html")]) == 0
+                 "--report", str(tmp_path / "r.html"), "--out", str(tmp_path / "p.bpnn")]) == 0
     notes = [line for line in capsys.readouterr().err.splitlines() if "no font here" in line]
     assert notes == ["bpnn: note: no font here has the characters '温度', so the plots show them as boxes; pip install "
                      "\"bpnn[cjk]\" (a Chinese font), or give the command --font with a font file that has them"]
     plots.sans_serif_fonts.cache_clear()
     fonts.undo()  # the machine's and the package's fonts again: no note
     plots.sans_serif_fonts.cache_clear()
-    assert main(["train", str(data), "--target", "温度", "--epochs", "5", "--quiet", "--plots", str(tmp_path / "q")]) == 0
+    assert main(["train", str(data), "--target", "温度", "--epochs", "5", "--quiet", "--plots", str(tmp_path / "q"),
+                 "--out", str(tmp_path / "q.bpnn")]) == 0
     if plots.sans_serif_fonts()[2:]:  # a CJK font is installed (or bpnn[cjk])
         assert "no font here" not in capsys.readouterr().err
