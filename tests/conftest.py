@@ -34,3 +34,30 @@ def nothing_written_into_the_working_directory():
     yield
     new = sorted(set(os.listdir(".")) - before - {".pytest_cache", "__pycache__"})
     assert not new, f"the tests wrote {new} into {os.getcwd()}; give those commands a path under tmp_path"
+
+
+@pytest.fixture
+def figures(monkeypatch) -> dict:
+    """The matplotlib figures bpnn writes, by file name, as they were handed to the PNG writer."""
+    from bpnn.reports import plots  # here, not at the top: the core's tests run without matplotlib
+
+    drawn, save = {}, plots.save
+
+    def keep(figure, path):
+        drawn[str(path).rsplit("/", 1)[-1]] = figure
+        return save(figure, path)
+
+    monkeypatch.setattr(plots, "save", keep)
+    return drawn
+
+
+@pytest.fixture
+def fonts(monkeypatch):
+    """The plots' font list made anew for the test, and restored after it."""
+    from bpnn.reports import plots
+
+    monkeypatch.setattr(plots, "chosen_fonts", [])
+    monkeypatch.setattr(plots, "missing_glyphs", {})
+    plots.sans_serif_fonts.cache_clear()
+    yield monkeypatch
+    plots.sans_serif_fonts.cache_clear()

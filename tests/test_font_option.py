@@ -17,16 +17,6 @@ pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 @pytest.fixture
-def fonts(monkeypatch):
-    """The plots' font list made anew for the test, and restored after it."""
-    monkeypatch.setattr(plots, "chosen_fonts", [])
-    monkeypatch.setattr(plots, "missing_glyphs", {})
-    plots.sans_serif_fonts.cache_clear()
-    yield monkeypatch
-    plots.sans_serif_fonts.cache_clear()
-
-
-@pytest.fixture
 def folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     pd.DataFrame({"x": range(30), "y": [(i * 7) % 11 + 0.5 for i in range(30)]}).to_csv("d.csv", index=False)

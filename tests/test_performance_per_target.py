@@ -8,23 +8,9 @@ import pytest
 
 from bpnn.cli import main
 from bpnn.files.modelfile import load, read
-from bpnn.reports import plots
 
 pytestmark = pytest.mark.usefixtures("one_blas_thread")
 EPS = np.finfo(np.float64).eps
-
-
-@pytest.fixture
-def figures(monkeypatch) -> dict:
-    """The matplotlib figures bpnn writes, by file name, as they were handed to the PNG writer."""
-    drawn, save = {}, plots.save
-
-    def keep(figure, path):
-        drawn[str(path).rsplit("/", 1)[-1]] = figure
-        return save(figure, path)
-
-    monkeypatch.setattr(plots, "save", keep)
-    return drawn
 
 
 @pytest.fixture

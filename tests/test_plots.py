@@ -141,16 +141,6 @@ def test_report_cells(value, text):
     assert cell(value) == text
 
 
-@pytest.fixture
-def fonts(monkeypatch):
-    """The plots' font list made anew for the test, and restored after it."""
-    monkeypatch.setattr(plots, "chosen_fonts", [])
-    monkeypatch.setattr(plots, "missing_glyphs", {})
-    plots.sans_serif_fonts.cache_clear()
-    yield monkeypatch
-    plots.sans_serif_fonts.cache_clear()
-
-
 def draw_chinese(folder) -> list:
     """A regression and a performance figure whose column name is Chinese; the warnings matplotlib gave."""
     import warnings

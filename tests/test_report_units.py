@@ -14,23 +14,9 @@ from sklearn import metrics as skm
 
 from bpnn.cli import main
 from bpnn.files.modelfile import load, read
-from bpnn.reports import plots
 
 EPS = np.finfo(np.float64).eps
 SPLITS = ("Training", "Validation", "Test")
-
-
-@pytest.fixture
-def figures(monkeypatch) -> dict:
-    """The matplotlib figures bpnn writes, by file name, as they were handed to the PNG writer."""
-    drawn, save = {}, plots.save
-
-    def keep(figure, path):
-        drawn[str(path).rsplit("/", 1)[-1]] = figure
-        return save(figure, path)
-
-    monkeypatch.setattr(plots, "save", keep)
-    return drawn
 
 
 def three_targets(n: int = 150) -> pd.DataFrame:

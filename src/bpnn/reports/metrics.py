@@ -14,7 +14,7 @@ a 0 reads as "as good as predicting the mean" beside any error; ``constant_targe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -114,21 +114,24 @@ def regression_metrics(y_true: Array, y_pred: Array) -> dict:
 def metric_notes(by_split: dict[str, dict], targets: Sequence[str] = ()) -> list[str]:
     """One note per split and target whose target was constant (R² and R undefined), then one per split and target
     whose MAPE left out rows with a target of 0."""
+    return [*_per_target_notes(by_split, targets, "constant_target", lambda name, split, _: (
+                f"R² and R{name}, {split}: undefined (shown as –), the target is the same in every row and both "
+                f"divide by its spread; MSE, RMSE and MAE measure the error")),
+            *_per_target_notes(by_split, targets, "mape_zero_rows", lambda name, split, count: (
+                f"MAPE (%){name}, {split}: left out the {count} row(s) whose target is 0 (a percentage of 0 is "
+                f"undefined)"))]
+
+
+def _per_target_notes(by_split: dict[str, dict], targets: Sequence[str], key: str,
+                      say: Callable[[str, str, object], str]) -> list[str]:
+    """``say(" of <target>", split, value)`` for each split and target whose ``key`` entry is set (one value, or a
+    list of one per target)."""
     notes = []
     for split, metrics in by_split.items():
-        constant = metrics.get("constant_target")
-        for j, flag in enumerate(constant if isinstance(constant, list) else [constant]):
-            if flag:
-                name = f" of {targets[j]}" if j < len(targets) else ""
-                notes.append(f"R² and R{name}, {split}: undefined (shown as –), the target is the same in every "
-                             f"row and both divide by its spread; MSE, RMSE and MAE measure the error")
-    for split, metrics in by_split.items():
-        zeros = metrics.get("mape_zero_rows")
-        for j, count in enumerate(zeros if isinstance(zeros, list) else [zeros]):
-            if count:
-                name = f" of {targets[j]}" if j < len(targets) else ""
-                notes.append(f"MAPE (%){name}, {split}: left out the {count} row(s) whose target is 0 (a percentage "
-                             f"of 0 is undefined)")
+        values = metrics.get(key)
+        for j, value in enumerate(values if isinstance(values, list) else [values]):
+            if value:
+                notes.append(say(f" of {targets[j]}" if j < len(targets) else "", split, value))
     return notes
 
 
