@@ -126,27 +126,26 @@ class BPEstimator(FittedAttributes, BaseEstimator):
         too few rows would be held out to choose E: then the one training uses every row, as with False)."""
         max_iter, early_stopping = self.max_iter, self.early_stopping
         held_out_rows = math.ceil(self.validation_fraction * _num_samples(X))
-        held_out = None
-        if held_out_rows >= MIN_REFIT_ROWS and (run.path is not None or run.resume is not None):
+        holds_out, held_out = held_out_rows >= MIN_REFIT_ROWS, None
+        if holds_out and (run.path is not None or run.resume is not None):
             raise ValueError('early_stopping="refit" trains twice (a held-out run chooses the epochs, then every row '
                              "trains), and a checkpoint holds one training: set early_stopping=True (stop on the "
                              "held-out rows) or False to fit with checkpoint or resume")
         try:
-            if held_out_rows >= MIN_REFIT_ROWS:
+            if holds_out:
                 self.early_stopping = True
                 self._fit(X, y, sample_weight, None, incremental=False, classes=classes)
                 held_out = self.history_
                 self.max_iter = held_out.epochs if held_out.best_epoch is None else held_out.best_epoch + 1
             self.early_stopping = False
             with warnings.catch_warnings():
-                if held_out is not None:  # stopping at max_iter is the point of this run, not a failure
+                if holds_out:  # stopping at max_iter is the point of this run, not a failure
                     warnings.simplefilter("ignore", ConvergenceWarning)
-                self._fit(X, y, sample_weight, None, incremental=False, classes=classes,
-                          run=run if held_out is None else None)
+                self._fit(X, y, sample_weight, None, incremental=False, classes=classes, run=None if holds_out else run)
         finally:
             self.max_iter, self.early_stopping = max_iter, early_stopping
         self.validation_history_ = held_out
-        if held_out is None:
+        if not holds_out:
             self.history_.message = (f"{self.history_.message}; " if self.history_.message else "") + (
                 f'early_stopping="refit" held out no rows: validation_fraction={self.validation_fraction:g} of '
                 f"{_num_samples(X)} rows is {held_out_rows}, fewer than the {MIN_REFIT_ROWS} that choose an epoch count")
@@ -249,8 +248,7 @@ class partial_fit_method:  # noqa: N801 - used as a decorator, like available_if
         if not trials.partial_fit_available(est):
             raise AttributeError(f"This {type(est).__name__!r} has no attribute 'partial_fit' (solver={est.solver!r}"
                                  f"{', n_init or ensemble' if solver_name(est.solver) in solving.OPTIMIZERS else ''})")
-        if est.early_stopping is True or (est.early_stopping is not False and not isinstance(est.early_stopping, str)
-                                          and bool(est.early_stopping)):  # "refit" only shapes fit
+        if est.early_stopping and not isinstance(est.early_stopping, str):  # "refit" only shapes fit
             raise PartialFitRefused("partial_fit does not support early_stopping=True: it trains on each batch as "
                                     "given, without a validation split. Set early_stopping=False to train "
                                     "incrementally")
