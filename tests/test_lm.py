@@ -111,8 +111,10 @@ def gradient_floor(H, cost_error):
     """The smallest gradient a solver that takes a step only when the computed cost drops can be relied on to
     reach. From a point with gradient g, even the Newton step lowers J by only ½gᵀH⁻¹g >= ‖g‖²/(2λ_max); the
     drop is seen only while it exceeds the error of the two costs compared (2·cost_error), so below
-    ‖g‖ = √(4·λ_max·cost_error) whether a step is taken is decided by rounding."""
-    return float(np.sqrt(4 * curvatures(H)[1] * cost_error))
+    ‖g‖ = √(4·λ_max·cost_error) whether a step is taken is decided by rounding. (Only λ_max: the floor holds
+    whether or not the minimum is isolated, e.g. along a softmax's common bias shift, whose computed curvature is
+    rounding noise of either sign.)"""
+    return float(np.sqrt(4 * np.linalg.eigvalsh(H)[-1] * cost_error))
 
 
 def distance_to_minimum(H, *gradient_norms, invariant=0):

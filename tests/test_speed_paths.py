@@ -152,7 +152,10 @@ def reference_training(net, X, Y, loss, optimizer, epochs, batch_size, seed, alp
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
 @pytest.mark.parametrize("optimizer", ["gd", "adam"])
-def test_train_matches_the_plain_loop(optimizer, weighted):
+def test_train_matches_the_plain_loop(optimizer, weighted, monkeypatch):
+    from bpnn.core import training
+
+    monkeypatch.setattr(training, "SMALL_DATA_BYTES", 0)  # bias added after the product, as the plain loop does
     rng = np.random.default_rng(4)
     X, labels = rng.standard_normal((53, 5)), rng.integers(0, 3, 53)  # 53 rows: a short last batch
     Y = np.eye(3)[labels]
@@ -167,6 +170,64 @@ def test_train_matches_the_plain_loop(optimizer, weighted):
     # the same 4 batch costs (bit-equal weights, above), each within the cost's rounding of the plain loop's
     # (≈ (16·3 terms)·ε relative) and summed, scaled and penalised in another order: ≲ 4 × 50 ε ≈ 5e-14 relative
     assert history.loss[-1] == pytest.approx(losses[-1] / total + penalty, rel=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("loss,output", [("categorical_cross_entropy", "softmax"), ("squared_error", "identity")])
+def test_bias_inside_the_first_product_is_the_plain_step_within_its_rounding(dtype, loss, output):
+    """Workspace(ones_column=True) takes batches as [X 1]: Z[1] = [X 1] [W[1]; b[1]] and [dW[1]; db[1]] = [X 1]ᵀ dZ[1].
+    Against the plain step: the same products but for where b[1] and db[1] are summed, so Z[1] within the rounding
+    of a sum of n_0 + 2 terms of size |X| |W[1]| + |b[1]|, and from the same forward pass every gradient but
+    layer 1's bit-identical, layer 1's within the rounding of a sum of m + 1 terms of size |[X 1]|ᵀ |dZ[1]|."""
+    rng = np.random.default_rng(21)
+    eps = np.finfo(dtype).eps
+    net = network("tanh", output, loss, seed=3, dtype=dtype)
+    X, Y = rng.standard_normal((7, 5)).astype(dtype), targets(rng, loss, 7, 3).astype(dtype)
+    plain, folded = Workspace(net, 7, get_loss(loss)), Workspace(net, 7, get_loss(loss), ones_column=True)
+    folded.X[...] = np.concatenate([X, np.ones((7, 1), dtype)], axis=1)
+    plain.loss_and_grad(X, Y, 1 / 7, 0.01)
+    folded.loss_and_grad(folded.X, Y, 1 / 7, 0.01)
+    size = np.abs(X) @ np.abs(net.weights[0]) + np.abs(net.biases[0])
+    assert np.all(np.abs(folded.cache.Z[1] - plain.cache.Z[1]) <= (5 + 2) * eps * size)
+    # the backward pass from the plain forward pass, the layer-1 product taking [X 1]
+    cache = net.forward(X)
+    cache.input_with_ones = folded.X
+    net._backward_into(cache, Y, 1 / 7, 0.01, folded)
+    reference = net.backward(net.forward(X), Y, loss, alpha=0.07)  # α/S = 0.01
+    first = net.n_params - sum((n_in + 1) * n_out for n_in, n_out in net.shapes[1:])
+    np.testing.assert_array_equal(folded.grad[first:], reference[first:])
+    dZ1 = plain.delta[1]  # dZ[1] of the plain step, from the same forward pass
+    size = np.abs(folded.X).T @ np.abs(dZ1) + 0.01 * np.abs(net.weights_with_biases[0])
+    assert np.all(np.abs(folded.dWb[0] - net.stacked(reference)[0]) <= (7 + 2) * eps * size + np.finfo(dtype).tiny)
+
+
+def test_small_gathered_data_train_with_the_bias_inside_the_product_and_large_without(monkeypatch):
+    from bpnn.core import network as network_module
+    from bpnn.core import training
+
+    seen = []
+    original = network_module.Workspace.__init__
+
+    def spy(self, *args, ones_column=False, **options):
+        seen.append(ones_column)
+        original(self, *args, ones_column=ones_column, **options)
+
+    monkeypatch.setattr(network_module.Workspace, "__init__", spy)
+    rng = np.random.default_rng(22)
+    X, Y = rng.standard_normal((60, 5)), rng.standard_normal((60, 3))
+    results = []
+    for limit in (training.SMALL_DATA_BYTES, 60 * 9 * 8 - 1):  # 60 rows of [X 1] and Y: 60·9·8 bytes
+        monkeypatch.setattr(training, "SMALL_DATA_BYTES", limit)
+        net = network("tanh", "identity", "squared_error", seed=4)
+        train(net, X, Y, "mse", make_optimizer("gd", learning_rate=0.05), epochs=3, batch_size=16,
+              rng=np.random.default_rng(5))
+        results.append(net.params.copy())
+    train(network("tanh", "identity", "squared_error"), X, Y, "mse", make_optimizer("gd"), epochs=1, batch_size=16,
+          shuffle=False)  # batches in order are views of X: no copy
+    assert seen == [True, False, False]
+    # the same training up to where b[1] is summed: each of the 12 steps differs by a few ε in its gradient (above),
+    # times the learning rate 0.05: far below 1e-12 in all
+    np.testing.assert_allclose(results[0], results[1], rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -241,7 +302,7 @@ def test_import_bpnn_loads_no_threadpoolctl():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("scale", [1.0, 30.0, 1000.0])
+@pytest.mark.parametrize("scale", [1.0, 30.0, 1000.0])  # 1000: rows reach past e^709 above their mean
 def test_categorical_cross_entropy_against_scipy_log_softmax(scale):
     from scipy.special import log_softmax
 
@@ -259,9 +320,36 @@ def test_categorical_cross_entropy_against_scipy_log_softmax(scale):
     assert np.all(np.abs(got - expected) <= bound)
     a, scratch, w = np.empty_like(z), np.empty_like(z), rng.uniform(0.1, 1.0, (20, 1))
     weighted = float(w[:, 0] @ expected)  # plus the weighted sum's own rounding, 20·ε of Σ|w L|
-    assert softmax_cross_entropy(z, y, w, a, scratch) == pytest.approx(weighted, rel=0,
+    with np.errstate(over="ignore", invalid="ignore"):  # as the training loop runs it
+        fused = softmax_cross_entropy(z, y, w, a, scratch)
+    assert fused == pytest.approx(weighted, rel=0,
                                                                        abs=w[:, 0] @ bound + 2 * 20 * EPS * abs(weighted))
     np.testing.assert_array_equal(a, softmax.f(z))  # the fused pass computes the very same softmax
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_cross_entropy_falls_back_to_the_row_maxima_where_the_mean_shift_overflows(dtype):
+    """A row reaching more than log(largest float) above its mean (709 in float64, 88 in float32) overflows e^(z - mean);
+    the fused pass then shifts by the row maxima, so the loss and the softmax stay finite and right."""
+    from scipy.special import log_softmax, softmax
+
+    from bpnn.core.losses import softmax_cross_entropy
+
+    limit = np.log(np.finfo(dtype).max)
+    z = np.array([[0.0, 0.0, 0.0, 2.0 * limit], [1.0, 2.0, 3.0, 4.0]], dtype=dtype)  # row 0: mean limit/2, max 2 limit
+    with np.errstate(over="raise"):
+        with pytest.raises(FloatingPointError):
+            np.exp(z[0] - z[0].mean())  # the mean shift does overflow here
+    y = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]], dtype=dtype)
+    a, scratch = np.empty_like(z), np.empty_like(z)
+    with np.errstate(over="ignore", invalid="ignore"):  # as the training loop runs it
+        loss = softmax_cross_entropy(z, y, 0.5, a, scratch)
+    wide = z.astype(np.float64)
+    expected = -0.5 * float((y * log_softmax(wide, axis=1)).sum())
+    eps = np.finfo(dtype).eps
+    assert np.isfinite(loss) and abs(loss - expected) <= 8 * 6 * eps * (2 * limit + 1)
+    np.testing.assert_allclose(a, softmax(wide, axis=1), rtol=8 * eps * (2 * limit + 6), atol=np.finfo(dtype).tiny)
+    np.testing.assert_array_equal(a, ACTIVATIONS["softmax"].f(z))  # the activation falls back alike (and warns not)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -294,9 +382,24 @@ def test_softmax_against_scipy(dtype):
     z = (np.random.default_rng(5).standard_normal((50, 10)) * 20).astype(dtype)
     got = ACTIVATIONS["softmax"].f(z)
     expected = scipy_softmax(z.astype(np.float64), axis=1)
-    # s = z - max rounds once, by up to ε/2 |s|, which e^s turns into a relative error of ε/2 |s|; exp adds ~1 ulp, the
-    # row sum of K = 10 terms at most K - 1 roundings and the division one: each entry within (K + 3 + |s|/2) ε relative
+    # s = z - c (c the row mean; any shift cancels in the quotient) rounds once, by up to ε/2 |s|, which e^s turns into
+    # a relative error of ε/2 |s|, in the entry and in the row sum's largest terms alike; exp adds ~1 ulp, the row sum
+    # of K = 10 terms at most K - 1 roundings and the division one: each entry within (K + 3 + (|s| + max|s|)/2) ε
     eps = np.finfo(dtype).eps
-    shifted = z.astype(np.float64) - z.max(axis=1, keepdims=True)
-    bound = (10 + 3 + np.abs(shifted) / 2) * eps * expected + np.finfo(dtype).tiny
+    shifted = np.abs(z.astype(np.float64) - z.astype(np.float64).mean(axis=1, keepdims=True))
+    bound = (10 + 3 + (shifted + shifted.max(axis=1, keepdims=True)) / 2) * eps * expected + np.finfo(dtype).tiny
     assert np.all(np.abs(got - expected) <= bound), np.max(np.abs(got - expected) / bound)
+
+
+def test_every_view_lives_in_params_after_init_pickle_copy_and_attach():
+    """weights, biases and [W; b] are views of params, which the training loop writes through: a copy that kept
+    an old view would train one vector and read another (the Dask workers' network_at once did)."""
+    from bpnn.distributed.partitions import network_at
+
+    net = network("tanh", "softmax", "cce", seed=2)
+    copies = [net, pickle.loads(pickle.dumps(net)), network_at(net, net.params + 1.0)]
+    for other in copies:
+        views = [*other.weights, *other.biases, *other.weights_with_biases]
+        assert all(np.shares_memory(view, other.params) for view in views)
+        assert not any(np.shares_memory(view, net.params) for view in views) or other is net
+        np.testing.assert_array_equal(other.weights_with_biases[0], np.vstack([other.weights[0], other.biases[0]]))

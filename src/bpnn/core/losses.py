@@ -13,12 +13,13 @@ the delta is dL/da ⊙ g'(z).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from bpnn.core.activations import Activation, row_sums, softplus
+from bpnn.core.activations import Activation, row_maxima, row_means, shifted_exp, softplus
 
 Array = np.ndarray
 
@@ -140,16 +141,26 @@ def per_sample_loss(loss: Loss, output: Activation, y: Array, z: Array, a: Array
 
 def softmax_cross_entropy(z: Array, y: Array, w: Array | float, a: Array, shifted: Array) -> float:
     """The softmax / cross-entropy output of a training step in one pass: A = softmax(Z) written into ``a``,
-    and Σ_i w_i L_i returned (``w`` the scalar 1/m or a column of weights). The loss reuses the row maxima
+    and Σ_i w_i L_i returned (``w`` the scalar 1/m or a column of weights). The loss reuses the row shifts
     and sums of the softmax, which ``softmax`` followed by ``per_sample_loss`` compute twice. ``shifted``
     (z's shape) is scratch. Plain formulas: A = softmax(Z); L_i = Σ_k y_ik (lse_i - z_ik), lse_i = log Σ_k e^z_ik.
+
+    Rows are shifted by their means, as :func:`~bpnn.core.activations.softmax` does, so A is the very same;
+    where that overflows (see :func:`~bpnn.core.activations.shifted_exp`) the loss comes out infinite or NaN,
+    and the step is redone with the row maxima. The training loop calls it under ``np.errstate(over="ignore",
+    invalid="ignore")``; elsewhere that overflow also shows as a RuntimeWarning.
     """
-    # (ufunc methods and BLAS products rather than z.max()/a.sum(): fewer calls, each cheaper, on a step's short rows)
-    np.subtract(z, np.maximum.reduce(z, axis=1, keepdims=True), out=shifted)  # z - max_k z: e^z never overflows
-    np.exp(shifted, out=a)
-    sums = row_sums(a)  # S_i = Σ_k e^(z_ik - max z_i)
-    a /= sums  # A = softmax(Z), as activations.softmax computes it
-    log_sums = np.log(sums, out=sums)  # lse_i - max z_i = log S_i
+    data_term = _softmax_cross_entropy(z, y, w, a, shifted, row_means(z))
+    if math.isfinite(data_term):
+        return data_term
+    return _softmax_cross_entropy(z, y, w, a, shifted, row_maxima(z))
+
+
+def _softmax_cross_entropy(z: Array, y: Array, w: Array | float, a: Array, shifted: Array, center: Array) -> float:
+    """:func:`softmax_cross_entropy` with the rows shifted by ``center``, an (m, 1) column."""
+    sums = shifted_exp(z, center, shifted, a)  # S_i = Σ_k e^(z_ik - c_i)
+    a /= sums  # A = softmax(Z)
+    log_sums = np.log(sums, out=sums)  # lse_i - c_i = log S_i
     per_unit = np.subtract(log_sums, shifted, out=shifted)  # lse_i - z_ik
     if isinstance(w, float):
         return float(np.vdot(per_unit, y)) * w  # Σ_i w L_i = w Σ_ik y_ik (lse_i - z_ik)

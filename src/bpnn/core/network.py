@@ -40,10 +40,13 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 @dataclass
 class Cache:
-    """Forward-pass values by layer number: ``Z[0]`` is None, ``A[0]`` is the input."""
+    """Forward-pass values by layer number: ``Z[0]`` is None, ``A[0]`` is the input. ``input_with_ones``, when
+    set, is ``[A[0] 1]``, the input with a column of ones appended: layer 1's product then adds b[1] and its
+    gradient yields db[1] (see :class:`Workspace`)."""
 
     Z: list
     A: list
+    input_with_ones: Array | None = None
 
 
 def float_dtype(dtype: object) -> np.dtype:
@@ -82,8 +85,7 @@ class Network:
         self.dtype = float_dtype(dtype)
         self.shapes = [(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
         self.n_params = sum(n_in * n_out + n_out for n_in, n_out in self.shapes)
-        self.params = np.zeros(self.n_params, dtype=self.dtype)
-        self.weights, self.biases = self.split(self.params)
+        self.attach(np.zeros(self.n_params, dtype=self.dtype))
         self.initialize(init, random_state)
 
     @property
@@ -100,6 +102,22 @@ class Network:
             biases.append(flat[start:start + n_out])
             start += n_out
         return weights, biases
+
+    def attach(self, params: Array) -> None:
+        """Make the flat vector ``params`` (not a copy) this network's parameters, with the views ``weights``,
+        ``biases`` and ``weights_with_biases`` built on it; the one way to give a network a new vector."""
+        self.params = params
+        self.weights, self.biases = self.split(params)
+        self.weights_with_biases = self.stacked(params)
+
+    def stacked(self, flat: Array) -> list[Array]:
+        """Views of a flat vector as the list [[W[1]; b[1]], …]: each layer's weights with its biases as one more
+        row, ``(n_{l-1} + 1, n_l)``, since b[l] follows W[l] in the layout. [A 1] [W; b] = A W + b."""
+        views, start = [], 0
+        for n_in, n_out in self.shapes:
+            views.append(flat[start:start + (n_in + 1) * n_out].reshape(n_in + 1, n_out))
+            start += (n_in + 1) * n_out
+        return views
 
     def initialize(self, init: str = "auto", random_state: int | np.random.Generator | None = None) -> None:
         rng = np.random.default_rng(random_state)
@@ -119,14 +137,14 @@ class Network:
         self.params[...] = flat
 
     def __getstate__(self) -> dict:
-        # pickle and deepcopy would store weights/biases as independent arrays, cutting them off from params
+        # pickle and deepcopy would store the views as independent arrays, cutting them off from params
         state = self.__dict__.copy()
-        del state["weights"], state["biases"]
+        del state["weights"], state["biases"], state["weights_with_biases"]
         return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self.weights, self.biases = self.split(self.params)
+        self.attach(self.params)
 
     def weight_mask(self) -> Array:
         """1 where the flat vector holds a weight, 0 where it holds a bias (the L2 penalty's mask)."""
@@ -151,8 +169,11 @@ class Network:
         ``activate_output`` it stops at Z[L] (the caller computes A[L] together with the loss)."""
         Z, A, L = cache.Z, cache.A, self.n_layers
         for l, (W, b, g) in enumerate(zip(self.weights, self.biases, self.activations), start=1):
-            np.matmul(A[l - 1], W, out=Z[l])  # Z[l] = A[l-1] W[l] + b[l]
-            Z[l] += b
+            if l == 1 and cache.input_with_ones is not None:  # the bias inside the product: one call fewer
+                np.dot(cache.input_with_ones, self.weights_with_biases[0], out=Z[1])  # Z[1] = [A[0] 1] [W[1]; b[1]]
+            else:
+                np.dot(A[l - 1], W, out=Z[l])  # Z[l] = A[l-1] W[l] + b[l]
+                Z[l] += b
             if l < L or activate_output:
                 g.f(Z[l], out=A[l])  # A[l] = g_l(Z[l])
         return cache
@@ -202,12 +223,15 @@ class Network:
         dZ *= w  # the 1/m (or w_i) of the mean, applied once here so every dW, db below carries it
         ones = _ones(dZ.shape[0], dZ.dtype)
         for l in range(L, 0, -1):
-            np.matmul(A[l - 1].T, dZ, out=dWs[l - 1])  # dW[l] = 1/m A[l-1]ᵀ dZ[l]   (8-14, 8-18)
-            np.matmul(ones, dZ, out=dbs[l - 1])  # db[l] = 1/m Σ_i dZ[l] = 1ᵀ dZ[l]  (8-15, 8-19)
+            if l == 1 and cache.input_with_ones is not None:  # dW[1] and db[1] in one product
+                np.dot(cache.input_with_ones.T, dZ, out=work.dWb[0])  # [dW[1]; db[1]] = [A[0] 1]ᵀ dZ[1]
+            else:
+                np.dot(A[l - 1].T, dZ, out=dWs[l - 1])  # dW[l] = 1/m A[l-1]ᵀ dZ[l]   (8-14, 8-18)
+                np.dot(ones, dZ, out=dbs[l - 1])  # db[l] = 1/m Σ_i dZ[l] = 1ᵀ dZ[l]  (8-15, 8-19)
             if l2:
                 dWs[l - 1] += l2 * self.weights[l - 1]  # + α/S W[l], from the L2 penalty
             if l > 1:
-                dZ = np.matmul(dZ, self.weights[l - 1].T, out=delta[l - 1])  # dA[l-1] = dZ[l] W[l]ᵀ   (8-16)
+                dZ = np.dot(dZ, self.weights[l - 1].T, out=delta[l - 1])  # dA[l-1] = dZ[l] W[l]ᵀ   (8-16)
                 g = self.activations[l - 2]
                 dZ *= g.df(Z[l - 1], A[l - 1], out=derivative[l - 1])  # dZ[l-1] = dA[l-1] ⊙ g'(Z[l-1])  (8-17)
 
@@ -236,19 +260,26 @@ class Workspace:
     then) and ``grad`` (given, or its own) the flat gradient, with ``dW``/``db`` as views.
     :meth:`first_rows` serves a smaller last batch from the same memory. ``Network.backward`` builds one
     without a forward pass per call, for fresh backward buffers.
+
+    With ``ones_column`` the batches come as ``[X 1]``, the inputs with a column of ones appended, and ``X`` is
+    that wide: layer 1 then adds its bias inside the product, Z[1] = [X 1] [W[1]; b[1]], and gets db[1] with
+    dW[1] from one product, [X 1]ᵀ dZ[1]. That saves a broadcast pass and a product per step (the training loop
+    uses it for small data, which it copies once with the ones; docs/bench.md has the measurements).
     """
 
     def __init__(self, network: Network, m: int, loss: Loss, *, inputs: bool = True, targets: bool = True,
-                 forward: bool = True, grad: Array | None = None) -> None:
+                 forward: bool = True, grad: Array | None = None, ones_column: bool = False) -> None:
         check_pairing(loss, network.activations[-1])
         self.network, self.loss, self.m, L = network, loss, m, network.n_layers
-        self.X = np.empty((m, network.layer_sizes[0]), dtype=network.dtype) if inputs else None
+        self.ones_column = ones_column
+        self.X = np.empty((m, network.layer_sizes[0] + ones_column), dtype=network.dtype) if inputs else None
         self.Y = np.empty((m, network.layer_sizes[-1]), dtype=network.dtype) if targets else None
         self.cache = Cache(network._layer_buffers(m, L), network._layer_buffers(m, L)) if forward else None
         self.delta = network._layer_buffers(m, L)
         self.derivative = self.cache.Z if forward else network._layer_buffers(m, L - 1)
         self.grad = np.empty(network.n_params, dtype=network.dtype) if grad is None else grad
         self.dW, self.db = network.split(self.grad)
+        self.dWb = network.stacked(self.grad)
         self.softmax_cross_entropy = network.activations[-1].name == "softmax" and loss.name == "categorical_cross_entropy"
 
     def first_rows(self, m: int) -> Workspace:
@@ -265,7 +296,10 @@ class Workspace:
     def loss_and_grad(self, X: Array, Y: Array, w: Array | float, l2: float) -> float:
         """Σ_i w_i L_i on the batch (X, Y) (the data term); dJ/dθ, with the L2 term α/S W, lands in ``grad``."""
         network, cache, L = self.network, self.cache, self.network.n_layers
-        cache.A[0] = X
+        if self.ones_column:
+            cache.input_with_ones, cache.A[0] = X, X[:, :-1]
+        else:
+            cache.A[0] = X
         if self.softmax_cross_entropy:  # output and loss in one pass; delta[L] is free until the backward pass
             network._forward_into(cache, activate_output=False)
             data_term = softmax_cross_entropy(cache.Z[L], Y, w, cache.A[L], self.delta[L])

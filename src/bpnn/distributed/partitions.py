@@ -187,8 +187,7 @@ def network_at(template: Network, params: Array) -> Network:
     """A private copy of ``template`` holding its own copy of ``params`` (tasks never change their inputs):
     the architecture is shared, and the weight and bias views are rebuilt on the new vector."""
     network = copy.copy(template)
-    network.params = np.array(params, dtype=template.dtype)
-    network.weights, network.biases = network.split(network.params)
+    network.attach(np.array(params, dtype=template.dtype))
     return network
 
 
