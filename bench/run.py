@@ -48,6 +48,8 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from step_costs import markdown as step_costs_markdown
+from step_costs import measure as measure_step_costs
 from workloads import (
     FRAMEWORKS,
     QUICK,
@@ -133,6 +135,36 @@ def time_workload(name: str, dtype: str, frameworks: list, repeats: int, quick: 
         print(f"{name} {dtype:7s} {optimizer:4s}  {line}   {ratios}   GEMM share {entry['gemm_share']['bpnn']:.0%}  "
               f"loss {' / '.join(f'{v:.4f}' for v in entry['final_loss'].values())}", flush=True)
     return results
+
+
+def numpy_adam_study(names: list, quick: bool, repeats: int) -> dict:
+    """bpnn's Adam with its update in NumPy (the optional accelerator set aside, as where Numba is not installed or
+    not loaded) against scikit-learn's, per workload and dtype: rounds alternate the two, the ratio is the median of
+    the rounds' ratios."""
+    from bpnn.core import kernels
+
+    study = {}
+    saved = kernels.MIN_PARAMS, kernels.loaded
+    kernels.MIN_PARAMS, kernels.loaded = 2 ** 62, False
+    try:
+        for name in names:
+            work, epochs, rows = settings(name, quick)
+            for dtype in DTYPES:
+                X, y = load(name, np.dtype(dtype), rows)
+                init = initial_params(work, X.dtype)
+                times = {"bpnn": [], "sklearn": []}
+                for rep in range(repeats):
+                    for fw in (("bpnn", "sklearn") if rep % 2 == 0 else ("sklearn", "bpnn")):
+                        gc.collect()
+                        times[fw].append(FRAMEWORKS[fw](work, X, y, "adam", epochs, init)[0] / epochs)
+                ratio = statistics.median(b / s for b, s in zip(times["bpnn"], times["sklearn"]))
+                study.setdefault(name, {})[dtype] = {"per_epoch_s": {k: statistics.median(v) for k, v in times.items()},
+                                                     "ratio": ratio}
+                print(f"{name} {dtype} adam, update in NumPy: bpnn {1e3 * statistics.median(times['bpnn']):.3f} ms, "
+                      f"sklearn {1e3 * statistics.median(times['sklearn']):.3f} ms, x{ratio:.2f}", flush=True)
+    finally:
+        kernels.MIN_PARAMS, kernels.loaded = saved
+    return study
 
 
 def thread_study(names: list, quick: bool, repeats: int) -> dict:
@@ -387,7 +419,7 @@ def environment(threads: int) -> dict:
         import torch
         info["torch"] = torch.__version__
     from bpnn.core import kernels
-    if kernels.compiled("adam") is not None:  # bpnn's optional accelerator (bpnn[fast]) is installed
+    if kernels.load():  # bpnn's optional accelerator (bpnn[fast]), loaded before timing as the peers' imports are
         import numba
         info["numba"] = numba.__version__
     return info
@@ -435,7 +467,8 @@ def check_targets(timing: dict, memory: dict, imports: dict | None, commands: di
 
 def _accelerator_text(env: dict) -> str:
     if "numba" in env:
-        return f"Numba {env['numba']} (bpnn[fast]: Adam's update compiled from 2^17 parameters, i.e. W4 and W5)"
+        return (f"Numba {env['numba']} (bpnn[fast]: its compiled Adam update loaded before timing, as the peers' "
+                f"imports are, so every Adam update runs compiled; Adam in NumPy below)")
     return "no Numba (bpnn[fast] absent: Adam's update in NumPy)"
 
 
@@ -484,6 +517,23 @@ def markdown(report: dict) -> str:
     adam = _adam_lines(timing)
     if adam:
         lines += ["## Adam against SGD on W4", ""] + adam + [""]
+    if report.get("numpy_adam"):
+        lines += ["## Adam in NumPy (bpnn's accelerator set aside)", "",
+                  "bpnn's Adam with its update in NumPy, as where Numba is not installed, or not loaded: a process loads "
+                  "it itself only for networks of 2^17 parameters or more, since loading costs about half a second "
+                  "(`bpnn.core.kernels.load()` loads it for every size). Rounds alternate bpnn and scikit-learn.", "",
+                  "| workload | dtype | bpnn ms/epoch | sklearn ms/epoch | bpnn/sklearn |", "|---|---|---|---|---|"]
+        for name, by_dtype in report["numpy_adam"].items():
+            for dtype, row in by_dtype.items():
+                lines.append(f"| {name} | {dtype} | {1e3 * row['per_epoch_s']['bpnn']:.3f} | "
+                             f"{1e3 * row['per_epoch_s']['sklearn']:.3f} | {row['ratio']:.2f} |")
+        lines.append("")
+    if report.get("step_costs"):
+        lines += ["## A small network's step, formulation by formulation (W3's shapes, 1 BLAS thread)", "",
+                  "`python bench/step_costs.py`: each part of a step timed alone, the best of 60 blocks of 200 calls; "
+                  "the training loop uses the formulation marked used, the others measured no faster (or not enough "
+                  "to pay for what they cost elsewhere: the flat L2 term needs a parameter-sized buffer, and W4's "
+                  "memory target is tight).", ""] + step_costs_markdown(report["step_costs"]) + [""]
     if report.get("threads_study"):
         lines += ["## BLAS threads (bpnn, float64, SGD)", "", "| workload | 1 thread ms/epoch | 2 threads ms/epoch | 2 / 1 |",
                   "|---|---|---|---|"]
@@ -608,13 +658,19 @@ def main() -> None:
             rounds = repeats or (5 if name in ("W1", "W2", "W3") else 3)
             timing[name] = {dtype: time_workload(name, dtype, frameworks, rounds, args.quick) for dtype in DTYPES}
     # --quick measures threads and memory only where a target or the thread default depends on them
+    numpy_adam = {}
+    if "numba" in env:
+        with threadpool_limits(limits=args.threads, user_api="blas"):
+            numpy_adam = numpy_adam_study([n for n in names if n in ("W1", "W2", "W3")], args.quick, repeats or 5)
+    step_costs = {} if args.quick or "W3" not in names else measure_step_costs()
     study = {} if args.no_threads_study else thread_study([n for n in names if not args.quick or n in ("W3", "W4")],
                                                           args.quick, repeats or 3)
     memory = {} if args.no_memory else measure_memory([n for n in names if not args.quick or n == "W4"], frameworks,
                                                       args.quick, args.threads)
     env["load_average_end"] = os.getloadavg()
     report = {"environment": env, "quick": args.quick, "frameworks": frameworks, "timing": timing, "memory": memory,
-              "threads_study": study, "imports": imports, "commands": commands}
+              "threads_study": study, "imports": imports, "commands": commands, "numpy_adam": numpy_adam,
+              "step_costs": step_costs}
     report["targets"] = check_targets(timing, memory, imports, report.get("commands"))
     text = markdown(report)
     print()

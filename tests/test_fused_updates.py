@@ -36,6 +36,7 @@ PATHS = ["numpy", pytest.param("compiled", marks=needs_numba)]
 def path(request, monkeypatch) -> str:
     """Run the updates in the NumPy form or in the compiled loops of bpnn.core.kernels, whatever the size."""
     monkeypatch.setattr(kernels, "MIN_PARAMS", 0 if request.param == "compiled" else 2 ** 62)
+    monkeypatch.setattr(kernels, "loaded", False)  # loaded: every size would take the compiled loop
     return request.param
 
 
@@ -202,6 +203,7 @@ def test_the_compiled_update_is_bit_identical_to_the_numpy_form(rule, dtype, mon
     runs = []
     for min_params in (2 ** 62, 0):  # the NumPy form, then the compiled loop
         monkeypatch.setattr(kernels, "MIN_PARAMS", min_params)
+        monkeypatch.setattr(kernels, "loaded", False)
         params, optimizer = start(np.dtype(dtype), n=1031), rule(learning_rate=0.01)
         with np.errstate(all="ignore"):
             for g in grads:
@@ -217,6 +219,7 @@ def test_the_compiled_update_is_bit_identical_to_the_numpy_form(rule, dtype, mon
 
 def test_the_compiled_update_is_chosen_by_size_and_layout_only(monkeypatch):
     monkeypatch.setattr(kernels, "MIN_PARAMS", 100)
+    monkeypatch.setattr(kernels, "loaded", False)
     small, large = np.zeros(99), np.zeros(100)
     assert kernels.for_params("adam", small, small) is None  # below MIN_PARAMS: the NumPy form
     assert kernels.for_params("adam", large, large[::-1]) is None  # not contiguous
@@ -240,6 +243,26 @@ def test_small_networks_never_load_numba():
 
 
 @needs_numba
+def test_once_loaded_the_compiled_loops_serve_small_networks_too_with_the_same_weights():
+    """After kernels.load() (or a large fit) the half second is paid: every size takes the compiled loop, and since
+    it is bit-identical to the NumPy form, which path ran never shows in the weights."""
+    script = ("import sys, numpy as np\n"
+              "from bpnn.core import Network, kernels, make_optimizer, train\n"
+              "X = np.random.default_rng(0).standard_normal((64, 8)); Y = X[:, :2] > 0\n"
+              "def fit(name):\n"
+              "    net = Network([8, 16, 2], random_state=1)\n"
+              "    train(net, X, Y, 'bce', make_optimizer(name), epochs=3, batch_size=16, rng=2)\n"
+              "    return net.params\n"
+              "before = [fit(name) for name in ('adam', 'rmsprop')]\n"
+              "small = np.zeros(10)\n"
+              "print('numba' in sys.modules, kernels.for_params('adam', small, small) is None)\n"
+              "print(kernels.load(), kernels.for_params('adam', small, small) is None)\n"
+              "print(all(np.array_equal(a, b) for a, b in zip(before, [fit(name) for name in ('adam', 'rmsprop')])))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.split("\n")[:3] == ["False True", "True False", "True"]
+
+
+@needs_numba
 @pytest.mark.parametrize("optimizer", ["adam", "rmsprop"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_training_with_the_compiled_update_equals_training_with_the_numpy_form(optimizer, dtype, monkeypatch):
@@ -253,6 +276,7 @@ def test_training_with_the_compiled_update_equals_training_with_the_numpy_form(o
     runs = []
     for min_params in (2 ** 62, 0):
         monkeypatch.setattr(kernels, "MIN_PARAMS", min_params)
+        monkeypatch.setattr(kernels, "loaded", False)
         net = Network([7, 12, 4], "relu", "softmax", dtype=dtype, random_state=2)
         history = train(net, X, Y, "categorical_cross_entropy", make_optimizer(optimizer, learning_rate=0.02),
                         epochs=6, batch_size=32, alpha=1e-3, rng=np.random.default_rng(4))

@@ -1,8 +1,9 @@
 """Compiled optimizer updates: Adam's and RMSprop's rules as one loop over the parameters, with Numba.
 
-An optional accelerator (``pip install bpnn[fast]``): used when Numba is installed and the parameter vector
-has at least ``MIN_PARAMS`` entries, never required. Without it (or for smaller networks) the optimizers run
-their NumPy form in :mod:`bpnn.core.optimizers`.
+An optional accelerator (``pip install bpnn[fast]``), never required: used when Numba is installed and either
+the parameter vector has at least ``MIN_PARAMS`` entries, or the compiled loops are loaded in this process
+already (by an earlier large fit, or by :func:`load`), since from then on using them costs nothing. Otherwise
+the optimizers run their NumPy form in :mod:`bpnn.core.optimizers`.
 
 Why: the NumPy form of Adam is 12 whole-vector operations, each a pass over memory and one a ``sqrt`` that
 alone costs about four passes in float64; the loop reads g, m, v and θ once and writes m, v and θ once, so
@@ -15,7 +16,9 @@ NumPy form's: which path runs never changes a trained network (tests/test_fused_
 
 Cost: importing Numba and loading the compiled loops (cached in ``__pycache__`` after the first
 compilation) takes about half a second once per process, which is why small networks, whose NumPy update
-takes microseconds, never load it.
+takes microseconds, do not load it themselves: on W3 (9,610 parameters) the loop saves about 25 us of 34 per
+update in float64, so a fit would need some 20,000 steps to win back the load. Once loaded, it serves them
+too: a process that fits many networks (a search, a notebook) calls :func:`load` once.
 """
 
 from __future__ import annotations
@@ -28,19 +31,27 @@ import numpy as np
 
 Array = np.ndarray
 
-MIN_PARAMS = 1 << 17  # parameters from which the compiled update is used: it saves ~0.5 ms a step in float64 at W4's size
+MIN_PARAMS = 1 << 17  # parameters from which the compiled update is loaded: it saves ~0.5 ms a step in float64 at W4's size
 RULES = ("adam", "rmsprop")
+loaded = False  # the compiled loops are in this process: every size uses them
 
 
 def for_params(rule: str, params: Array, *vectors: Array) -> Callable | None:
     """The compiled update of ``rule`` for ``params`` and the other ``vectors`` it reads or writes (gradient,
-    state), or None where the NumPy form should run: Numba not installed, fewer than ``MIN_PARAMS`` parameters,
-    or vectors that are not contiguous, of one shape and of one float dtype."""
-    if params.size < MIN_PARAMS or params.ndim != 1 or params.dtype.kind != "f" or not params.flags.c_contiguous:
+    state), or None where the NumPy form should run: Numba not installed, fewer than ``MIN_PARAMS`` parameters
+    while the loops are not loaded yet, or vectors that are not contiguous, of one shape and of one float dtype."""
+    if (params.size < MIN_PARAMS and not loaded) or params.ndim != 1 or params.dtype.kind != "f" \
+            or not params.flags.c_contiguous:
         return None
     if any(v.dtype != params.dtype or v.shape != params.shape or not v.flags.c_contiguous for v in vectors):
         return None
     return compiled(rule)
+
+
+def load() -> bool:
+    """Load the compiled updates now (Numba, and the loops from their cache), so that every later Adam and
+    RMSprop update in this process uses them, small networks included. Returns whether Numba is installed."""
+    return all(compiled(rule) is not None for rule in RULES)
 
 
 @functools.cache
@@ -52,12 +63,15 @@ def compiled(rule: str) -> Callable | None:
         return None
     import numba  # lazily: importing bpnn, or training a small network, never loads it
 
+    global loaded
     loop = _adam if rule == "adam" else _rmsprop
     # error_model="numpy": a division by zero gives inf/nan as in NumPy, and the loop stays vectorised
     try:
-        return numba.njit(cache=True, nogil=True, error_model="numpy")(loop)
+        kernel = numba.njit(cache=True, nogil=True, error_model="numpy")(loop)
     except RuntimeError:  # no writable cache folder next to the package or in the user's cache: compile every process
-        return numba.njit(cache=False, nogil=True, error_model="numpy")(loop)
+        kernel = numba.njit(cache=False, nogil=True, error_model="numpy")(loop)
+    loaded = True
+    return kernel
 
 
 def _adam(params: Array, grad: Array, m: Array, v: Array, b1: float, b2: float, one_minus_b1: float,

@@ -221,7 +221,7 @@ class Network:
         delta, derivative, dWs, dbs = work.delta, work.derivative, work.dW, work.db
         dZ = output_delta(work.loss, self.activations[-1], Y, Z[L], A[L], out=delta[L])  # dZ[L] = A[L] - Y  (8-13)
         dZ *= w  # the 1/m (or w_i) of the mean, applied once here so every dW, db below carries it
-        ones = _ones(dZ.shape[0], dZ.dtype)
+        ones = work.ones
         for l in range(L, 0, -1):
             if l == 1 and cache.input_with_ones is not None:  # dW[1] and db[1] in one product
                 np.dot(cache.input_with_ones.T, dZ, out=work.dWb[0])  # [dW[1]; db[1]] = [A[0] 1]ᵀ dZ[1]
@@ -280,6 +280,7 @@ class Workspace:
         self.grad = np.empty(network.n_params, dtype=network.dtype) if grad is None else grad
         self.dW, self.db = network.split(self.grad)
         self.dWb = network.stacked(self.grad)
+        self.ones = _ones(m, network.dtype)  # 1ᵀ dZ: the bias gradients
         self.softmax_cross_entropy = network.activations[-1].name == "softmax" and loss.name == "categorical_cross_entropy"
 
     def first_rows(self, m: int) -> Workspace:
@@ -290,6 +291,7 @@ class Workspace:
         rows.X, rows.Y = (None if B is None else B[:m] for B in (self.X, self.Y))
         rows.cache = Cache([None] + [Z[:m] for Z in self.cache.Z[1:]], [None] + [A[:m] for A in self.cache.A[1:]])
         rows.delta = [None] + [D[:m] for D in self.delta[1:]]
+        rows.ones = _ones(m, self.network.dtype)
         rows.derivative = rows.cache.Z
         return rows
 
