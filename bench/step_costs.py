@@ -173,7 +173,7 @@ def markdown(costs: dict) -> list[str]:
     float64, float32 = costs["float64"], costs["float32"]
     for row64, row32 in zip(float64, float32):
         for name, microseconds in row64["microseconds"].items():
-            lines.append(f"| {row64['part']} | {name} | {microseconds:.2f} | {row32['microseconds'][name]:.2f} | "
+            lines.append(f"| {row64['part']} | `{name}` | {microseconds:.2f} | {row32['microseconds'][name]:.2f} | "
                          f"{'yes' if name == row64['kept'] else 'no'} |")
     return lines
 
