@@ -16,8 +16,8 @@ NumPy form's: which path runs never changes a trained network (tests/test_fused_
 
 Cost: importing Numba and loading the compiled loops (cached in ``__pycache__`` after the first
 compilation) takes about half a second once per process, which is why small networks, whose NumPy update
-takes microseconds, do not load it themselves: on W3 (9,610 parameters) the loop saves about 25 us of 34 per
-update in float64, so a fit would need some 20,000 steps to win back the load. Once loaded, it serves them
+takes microseconds, do not load it themselves: on W3 (9,610 parameters) the loop takes about 18 us of the
+NumPy form's 34 per update in float64, so a fit would need some 30,000 steps to win back the load. Once loaded, it serves them
 too: a process that fits many networks (a search, a notebook) calls :func:`load` once.
 """
 
